@@ -1,0 +1,358 @@
+//! The checker for a scenario's invariants. It reads the API server's records of each step
+//! and the server's state; it never reads a controller's cache or private state, so it
+//! judges the cluster as an operator with `kubectl` would.
+
+use crate::engine::{SimTime, StopReason};
+use crate::kube::{ApiError, Kind, ObjId, Resource, ResourceList, Verb};
+use crate::models::harvester::migration_keys::{
+    has_migrating_vm, MIGRATING_NAME_PREFIX, MIGRATING_UID_PREFIX,
+};
+use crate::models::kubevirt::overhead::memory_overhead;
+use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
+use crate::scenario::{InvariantSpec, NamespaceSpec, Scenario, SometimesSpec};
+use crate::sim::world::{rancher_base, AGENT};
+use crate::sim::World;
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum InvariantKind {
+    Always,
+    Eventually,
+    AfterCalm,
+}
+
+impl fmt::Display for InvariantKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InvariantKind::Always => "always",
+            InvariantKind::Eventually => "eventually",
+            InvariantKind::AfterCalm => "after calm",
+        })
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Violation {
+    pub invariant: String,
+    pub kind: InvariantKind,
+    pub step: u64,
+    pub time: SimTime,
+    pub message: String,
+}
+
+pub struct Checker {
+    invariants: Vec<InvariantSpec>,
+    namespaces: Vec<NamespaceSpec>,
+    /// (deadline, VMIM id) for `migration-completes`.
+    deadlines: BTreeSet<(SimTime, ObjId)>,
+    sometimes: Vec<(SometimesSpec, bool)>,
+}
+
+impl Checker {
+    pub fn new(scn: &Scenario) -> Self {
+        Checker {
+            invariants: scn.invariants.clone(),
+            namespaces: scn.namespaces.clone(),
+            deadlines: BTreeSet::new(),
+            sometimes: scn.sometimes.iter().map(|s| (s.clone(), false)).collect(),
+        }
+    }
+
+    pub fn sometimes(&self) -> Vec<(&'static str, bool)> {
+        self.sometimes
+            .iter()
+            .map(|(s, hit)| (s.name(), *hit))
+            .collect()
+    }
+
+    fn base(&self, ns: &str) -> Option<ResourceList> {
+        self.namespaces
+            .iter()
+            .find(|n| n.name == ns)
+            .and_then(rancher_base)
+    }
+
+    fn has(&self, name: &str) -> Option<&InvariantSpec> {
+        self.invariants.iter().find(|i| i.name() == name)
+    }
+
+    fn violation(w: &World, inv: &str, kind: InvariantKind, message: String) -> Violation {
+        Violation {
+            invariant: inv.to_string(),
+            kind,
+            step: w.sim.steps(),
+            time: w.sim.now(),
+            message,
+        }
+    }
+
+    /// Called after every step.
+    pub fn after_step(&mut self, w: &mut World) -> Option<Violation> {
+        let within = match self.has("migration-completes") {
+            Some(InvariantSpec::MigrationCompletes { within }) => Some(*within),
+            _ => None,
+        };
+        let block_check = self.has("no-quota-block-within-base").is_some();
+        let mut wake = Vec::new();
+        for r in &w.cluster.api.records {
+            match (&r.verb, r.kind, &r.result) {
+                (Verb::Create, Kind::VirtualMachineInstanceMigration, Ok(())) => {
+                    if let (Some(d), Some(after)) = (within, &r.after) {
+                        let id = w
+                            .cluster
+                            .api
+                            .store
+                            .id_of(r.kind, &r.namespace, &r.name)
+                            .expect("created");
+                        let t = after.meta.creation_timestamp + d;
+                        self.deadlines.insert((t, id));
+                        wake.push(t);
+                    }
+                }
+                (Verb::Create, Kind::Pod, Err(ApiError::QuotaExceeded(d))) if block_check => {
+                    let (requested, used, limited, quota) =
+                        (&d.requested, &d.used, &d.limited, &d.quota);
+                    if let Some(base) = self.base(&r.namespace) {
+                        let room = requested.iter().all(|(res, q)| {
+                            let u = used.get(res).unwrap_or_default();
+                            base.get(res).is_none_or(|b| u + q <= b)
+                        });
+                        if room {
+                            return Some(Self::violation(
+                                w,
+                                "no-quota-block-within-base",
+                                InvariantKind::Always,
+                                format!(
+                                    "pod {}/{} was rejected by quota {} although the Rancher base has room: used {} + requested {} fits base {}, but the quota's status.hard is {}",
+                                    r.namespace,
+                                    r.name,
+                                    quota,
+                                    used.pretty(),
+                                    requested.pretty(),
+                                    base.masked(requested).pretty(),
+                                    limited.pretty()
+                                ),
+                            ));
+                        }
+                    }
+                }
+                (Verb::Update, Kind::ResourceQuota, Ok(()))
+                    if w.cluster.actors[r.actor as usize] == AGENT =>
+                {
+                    if let (Some(before), Some(after)) = (&r.before, &r.after) {
+                        if has_migrating_vm(&before.meta)
+                            && before.rq().spec_hard != after.rq().spec_hard
+                        {
+                            for (s, hit) in self.sometimes.iter_mut() {
+                                if *s == SometimesSpec::ResetDuringMigration {
+                                    *hit = true;
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for t in wake {
+            w.wake_at(t);
+        }
+        let now = w.sim.now();
+        while let Some(&(t, id)) = self.deadlines.first() {
+            if t > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            if let Some(v) = self.check_migration_final(w, id, t) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn check_migration_final(&self, w: &World, id: ObjId, deadline: SimTime) -> Option<Violation> {
+        let vmim = w.cluster.api.store.get(id)?;
+        let b = vmim.vmim();
+        if b.phase.is_final() {
+            return None;
+        }
+        let within = deadline - vmim.meta.creation_timestamp;
+        let cond = if b.rejected_by_quota {
+            " with condition migrationRejectedByResourceQuota"
+        } else {
+            ""
+        };
+        Some(Self::violation(
+            w,
+            "migration-completes",
+            InvariantKind::Eventually,
+            format!(
+                "migration {} of VM {} did not reach Succeeded or Failed within {within}: still {}{cond}",
+                vmim.meta.key(),
+                b.vmi_name,
+                b.phase.name()
+            ),
+        ))
+    }
+
+    /// Called once when the run ends (calm phase over, or nothing left to happen).
+    pub fn at_end(&mut self, w: &World, stop: StopReason) -> Option<Violation> {
+        if stop == StopReason::Budget {
+            return Some(Self::violation(
+                w,
+                "within-budget",
+                InvariantKind::Always,
+                format!(
+                    "the run did not end within its event budget ({} events): a livelock?",
+                    w.sim.steps()
+                ),
+            ));
+        }
+        if self.has("migration-completes").is_some() {
+            let ids: Vec<ObjId> = w
+                .cluster
+                .api
+                .store
+                .ids_of(Kind::VirtualMachineInstanceMigration)
+                .collect();
+            for id in ids {
+                let Some(v) = w.cluster.api.store.get(id) else {
+                    continue;
+                };
+                if !v.vmim().phase.is_final() {
+                    return self.check_migration_final(w, id, w.sim.now());
+                }
+            }
+        }
+        if self.has("quota-converges").is_some() {
+            if let Some(v) = self.quota_converges(w) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// `spec.hard` (and `status.hard`) of each default quota equals the Rancher base plus the
+    /// deltas of migrations still active, and no annotation of a finished migration is left.
+    fn quota_converges(&self, w: &World) -> Option<Violation> {
+        let store = &w.cluster.api.store;
+        for ns in &self.namespaces {
+            let Some(base) = self.base(&ns.name) else {
+                continue;
+            };
+            let Some(rq) = store
+                .list(Kind::ResourceQuota, &ns.name)
+                .find(|rq| rq.label(LABEL_DEFAULT_RESOURCE_QUOTA) == Some("true"))
+            else {
+                continue;
+            };
+            let mut want = base;
+            let mut active = Vec::new();
+            for m in store.list(Kind::VirtualMachineInstanceMigration, &ns.name) {
+                if m.vmim().phase.is_final() {
+                    continue;
+                }
+                let Some(vmi) = store
+                    .list(Kind::VirtualMachineInstance, &ns.name)
+                    .find(|v| v.meta.name == m.vmim().vmi_name)
+                else {
+                    continue;
+                };
+                let b = vmi.vmi();
+                let mut d = ResourceList::new();
+                if base.has(Resource::LimitsCpu) {
+                    d.set(Resource::LimitsCpu, b.cpu);
+                }
+                if base.has(Resource::LimitsMemory) {
+                    d.set(
+                        Resource::LimitsMemory,
+                        b.memory
+                            + memory_overhead(
+                                b.memory_request,
+                                b.cpu.value(),
+                                w.behaviours.overhead_ratio,
+                            ),
+                    );
+                }
+                want = want.add(&d);
+                active.push(m.vmim().vmi_name.clone());
+            }
+            let hard = rq.rq().spec_hard;
+            let status = rq.rq().status_hard;
+            let key = rq.meta.key();
+            let what = if active.is_empty() {
+                "no migration active".to_string()
+            } else {
+                format!("active migrations of {}", active.join(", "))
+            };
+            if hard != want {
+                let below: Vec<String> = base
+                    .iter()
+                    .filter(|(r, q)| hard.get(*r).is_some_and(|h| h < *q))
+                    .map(|(r, q)| {
+                        format!(
+                            "{} {} below base",
+                            r.name(),
+                            r.fmt_quantity(q - hard.get(r).unwrap())
+                        )
+                    })
+                    .collect();
+                let tail = if below.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", below.join(", "))
+                };
+                return Some(Self::violation(
+                    w,
+                    "quota-converges",
+                    InvariantKind::AfterCalm,
+                    format!(
+                        "ResourceQuota {key} spec.hard is {}, expected {} = Rancher base {} + {what}{tail}",
+                        hard.pretty(),
+                        want.pretty(),
+                        base.pretty()
+                    ),
+                ));
+            }
+            if status != hard {
+                return Some(Self::violation(
+                    w,
+                    "quota-converges",
+                    InvariantKind::AfterCalm,
+                    format!(
+                        "ResourceQuota {key} status.hard {} never caught up with spec.hard {}",
+                        status.pretty(),
+                        hard.pretty()
+                    ),
+                ));
+            }
+            if active.is_empty() {
+                let leaked: Vec<&String> = rq
+                    .meta
+                    .annotations
+                    .keys()
+                    .filter(|k| {
+                        k.starts_with(MIGRATING_NAME_PREFIX) || k.starts_with(MIGRATING_UID_PREFIX)
+                    })
+                    .collect();
+                if !leaked.is_empty() {
+                    return Some(Self::violation(
+                        w,
+                        "quota-converges",
+                        InvariantKind::AfterCalm,
+                        format!(
+                            "ResourceQuota {key} still carries {} with no migration active",
+                            leaked
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,10 @@
+//! Invariants and their checking. Each invariant has a name and a kind:
+//! *always* (checked after every step), *eventually within T* (bounded liveness, checked at
+//! a deadline), *after calm* (checked when the calm phase ends). Sometimes-assertions record
+//! whether a run reached a state, so a sweep proves the scenario hits its race window.
+
+mod checker;
+mod run;
+
+pub use checker::{Checker, InvariantKind, Violation};
+pub use run::{run, run_seed, RunOutcome};

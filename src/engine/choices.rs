@@ -1,0 +1,163 @@
+//! The one choice stream. Every nondeterministic decision of a run is a call to
+//! [`Choices::pick`], and every source records the answers it gave, so any run replays.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// What a decision is about. Strategies (PCT, swarm, exhaustive) steer by kind.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum ChoiceKind {
+    /// Which of several events due at the same instant runs first (index into the tie).
+    Tie,
+    /// Delay of one watch event on its way to one informer.
+    WatchLatency,
+    /// Time a controller's worker spends in one reconcile.
+    Reconcile,
+    /// Time a killed process takes to come back (pod reschedule and start).
+    Restart,
+    /// Scheduling plus container start of a pod.
+    PodStart,
+    /// Memory transfer of a live migration.
+    Transfer,
+    /// Delay before a migrated-away source pod completes.
+    PodCleanup,
+    /// Time of a timeline action inside its window.
+    ActionTime,
+    /// Which candidate (node, object) among several.
+    Candidate,
+}
+
+/// One decision: its kind and the actor it is for (a process index, or 0).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Choice {
+    pub kind: ChoiceKind,
+    pub actor: u32,
+}
+
+impl Choice {
+    pub fn new(kind: ChoiceKind, actor: u32) -> Self {
+        Choice { kind, actor }
+    }
+}
+
+/// A source of answers. `pick` returns a value in `lo..=hi` and records it.
+pub trait Choices {
+    fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64;
+    /// Every answer given so far, in order.
+    fn answers(&self) -> &[u64];
+    fn into_answers(self: Box<Self>) -> Vec<u64>;
+}
+
+/// ChaCha8 seeded from `--seed`: uniform answers.
+pub struct SeededChoices {
+    rng: ChaCha8Rng,
+    answers: Vec<u64>,
+}
+
+impl SeededChoices {
+    pub fn new(seed: u64) -> Self {
+        SeededChoices {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            answers: Vec::with_capacity(256),
+        }
+    }
+}
+
+impl Choices for SeededChoices {
+    fn pick(&mut self, _choice: Choice, lo: u64, hi: u64) -> u64 {
+        let v = if lo >= hi {
+            lo
+        } else {
+            self.rng.random_range(lo..=hi)
+        };
+        self.answers.push(v);
+        v
+    }
+    fn answers(&self) -> &[u64] {
+        &self.answers
+    }
+    fn into_answers(self: Box<Self>) -> Vec<u64> {
+        self.answers
+    }
+}
+
+/// Replays a recorded answer list. An answer outside the asked range is clamped into it,
+/// and past the end of the list every answer is the range's minimum, so a shortened or
+/// lowered list (shrinking) still drives a whole, valid run.
+pub struct ReplayChoices {
+    given: Vec<u64>,
+    pos: usize,
+    answers: Vec<u64>,
+}
+
+impl ReplayChoices {
+    pub fn new(given: Vec<u64>) -> Self {
+        let n = given.len();
+        ReplayChoices {
+            given,
+            pos: 0,
+            answers: Vec::with_capacity(n),
+        }
+    }
+}
+
+impl Choices for ReplayChoices {
+    fn pick(&mut self, _choice: Choice, lo: u64, hi: u64) -> u64 {
+        let v = match self.given.get(self.pos) {
+            Some(&v) => v.clamp(lo, hi.max(lo)),
+            None => lo,
+        };
+        self.pos += 1;
+        self.answers.push(v);
+        v
+    }
+    fn answers(&self) -> &[u64] {
+        &self.answers
+    }
+    fn into_answers(self: Box<Self>) -> Vec<u64> {
+        self.answers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const C: Choice = Choice {
+        kind: ChoiceKind::WatchLatency,
+        actor: 0,
+    };
+
+    #[test]
+    fn same_seed_gives_same_answers() {
+        let mut a = SeededChoices::new(7);
+        let mut b = SeededChoices::new(7);
+        let xa: Vec<u64> = (0..100).map(|_| a.pick(C, 0, 1_000_000)).collect();
+        let xb: Vec<u64> = (0..100).map(|_| b.pick(C, 0, 1_000_000)).collect();
+        assert_eq!(xa, xb);
+    }
+
+    #[test]
+    fn replay_reproduces_recorded_answers() {
+        let mut a = SeededChoices::new(3);
+        let xa: Vec<u64> = (0..50).map(|i| a.pick(C, i, i + 1000)).collect();
+        let mut r = ReplayChoices::new(a.answers().to_vec());
+        let xr: Vec<u64> = (0..50).map(|i| r.pick(C, i, i + 1000)).collect();
+        assert_eq!(xa, xr);
+    }
+
+    #[test]
+    fn replay_past_the_end_answers_the_minimum() {
+        let mut r = ReplayChoices::new(vec![5]);
+        assert_eq!(r.pick(C, 0, 10), 5);
+        assert_eq!(r.pick(C, 3, 10), 3);
+        assert_eq!(r.pick(C, 0, 2), 0);
+    }
+
+    #[test]
+    fn replay_clamps_out_of_range_answers() {
+        let mut r = ReplayChoices::new(vec![50, 1]);
+        assert_eq!(r.pick(C, 0, 10), 10);
+        assert_eq!(r.pick(C, 4, 10), 4);
+    }
+}

@@ -1,0 +1,14 @@
+//! The discrete-event engine: virtual time, the event queue, and the one choice stream.
+//! It knows nothing of Kubernetes; the world it drives is generic.
+
+mod choices;
+mod queue;
+mod sim;
+mod time;
+mod trace;
+
+pub use choices::{Choice, ChoiceKind, Choices, ReplayChoices, SeededChoices};
+pub use queue::EventQueue;
+pub use sim::{Sim, StopReason};
+pub use time::{SimDuration, SimTime};
+pub use trace::{Trace, TraceCat, TraceRec};

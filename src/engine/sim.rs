@@ -1,0 +1,141 @@
+//! The run loop's state: the clock, the queue, the choice stream, and the limits that
+//! make every run end with a verdict (an event budget and a virtual-time horizon).
+
+use super::choices::{Choice, ChoiceKind, Choices};
+use super::queue::EventQueue;
+use super::time::{SimDuration, SimTime};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StopReason {
+    /// Nothing left to happen.
+    Quiescent,
+    /// The next event lies past the horizon.
+    Horizon,
+    /// The event budget ran out (a livelock, or a budget set too low).
+    Budget,
+}
+
+pub struct Sim<E> {
+    now: SimTime,
+    queue: EventQueue<E>,
+    choices: Box<dyn Choices>,
+    steps: u64,
+    budget: u64,
+    horizon: SimTime,
+}
+
+impl<E> Sim<E> {
+    pub fn new(choices: Box<dyn Choices>, horizon: SimTime, budget: u64) -> Self {
+        Sim {
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            choices,
+            steps: 0,
+            budget,
+            horizon,
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Events processed so far (the step counter of the timeline).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub fn horizon(&self) -> SimTime {
+        self.horizon
+    }
+
+    pub fn set_horizon(&mut self, t: SimTime) {
+        self.horizon = t;
+    }
+
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn schedule_at(&mut self, t: SimTime, ev: E) {
+        self.queue.push(t.max(self.now), ev);
+    }
+
+    pub fn schedule_in(&mut self, d: SimDuration, ev: E) {
+        self.queue.push(self.now + d, ev);
+    }
+
+    /// One decision through the choice stream.
+    pub fn pick(&mut self, kind: ChoiceKind, actor: u32, lo: u64, hi: u64) -> u64 {
+        self.choices.pick(Choice::new(kind, actor), lo, hi)
+    }
+
+    /// A duration uniformly (per the source) within `[lo, hi]`.
+    pub fn pick_duration(
+        &mut self,
+        kind: ChoiceKind,
+        actor: u32,
+        lo: SimDuration,
+        hi: SimDuration,
+    ) -> SimDuration {
+        SimDuration(self.pick(kind, actor, lo.0, hi.0))
+    }
+
+    pub fn choices_mut(&mut self) -> &mut dyn Choices {
+        &mut *self.choices
+    }
+
+    pub fn answers(&self) -> &[u64] {
+        self.choices.answers()
+    }
+
+    pub fn into_answers(self) -> Vec<u64> {
+        self.choices.into_answers()
+    }
+
+    /// Takes the next event and advances the clock, or says why the run stops.
+    pub fn next_event(&mut self) -> Result<E, StopReason> {
+        if self.steps >= self.budget {
+            return Err(StopReason::Budget);
+        }
+        match self.queue.peek_time() {
+            None => return Err(StopReason::Quiescent),
+            Some(t) if t > self.horizon => {
+                self.now = self.horizon;
+                return Err(StopReason::Horizon);
+            }
+            Some(_) => {}
+        }
+        let (t, ev) = self.queue.pop(&mut *self.choices).expect("peeked");
+        self.now = t;
+        self.steps += 1;
+        Ok(ev)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SeededChoices;
+
+    #[test]
+    fn stops_at_the_horizon_with_the_clock_there() {
+        let mut sim: Sim<u8> = Sim::new(Box::new(SeededChoices::new(0)), SimTime(100), 1000);
+        sim.schedule_at(SimTime(50), 1);
+        sim.schedule_at(SimTime(150), 2);
+        assert_eq!(sim.next_event(), Ok(1));
+        assert_eq!(sim.next_event(), Err(StopReason::Horizon));
+        assert_eq!(sim.now(), SimTime(100));
+    }
+
+    #[test]
+    fn stops_when_the_budget_is_spent() {
+        let mut sim: Sim<u8> = Sim::new(Box::new(SeededChoices::new(0)), SimTime(1000), 2);
+        for i in 0..5 {
+            sim.schedule_at(SimTime(i), i as u8);
+        }
+        assert!(sim.next_event().is_ok());
+        assert!(sim.next_event().is_ok());
+        assert_eq!(sim.next_event(), Err(StopReason::Budget));
+    }
+}

@@ -1,0 +1,518 @@
+//! The API server: create/update/update-status/delete with resourceVersion checks,
+//! validation (422), quota admission (403), validating webhooks, and watch notifications.
+//! Simplifications: no field managers or server-side apply, no finalizers or graceful
+//! deletion, webhooks read the server's state rather than their own informer caches.
+
+use super::errors::{ApiError, QuotaDenial};
+use super::object::{Kind, Obj, ObjId, Snap};
+use super::resources::ResourceList;
+use super::store::Store;
+use super::validation;
+use crate::engine::SimTime;
+use std::rc::Rc;
+
+/// Who made a request: an index into the cluster's actors (processes, users).
+pub type ActorId = u16;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verb {
+    Create,
+    Update,
+    UpdateStatus,
+    Delete,
+}
+
+impl Verb {
+    pub fn http(self) -> &'static str {
+        match self {
+            Verb::Create => "POST",
+            Verb::Update => "PUT",
+            Verb::UpdateStatus => "PUT status",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+/// One change for the watch streams.
+#[derive(Clone)]
+pub struct Notification {
+    pub id: ObjId,
+    pub obj: Snap,
+    pub deleted: bool,
+}
+
+/// One request and its outcome, kept for the current step (checks and traces read these).
+#[derive(Clone)]
+pub struct ApiRecord {
+    pub actor: ActorId,
+    pub verb: Verb,
+    pub kind: Kind,
+    pub name: String,
+    pub namespace: String,
+    pub before: Option<Snap>,
+    pub after: Option<Snap>,
+    pub result: Result<(), ApiError>,
+}
+
+/// A validating admission webhook.
+pub trait AdmissionHook {
+    fn name(&self) -> &'static str;
+    /// `old` is `None` on create. Returns the denial message.
+    fn validate(&self, old: Option<&Obj>, new: &Obj, store: &Store) -> Result<(), String>;
+}
+
+pub struct ApiServer {
+    pub store: Store,
+    rv: u64,
+    serial: u64,
+    now: SimTime,
+    hooks: Vec<Box<dyn AdmissionHook>>,
+    /// Changes not yet fanned out to watch streams.
+    pub notes: Vec<Notification>,
+    /// Requests of the current step.
+    pub records: Vec<ApiRecord>,
+    record: bool,
+}
+
+impl Default for ApiServer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// splitmix64: a fixed bijection, so generated names and uids depend only on how many
+/// were generated before (not on the choice stream).
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl ApiServer {
+    pub fn new() -> Self {
+        ApiServer {
+            store: Store::new(),
+            rv: 1000,
+            serial: 0,
+            now: SimTime::ZERO,
+            hooks: Vec::new(),
+            notes: Vec::new(),
+            records: Vec::new(),
+            record: true,
+        }
+    }
+
+    pub fn set_now(&mut self, t: SimTime) {
+        self.now = t;
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn add_hook(&mut self, hook: Box<dyn AdmissionHook>) {
+        self.hooks.push(hook);
+    }
+
+    pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<&Snap> {
+        self.store
+            .id_of(kind, ns, name)
+            .and_then(|id| self.store.get(id))
+    }
+
+    fn next_uid(&mut self) -> String {
+        self.serial += 1;
+        let a = mix(self.serial);
+        let b = mix(a);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            (a >> 32) as u32,
+            (a >> 16) as u16,
+            (a & 0xfff) as u16,
+            0x8000 | ((b >> 48) as u16 & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// `utilrand.String(5)` over Kubernetes' alphabet.
+    fn name_suffix(&mut self) -> String {
+        const ALPHA: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+        self.serial += 1;
+        let mut x = mix(self.serial ^ 0x5eed);
+        (0..5)
+            .map(|_| {
+                let c = ALPHA[(x % ALPHA.len() as u64) as usize] as char;
+                x /= ALPHA.len() as u64;
+                c
+            })
+            .collect()
+    }
+
+    fn next_rv(&mut self) -> u64 {
+        self.rv += 1;
+        self.rv
+    }
+
+    fn log(&mut self, rec: ApiRecord) {
+        if self.record {
+            self.records.push(rec);
+        }
+    }
+
+    fn fail(
+        &mut self,
+        actor: ActorId,
+        verb: Verb,
+        obj: &Obj,
+        before: Option<Snap>,
+        e: ApiError,
+    ) -> ApiError {
+        self.log(ApiRecord {
+            actor,
+            verb,
+            kind: obj.kind(),
+            name: obj.meta.name.clone(),
+            namespace: obj.meta.namespace.clone(),
+            before,
+            after: None,
+            result: Err(e.clone()),
+        });
+        e
+    }
+
+    fn validate_meta(obj: &Obj) -> Vec<String> {
+        let mut errs = validation::validate_annotations(&obj.meta.annotations);
+        errs.extend(validation::validate_labels(&obj.meta.labels));
+        errs
+    }
+
+    fn run_hooks(&self, old: Option<&Obj>, new: &Obj) -> Result<(), ApiError> {
+        for h in &self.hooks {
+            if let Err(message) = h.validate(old, new, &self.store) {
+                return Err(ApiError::WebhookDenied {
+                    webhook: h.name(),
+                    message,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, id: ObjId, obj: Snap, deleted: bool) {
+        self.store
+            .set(id, if deleted { None } else { Some(obj.clone()) });
+        self.notes.push(Notification { id, obj, deleted });
+    }
+
+    /// POST. Assigns name (from generateName), uid, resourceVersion; runs validation,
+    /// quota admission (pods) and webhooks.
+    pub fn create(&mut self, actor: ActorId, mut obj: Obj) -> Result<Snap, ApiError> {
+        if obj.meta.name.is_empty() && !obj.meta.generate_name.is_empty() {
+            obj.meta.name = format!("{}{}", obj.meta.generate_name, self.name_suffix());
+        }
+        let kind = obj.kind();
+        let name_errs = validation::is_dns1123_subdomain(&obj.meta.name);
+        let mut errs: Vec<String> = name_errs
+            .iter()
+            .map(|m| validation::field_invalid("metadata.name", &obj.meta.name, m))
+            .collect();
+        errs.extend(Self::validate_meta(&obj));
+        if !errs.is_empty() {
+            let e = ApiError::Invalid {
+                kind,
+                name: obj.meta.name.clone(),
+                errors: errs,
+            };
+            return Err(self.fail(actor, Verb::Create, &obj, None, e));
+        }
+        if self
+            .get(kind, &obj.meta.namespace, &obj.meta.name)
+            .is_some()
+        {
+            let e = ApiError::AlreadyExists {
+                kind,
+                name: obj.meta.name.clone(),
+            };
+            return Err(self.fail(actor, Verb::Create, &obj, None, e));
+        }
+        if let Err(e) = self.run_hooks(None, &obj) {
+            return Err(self.fail(actor, Verb::Create, &obj, None, e));
+        }
+        if kind == Kind::Pod {
+            if let Err(e) = self.admit_pod_quota(&obj) {
+                return Err(self.fail(actor, Verb::Create, &obj, None, e));
+            }
+        }
+        obj.meta.uid = self.next_uid();
+        obj.meta.resource_version = self.next_rv();
+        obj.meta.generation = 1;
+        obj.meta.creation_timestamp = self.now;
+        obj.meta.generate_name.clear();
+        let id = self.store.intern(kind, &obj.meta.namespace, &obj.meta.name);
+        let snap = Rc::new(obj);
+        self.commit(id, snap.clone(), false);
+        self.log(ApiRecord {
+            actor,
+            verb: Verb::Create,
+            kind,
+            name: snap.meta.name.clone(),
+            namespace: snap.meta.namespace.clone(),
+            before: None,
+            after: Some(snap.clone()),
+            result: Ok(()),
+        });
+        Ok(snap)
+    }
+
+    /// Quota admission: for each quota of the namespace, `status.used + requested` (masked
+    /// to the quota's resources) must fit `status.hard`; on success `status.used` is
+    /// charged, as the admission plugin does.
+    fn admit_pod_quota(&mut self, pod: &Obj) -> Result<(), ApiError> {
+        let requested = pod.pod().limits;
+        let ids: Vec<ObjId> = self
+            .store
+            .ids_in(Kind::ResourceQuota, &pod.meta.namespace)
+            .collect();
+        let mut charges = Vec::new();
+        for id in ids {
+            let Some(rq) = self.store.get(id) else {
+                continue;
+            };
+            let b = rq.rq();
+            let masked = requested.masked(&b.status_hard);
+            if masked.is_empty() {
+                continue;
+            }
+            let new_used = b.status_used.masked(&b.status_hard).add(&masked);
+            if !new_used.fits_within(&b.status_hard) {
+                let mut exceeded = ResourceList::new();
+                for (r, q) in new_used.iter() {
+                    if b.status_hard.get(r).is_some_and(|h| q > h) {
+                        exceeded.set(r, q);
+                    }
+                }
+                return Err(ApiError::QuotaExceeded(Box::new(QuotaDenial {
+                    pod: pod.meta.name.clone(),
+                    quota: rq.meta.name.clone(),
+                    requested: masked.masked(&exceeded),
+                    used: b.status_used.masked(&exceeded),
+                    limited: b.status_hard.masked(&exceeded),
+                })));
+            }
+            charges.push((id, b.status_used.add(&masked)));
+        }
+        for (id, used) in charges {
+            let cur = self.store.get(id).expect("listed").clone();
+            let mut next = (*cur).clone();
+            next.rq_mut().status_used = used;
+            next.meta.resource_version = self.next_rv();
+            self.commit(id, Rc::new(next), false);
+        }
+        Ok(())
+    }
+
+    fn update_inner(&mut self, actor: ActorId, obj: Obj, verb: Verb) -> Result<Snap, ApiError> {
+        let kind = obj.kind();
+        let Some(id) = self.store.id_of(kind, &obj.meta.namespace, &obj.meta.name) else {
+            let e = ApiError::NotFound {
+                kind,
+                name: obj.meta.name.clone(),
+            };
+            return Err(self.fail(actor, verb, &obj, None, e));
+        };
+        let Some(cur) = self.store.get(id).cloned() else {
+            let e = ApiError::NotFound {
+                kind,
+                name: obj.meta.name.clone(),
+            };
+            return Err(self.fail(actor, verb, &obj, None, e));
+        };
+        if obj.meta.resource_version != cur.meta.resource_version {
+            let e = ApiError::Conflict {
+                kind,
+                name: obj.meta.name.clone(),
+            };
+            return Err(self.fail(actor, verb, &obj, Some(cur), e));
+        }
+        let mut next = obj;
+        if verb == Verb::UpdateStatus {
+            // The status subresource ignores metadata changes.
+            next.meta = cur.meta.clone();
+        } else {
+            let errs = Self::validate_meta(&next);
+            if !errs.is_empty() {
+                let e = ApiError::Invalid {
+                    kind,
+                    name: next.meta.name.clone(),
+                    errors: errs,
+                };
+                return Err(self.fail(actor, verb, &next, Some(cur), e));
+            }
+            if let Err(e) = self.run_hooks(Some(&cur), &next) {
+                return Err(self.fail(actor, verb, &next, Some(cur), e));
+            }
+            next.meta.uid = cur.meta.uid.clone();
+            next.meta.creation_timestamp = cur.meta.creation_timestamp;
+            next.meta.generation = cur.meta.generation + u64::from(next.body != cur.body);
+        }
+        if next.meta == cur.meta && next.body == cur.body {
+            // A no-op write: the real server returns the object unchanged, no new
+            // resourceVersion, no watch event.
+            self.log(ApiRecord {
+                actor,
+                verb,
+                kind,
+                name: cur.meta.name.clone(),
+                namespace: cur.meta.namespace.clone(),
+                before: Some(cur.clone()),
+                after: Some(cur.clone()),
+                result: Ok(()),
+            });
+            return Ok(cur);
+        }
+        next.meta.resource_version = self.next_rv();
+        let snap = Rc::new(next);
+        self.commit(id, snap.clone(), false);
+        self.log(ApiRecord {
+            actor,
+            verb,
+            kind,
+            name: snap.meta.name.clone(),
+            namespace: snap.meta.namespace.clone(),
+            before: Some(cur),
+            after: Some(snap.clone()),
+            result: Ok(()),
+        });
+        Ok(snap)
+    }
+
+    /// PUT: the object must carry the current resourceVersion, or 409.
+    pub fn update(&mut self, actor: ActorId, obj: Obj) -> Result<Snap, ApiError> {
+        self.update_inner(actor, obj, Verb::Update)
+    }
+
+    /// PUT to the status subresource: resourceVersion checked, metadata ignored.
+    pub fn update_status(&mut self, actor: ActorId, obj: Obj) -> Result<Snap, ApiError> {
+        self.update_inner(actor, obj, Verb::UpdateStatus)
+    }
+
+    pub fn delete(
+        &mut self,
+        actor: ActorId,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+    ) -> Result<Snap, ApiError> {
+        let cur = self.get(kind, ns, name).cloned();
+        let Some(cur) = cur else {
+            let e = ApiError::NotFound {
+                kind,
+                name: name.to_string(),
+            };
+            self.log(ApiRecord {
+                actor,
+                verb: Verb::Delete,
+                kind,
+                name: name.into(),
+                namespace: ns.into(),
+                before: None,
+                after: None,
+                result: Err(e.clone()),
+            });
+            return Err(e);
+        };
+        let id = self.store.id_of(kind, ns, name).expect("found");
+        let mut gone = (*cur).clone();
+        gone.meta.resource_version = self.next_rv();
+        gone.meta.deletion_timestamp = Some(self.now);
+        self.commit(id, Rc::new(gone), true);
+        self.log(ApiRecord {
+            actor,
+            verb: Verb::Delete,
+            kind,
+            name: name.into(),
+            namespace: ns.into(),
+            before: Some(cur.clone()),
+            after: None,
+            result: Ok(()),
+        });
+        Ok(cur)
+    }
+
+    /// Seeds an object at t=0 without admission (the scenario's initial state).
+    pub fn seed(&mut self, mut obj: Obj) -> Snap {
+        if obj.meta.name.is_empty() && !obj.meta.generate_name.is_empty() {
+            obj.meta.name = format!("{}{}", obj.meta.generate_name, self.name_suffix());
+            obj.meta.generate_name.clear();
+        }
+        obj.meta.uid = self.next_uid();
+        obj.meta.resource_version = self.next_rv();
+        obj.meta.generation = 1;
+        let id = self
+            .store
+            .intern(obj.kind(), &obj.meta.namespace, &obj.meta.name);
+        let snap = Rc::new(obj);
+        self.store.set(id, Some(snap.clone()));
+        snap
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kube::object::{Body, Meta, NamespaceBody, ResourceQuotaBody};
+
+    fn rq() -> Obj {
+        Obj::new(
+            Meta::named("ns1", "default-abcde"),
+            Body::ResourceQuota(ResourceQuotaBody::default()),
+        )
+    }
+
+    #[test]
+    fn update_with_stale_resource_version_is_a_409() {
+        let mut api = ApiServer::new();
+        let v1 = api.create(0, rq()).unwrap();
+        let mut a = (*v1).clone();
+        a.meta.annotations.insert("x".into(), "1".into());
+        api.update(0, a).unwrap();
+        let mut stale = (*v1).clone();
+        stale.meta.annotations.insert("y".into(), "1".into());
+        let e = api.update(1, stale).unwrap_err();
+        assert!(e.is_conflict());
+        assert_eq!(api.records.last().unwrap().result, Err(e));
+    }
+
+    #[test]
+    fn an_over_long_annotation_key_is_a_422_with_the_real_text() {
+        let mut api = ApiServer::new();
+        let v1 = api.create(0, rq()).unwrap();
+        let mut a = (*v1).clone();
+        let key = format!("harvesterhci.io/migrating-{}", "v".repeat(54));
+        a.meta.annotations.insert(key.clone(), "{}".into());
+        let e = api.update(0, a).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("ResourceQuota \"default-abcde\" is invalid: metadata.annotations: Invalid value: \"{key}\": name part must be no more than 63 characters")
+        );
+    }
+
+    #[test]
+    fn a_no_op_update_keeps_the_resource_version_and_sends_no_event() {
+        let mut api = ApiServer::new();
+        let v1 = api
+            .create(
+                0,
+                Obj::new(
+                    Meta::named("", "ns1"),
+                    Body::Namespace(NamespaceBody::default()),
+                ),
+            )
+            .unwrap();
+        api.notes.clear();
+        let same = api.update(0, (*v1).clone()).unwrap();
+        assert_eq!(same.meta.resource_version, v1.meta.resource_version);
+        assert!(api.notes.is_empty());
+    }
+}

@@ -1,0 +1,475 @@
+//! The running control plane: the API server and the controller processes around it.
+//! Each write is fanned out to every live process watching that kind, through one ordered
+//! stream per (process, kind) whose deliveries are delayed by chosen latencies, so caches
+//! lag exactly as informers do. A killed process loses cache, queues and in-flight work,
+//! comes back after a chosen delay, re-lists, and every object fires OnChange again.
+
+use super::api::{ActorId, ApiServer};
+use super::controller::{Cache, Ctx, Outcome, Reader, Reconciler};
+use super::object::{Kind, ObjId, Snap};
+use super::workqueue::{RateLimiter, WorkQueue};
+use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat};
+use std::collections::VecDeque;
+
+/// Events of the control plane. `External` carries events of the layers above
+/// (scenario actions, checker deadlines), so one queue orders everything.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ev {
+    Start {
+        proc: u16,
+        epoch: u32,
+    },
+    Deliver {
+        proc: u16,
+        kind: u8,
+        epoch: u32,
+    },
+    Work {
+        proc: u16,
+        ctrl: u8,
+        epoch: u32,
+    },
+    Requeue {
+        proc: u16,
+        ctrl: u8,
+        key: ObjId,
+        epoch: u32,
+    },
+    External(u32),
+}
+
+/// Latency ranges a process runs with.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessTiming {
+    pub watch_latency: (SimDuration, SimDuration),
+    pub reconcile: (SimDuration, SimDuration),
+    pub restart: (SimDuration, SimDuration),
+}
+
+struct Delivery {
+    id: ObjId,
+    obj: Snap,
+    deleted: bool,
+}
+
+#[derive(Default)]
+struct Stream {
+    pending: VecDeque<(SimTime, Delivery)>,
+    last: SimTime,
+}
+
+struct Slot {
+    rec: Box<dyn Reconciler>,
+    queue: WorkQueue,
+    limiter: RateLimiter,
+    busy: Option<ObjId>,
+}
+
+pub struct Process {
+    pub name: String,
+    pub actor: ActorId,
+    pub up: bool,
+    epoch: u32,
+    watches: [bool; Kind::COUNT],
+    cache: Cache,
+    streams: [Stream; Kind::COUNT],
+    slots: Vec<Slot>,
+    timing: ProcessTiming,
+    /// Restarts so far (for reports).
+    pub restarts: u32,
+}
+
+impl Process {
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+    pub fn controller_names(&self) -> Vec<&'static str> {
+        self.slots.iter().map(|s| s.rec.name()).collect()
+    }
+}
+
+pub struct Cluster {
+    pub api: ApiServer,
+    pub procs: Vec<Process>,
+    /// Actor names by id: processes and the scenario's users.
+    pub actors: Vec<String>,
+    keys: Vec<ObjId>,
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Cluster {
+    pub fn new() -> Self {
+        Cluster {
+            api: ApiServer::new(),
+            procs: Vec::new(),
+            actors: Vec::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    /// An actor that is not a controller process (a user, an operator).
+    pub fn add_actor(&mut self, name: &str) -> ActorId {
+        self.actors.push(name.to_string());
+        (self.actors.len() - 1) as ActorId
+    }
+
+    pub fn add_process(
+        &mut self,
+        name: &str,
+        watches: &[Kind],
+        timing: ProcessTiming,
+        controllers: Vec<Box<dyn Reconciler>>,
+    ) -> u16 {
+        let actor = self.add_actor(name);
+        let mut w = [false; Kind::COUNT];
+        for k in watches {
+            w[*k as usize] = true;
+        }
+        let slots = controllers
+            .into_iter()
+            .map(|rec| {
+                let limiter = RateLimiter::new(rec.rate_limiter());
+                Slot {
+                    rec,
+                    queue: WorkQueue::default(),
+                    limiter,
+                    busy: None,
+                }
+            })
+            .collect();
+        self.procs.push(Process {
+            name: name.to_string(),
+            actor,
+            up: false,
+            epoch: 0,
+            watches: w,
+            cache: Cache::default(),
+            streams: Default::default(),
+            slots,
+            timing,
+            restarts: 0,
+        });
+        (self.procs.len() - 1) as u16
+    }
+
+    pub fn process_index(&self, name: &str) -> Option<u16> {
+        self.procs
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| i as u16)
+    }
+
+    /// Every process starts at t=0 (their order is a tie, chosen like any other).
+    pub fn start_all(&self, sim: &mut Sim<Ev>) {
+        for (i, p) in self.procs.iter().enumerate() {
+            sim.schedule_at(
+                SimTime::ZERO,
+                Ev::Start {
+                    proc: i as u16,
+                    epoch: p.epoch,
+                },
+            );
+        }
+    }
+
+    /// Fans pending API changes out to the watch streams of live processes.
+    pub fn flush(&mut self, sim: &mut Sim<Ev>) {
+        if self.api.notes.is_empty() {
+            return;
+        }
+        let notes = std::mem::take(&mut self.api.notes);
+        let now = sim.now();
+        for n in &notes {
+            let k = n.obj.kind() as usize;
+            for (pi, p) in self.procs.iter_mut().enumerate() {
+                if !p.up || !p.watches[k] {
+                    continue;
+                }
+                let (lo, hi) = p.timing.watch_latency;
+                let lat = sim.pick_duration(ChoiceKind::WatchLatency, p.actor as u32, lo, hi);
+                let s = &mut p.streams[k];
+                // A watch is an ordered stream: a later change never overtakes an earlier one.
+                let t = (now + lat).max(s.last);
+                s.last = t;
+                s.pending.push_back((
+                    t,
+                    Delivery {
+                        id: n.id,
+                        obj: n.obj.clone(),
+                        deleted: n.deleted,
+                    },
+                ));
+                sim.schedule_at(
+                    t,
+                    Ev::Deliver {
+                        proc: pi as u16,
+                        kind: k as u8,
+                        epoch: p.epoch,
+                    },
+                );
+            }
+        }
+        let mut notes = notes;
+        notes.clear();
+        self.api.notes = notes;
+    }
+
+    /// Kills a process: cache, queues, backoff state and in-flight work are lost; it comes
+    /// back after a chosen restart delay.
+    pub fn kill(&mut self, proc: u16, sim: &mut Sim<Ev>, trace: &mut Trace) {
+        let p = &mut self.procs[proc as usize];
+        if !p.up {
+            return;
+        }
+        p.up = false;
+        p.epoch += 1;
+        p.cache.clear();
+        for s in p.streams.iter_mut() {
+            *s = Stream::default();
+        }
+        for s in p.slots.iter_mut() {
+            s.queue.clear();
+            s.limiter.clear();
+            s.busy = None;
+            s.rec.reset();
+        }
+        let (lo, hi) = p.timing.restart;
+        let d = sim.pick_duration(ChoiceKind::Restart, p.actor as u32, lo, hi);
+        let name = p.name.clone();
+        trace.emit(sim.steps(), sim.now(), &name, TraceCat::Fault, || {
+            format!("process killed; cache and work queues lost; restarts in {d}")
+        });
+        sim.schedule_in(
+            d,
+            Ev::Start {
+                proc,
+                epoch: p.epoch,
+            },
+        );
+    }
+
+    /// Handles a control-plane event. Returns false for `External` events.
+    pub fn handle(&mut self, sim: &mut Sim<Ev>, ev: Ev, trace: &mut Trace) -> bool {
+        self.api.set_now(sim.now());
+        match ev {
+            Ev::Start { proc, epoch } => self.on_start(sim, proc, epoch, trace),
+            Ev::Deliver { proc, kind, epoch } => self.on_deliver(sim, proc, kind, epoch, trace),
+            Ev::Work { proc, ctrl, epoch } => self.on_work(sim, proc, ctrl, epoch, trace),
+            Ev::Requeue {
+                proc,
+                ctrl,
+                key,
+                epoch,
+            } => {
+                let p = &mut self.procs[proc as usize];
+                if p.epoch == epoch && p.up {
+                    p.slots[ctrl as usize].queue.add(key);
+                    self.kick(sim, proc, ctrl);
+                }
+            }
+            Ev::External(_) => return false,
+        }
+        self.flush(sim);
+        true
+    }
+
+    fn on_start(&mut self, sim: &mut Sim<Ev>, proc: u16, epoch: u32, trace: &mut Trace) {
+        let p = &mut self.procs[proc as usize];
+        if p.epoch != epoch || p.up {
+            return;
+        }
+        p.up = true;
+        if sim.steps() > 1 && sim.now() > SimTime::ZERO {
+            p.restarts += 1;
+        }
+        let now = sim.now();
+        for s in p.streams.iter_mut() {
+            s.last = now;
+        }
+        // The initial LIST fills the cache at this instant; then every object fires OnChange.
+        let mut listed = 0usize;
+        for kind in Kind::ALL {
+            if !p.watches[kind as usize] {
+                continue;
+            }
+            for id in self.api.store.ids_of(kind) {
+                if let Some(o) = self.api.store.get(id) {
+                    p.cache.set(id, Some(o.clone()));
+                    listed += 1;
+                }
+            }
+        }
+        let name = p.name.clone();
+        trace.emit(sim.steps(), now, &name, TraceCat::Start, || {
+            format!("started; informers listed {listed} objects; every object fires OnChange")
+        });
+        for kind in Kind::ALL {
+            if !self.procs[proc as usize].watches[kind as usize] {
+                continue;
+            }
+            let ids: Vec<ObjId> = self.api.store.ids_of(kind).collect();
+            for id in ids {
+                self.enqueue_for(proc, id, false);
+            }
+        }
+        for c in 0..self.procs[proc as usize].slots.len() {
+            self.kick(sim, proc, c as u8);
+        }
+    }
+
+    /// Maps one changed object to keys for every controller of a process and enqueues them.
+    fn enqueue_for(&mut self, proc: u16, id: ObjId, deleted_obj: bool) {
+        let p = &mut self.procs[proc as usize];
+        let obj = match p.cache.get(id) {
+            Some(o) => o.clone(),
+            None if deleted_obj => return,
+            None => return,
+        };
+        let read = Reader {
+            cache: &p.cache,
+            store: &self.api.store,
+        };
+        for slot in p.slots.iter_mut() {
+            self.keys.clear();
+            slot.rec.keys_for(id, &obj, read, &mut self.keys);
+            for &k in &self.keys {
+                slot.queue.add(k);
+            }
+        }
+    }
+
+    fn on_deliver(
+        &mut self,
+        sim: &mut Sim<Ev>,
+        proc: u16,
+        kind: u8,
+        epoch: u32,
+        trace: &mut Trace,
+    ) {
+        let p = &mut self.procs[proc as usize];
+        if p.epoch != epoch || !p.up {
+            return;
+        }
+        let Some((_, d)) = p.streams[kind as usize].pending.pop_front() else {
+            return;
+        };
+        let name = &p.name;
+        trace.emit(sim.steps(), sim.now(), name, TraceCat::Deliver, || {
+            format!(
+                "watch {} {} rv={}",
+                if d.deleted { "DELETED" } else { "MODIFIED" },
+                d.obj,
+                d.obj.meta.resource_version
+            )
+        });
+        if d.deleted {
+            // OnChange is called for deletions too (with the last state), then the cache drops it.
+            p.cache.set(d.id, Some(d.obj.clone()));
+            self.enqueue_for(proc, d.id, true);
+            self.procs[proc as usize].cache.set(d.id, None);
+        } else {
+            p.cache.set(d.id, Some(d.obj));
+            self.enqueue_for(proc, d.id, false);
+        }
+        for c in 0..self.procs[proc as usize].slots.len() {
+            self.kick(sim, proc, c as u8);
+        }
+    }
+
+    /// If the controller's worker is idle and work is queued, take the next key; the
+    /// reconcile runs after a chosen duration.
+    fn kick(&mut self, sim: &mut Sim<Ev>, proc: u16, ctrl: u8) {
+        let p = &mut self.procs[proc as usize];
+        let slot = &mut p.slots[ctrl as usize];
+        if slot.busy.is_some() {
+            return;
+        }
+        let Some(key) = slot.queue.get() else { return };
+        slot.busy = Some(key);
+        let (lo, hi) = p.timing.reconcile;
+        let d = sim.pick_duration(ChoiceKind::Reconcile, p.actor as u32, lo, hi);
+        sim.schedule_in(
+            d,
+            Ev::Work {
+                proc,
+                ctrl,
+                epoch: p.epoch,
+            },
+        );
+    }
+
+    fn on_work(&mut self, sim: &mut Sim<Ev>, proc: u16, ctrl: u8, epoch: u32, trace: &mut Trace) {
+        let step = sim.steps();
+        let now = sim.now();
+        let p = &mut self.procs[proc as usize];
+        if p.epoch != epoch || !p.up {
+            return;
+        }
+        let slot = &mut p.slots[ctrl as usize];
+        let Some(key) = slot.busy.take() else { return };
+        let actor_name = self.actors[p.actor as usize].as_str();
+        let mut ctx = Ctx {
+            api: &mut self.api,
+            cache: &p.cache,
+            now,
+            actor: p.actor,
+            actor_name,
+            step,
+            choices: sim.choices_mut(),
+            trace,
+        };
+        let result = slot.rec.reconcile(key, &mut ctx);
+        let ctrl_name = slot.rec.name();
+        let key_name = p.cache.get(key).map(|o| o.meta.key()).unwrap_or_else(|| {
+            self.api
+                .store
+                .get(key)
+                .map(|o| o.meta.key())
+                .unwrap_or_else(|| format!("#{}", key.0))
+        });
+        match result {
+            Ok(Outcome::Done) => slot.limiter.forget(key),
+            Ok(Outcome::RequeueAfter(d)) => {
+                slot.limiter.forget(key);
+                sim.schedule_in(
+                    d,
+                    Ev::Requeue {
+                        proc,
+                        ctrl,
+                        key,
+                        epoch,
+                    },
+                );
+            }
+            Err(e) => {
+                let delay = slot.limiter.when(key);
+                let failures = slot.limiter.failures(key);
+                trace.emit(step, now, actor_name, TraceCat::Reconcile, || {
+                    format!(
+                        "error syncing '{key_name}': handler {ctrl_name}: {e}, requeuing (failure {failures}, retry in {delay})"
+                    )
+                });
+                sim.schedule_in(
+                    delay,
+                    Ev::Requeue {
+                        proc,
+                        ctrl,
+                        key,
+                        epoch,
+                    },
+                );
+            }
+        }
+        slot.queue.done(key);
+        self.kick(sim, proc, ctrl);
+    }
+
+    pub fn actor_name(&self, id: ActorId) -> &str {
+        &self.actors[id as usize]
+    }
+}

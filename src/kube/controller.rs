@@ -1,0 +1,199 @@
+//! What a controller is to the runtime: a wrangler-style handler `(key) -> Result`, the
+//! keys a watch event maps to, and the context it reads and writes through. A handler sees
+//! the world only through its process's informer cache; writes go to the API server.
+
+use super::api::{ActorId, ApiServer};
+use super::errors::ApiError;
+use super::object::{Kind, Obj, ObjId, Snap};
+use super::store::Store;
+use super::workqueue::RateLimiterKind;
+use crate::engine::{Choice, ChoiceKind, Choices, SimDuration, SimTime, Trace, TraceCat};
+
+/// An informer cache: the objects this process has been told about, by id.
+#[derive(Default)]
+pub struct Cache {
+    objs: Vec<Option<Snap>>,
+}
+
+impl Cache {
+    pub fn get(&self, id: ObjId) -> Option<&Snap> {
+        self.objs.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    pub fn set(&mut self, id: ObjId, obj: Option<Snap>) {
+        let i = id.0 as usize;
+        if self.objs.len() <= i {
+            self.objs.resize(i + 1, None);
+        }
+        self.objs[i] = obj;
+    }
+
+    pub fn clear(&mut self) {
+        self.objs.clear();
+    }
+}
+
+/// Read access to a cache, using the server's name index to find ids (names never move
+/// between ids, so this reveals nothing the cache does not hold).
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    pub cache: &'a Cache,
+    pub store: &'a Store,
+}
+
+impl<'a> Reader<'a> {
+    pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<Snap> {
+        self.store
+            .id_of(kind, ns, name)
+            .and_then(|id| self.cache.get(id))
+            .cloned()
+    }
+
+    pub fn by_id(&self, id: ObjId) -> Option<Snap> {
+        self.cache.get(id).cloned()
+    }
+
+    pub fn id_of(&self, kind: Kind, ns: &str, name: &str) -> Option<ObjId> {
+        self.store.id_of(kind, ns, name)
+    }
+
+    /// Cached objects of a kind in a namespace, in name order.
+    pub fn list(&self, kind: Kind, ns: &str) -> impl Iterator<Item = (ObjId, &'a Snap)> + 'a {
+        let cache = self.cache;
+        self.store
+            .ids_in(kind, ns)
+            .filter_map(move |id| cache.get(id).map(|o| (id, o)))
+    }
+
+    pub fn list_all(&self, kind: Kind) -> impl Iterator<Item = (ObjId, &'a Snap)> + 'a {
+        let cache = self.cache;
+        self.store
+            .ids_of(kind)
+            .filter_map(move |id| cache.get(id).map(|o| (id, o)))
+    }
+}
+
+#[derive(Debug)]
+pub enum ReconcileError {
+    Api(ApiError),
+    Other(String),
+}
+
+impl From<ApiError> for ReconcileError {
+    fn from(e: ApiError) -> Self {
+        ReconcileError::Api(e)
+    }
+}
+
+impl std::fmt::Display for ReconcileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReconcileError::Api(e) => write!(f, "{e}"),
+            ReconcileError::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    Done,
+    /// `EnqueueAfter`: come back to this key later (not a failure, no backoff).
+    RequeueAfter(SimDuration),
+}
+
+pub type ReconcileResult = Result<Outcome, ReconcileError>;
+
+/// Everything a handler may touch during one reconcile.
+pub struct Ctx<'a> {
+    pub api: &'a mut ApiServer,
+    pub cache: &'a Cache,
+    pub now: SimTime,
+    pub actor: ActorId,
+    pub actor_name: &'a str,
+    pub step: u64,
+    pub choices: &'a mut dyn Choices,
+    pub trace: &'a mut Trace,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn read(&self) -> Reader<'_> {
+        Reader {
+            cache: self.cache,
+            store: &self.api.store,
+        }
+    }
+
+    /// Puts the request just made on the timeline.
+    fn traced<T>(&mut self, r: Result<T, ApiError>) -> Result<T, ApiError> {
+        if self.trace.wants(TraceCat::Write) {
+            if let Some(rec) = self.api.records.last() {
+                let text = super::describe::describe_record(rec);
+                self.trace.emit(
+                    self.step,
+                    self.now,
+                    self.actor_name,
+                    TraceCat::Write,
+                    || text,
+                );
+            }
+        }
+        r
+    }
+
+    pub fn create(&mut self, obj: Obj) -> Result<Snap, ApiError> {
+        let r = self.api.create(self.actor, obj);
+        self.traced(r)
+    }
+
+    pub fn update(&mut self, obj: Obj) -> Result<Snap, ApiError> {
+        let r = self.api.update(self.actor, obj);
+        self.traced(r)
+    }
+
+    pub fn update_status(&mut self, obj: Obj) -> Result<Snap, ApiError> {
+        let r = self.api.update_status(self.actor, obj);
+        self.traced(r)
+    }
+
+    pub fn delete(&mut self, kind: Kind, ns: &str, name: &str) -> Result<Snap, ApiError> {
+        let r = self.api.delete(self.actor, kind, ns, name);
+        self.traced(r)
+    }
+
+    pub fn pick_duration(
+        &mut self,
+        kind: ChoiceKind,
+        range: (SimDuration, SimDuration),
+    ) -> SimDuration {
+        SimDuration(
+            self.choices
+                .pick(Choice::new(kind, self.actor as u32), range.0 .0, range.1 .0),
+        )
+    }
+
+    /// A component's log line or Kubernetes Event, for the timeline.
+    pub fn log(&mut self, text: impl FnOnce() -> String) {
+        let (step, now, actor) = (self.step, self.now, self.actor_name);
+        self.trace.emit(step, now, actor, TraceCat::Log, text);
+    }
+}
+
+pub trait Reconciler {
+    /// The controller's registered name (`migrationAnnotationController`).
+    fn name(&self) -> &'static str;
+    /// The kind whose keys the queue holds.
+    fn primary(&self) -> Kind;
+    /// Keys to enqueue when an object of a watched kind changes. Default: the object
+    /// itself when it is of the primary kind.
+    fn keys_for(&self, id: ObjId, obj: &Obj, _read: Reader<'_>, out: &mut Vec<ObjId>) {
+        if obj.kind() == self.primary() {
+            out.push(id);
+        }
+    }
+    fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult;
+    fn rate_limiter(&self) -> RateLimiterKind {
+        RateLimiterKind::Wrangler
+    }
+    /// The process died: drop in-memory state.
+    fn reset(&mut self) {}
+}

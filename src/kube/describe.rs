@@ -1,0 +1,164 @@
+//! One timeline line per API request: what changed, or the error the server returned.
+
+use crate::kube::object::MigrationState;
+use crate::kube::{ApiRecord, Body, Obj, ResourceList};
+use std::collections::BTreeMap;
+
+fn list_diff(out: &mut Vec<String>, what: &str, a: &ResourceList, b: &ResourceList) {
+    if a == b {
+        return;
+    }
+    let mut parts = Vec::new();
+    for r in crate::kube::Resource::ALL {
+        let (x, y) = (a.get(r), b.get(r));
+        if x != y {
+            let f = |q: Option<crate::kube::Quantity>| {
+                q.map(|q| r.fmt_quantity(q)).unwrap_or_else(|| "-".into())
+            };
+            parts.push(format!("{} {}→{}", r.name(), f(x), f(y)));
+        }
+    }
+    out.push(format!("{what} {}", parts.join(", ")));
+}
+
+fn map_diff(
+    out: &mut Vec<String>,
+    what: &str,
+    a: &BTreeMap<String, String>,
+    b: &BTreeMap<String, String>,
+) {
+    for (k, v) in b {
+        if a.get(k) != Some(v) {
+            out.push(format!("+{what} {k}={v}"));
+        }
+    }
+    for k in a.keys() {
+        if !b.contains_key(k) {
+            out.push(format!("-{what} {k}"));
+        }
+    }
+}
+
+fn ms_text(m: &Option<MigrationState>) -> String {
+    match m {
+        None => "none".into(),
+        Some(m) => {
+            let stage = if m.completed {
+                "completed"
+            } else if m.failed {
+                "failed"
+            } else if m.start_timestamp.is_some() {
+                "started"
+            } else if m.target_node_address.is_some() {
+                "target ready"
+            } else {
+                "handed off"
+            };
+            format!("{} → {} {stage}", m.source_node, m.target_node)
+        }
+    }
+}
+
+fn body_diff(out: &mut Vec<String>, a: &Obj, b: &Obj) {
+    match (&a.body, &b.body) {
+        (Body::ResourceQuota(x), Body::ResourceQuota(y)) => {
+            list_diff(out, "spec.hard", &x.spec_hard, &y.spec_hard);
+            list_diff(out, "status.hard", &x.status_hard, &y.status_hard);
+            list_diff(out, "status.used", &x.status_used, &y.status_used);
+        }
+        (Body::Pod(x), Body::Pod(y)) => {
+            if x.node != y.node {
+                out.push(format!("bound to {}", y.node.as_deref().unwrap_or("-")));
+            }
+            if x.phase != y.phase || x.ready != y.ready {
+                out.push(format!(
+                    "phase {:?}→{:?}{}",
+                    x.phase,
+                    y.phase,
+                    if y.ready { " ready" } else { "" }
+                ));
+            }
+        }
+        (Body::VirtualMachineInstanceMigration(x), Body::VirtualMachineInstanceMigration(y)) => {
+            if x.phase != y.phase {
+                out.push(format!("phase {}→{}", x.phase.name(), y.phase.name()));
+            }
+            if x.rejected_by_quota != y.rejected_by_quota {
+                out.push(format!(
+                    "{}condition migrationRejectedByResourceQuota",
+                    if y.rejected_by_quota { "+" } else { "-" }
+                ));
+            }
+        }
+        (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
+            if x.node != y.node {
+                out.push(format!("status.nodeName {}→{}", x.node, y.node));
+            }
+            if x.migration_state != y.migration_state {
+                out.push(format!("migrationState {}", ms_text(&y.migration_state)));
+            }
+            if x.phase != y.phase {
+                out.push(format!("phase {:?}→{:?}", x.phase, y.phase));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn summary(o: &Obj) -> String {
+    match &o.body {
+        Body::ResourceQuota(b) => format!("spec.hard {}", b.spec_hard.pretty()),
+        Body::Pod(b) => format!("limits {}", b.limits.pretty()),
+        Body::VirtualMachineInstanceMigration(b) => format!("vmi {}", b.vmi_name),
+        _ => String::new(),
+    }
+}
+
+/// `POST pods ns1/virt-launcher-vm1-x: limits ... → 201`, `PUT resourcequotas ...: spec.hard ... → 200`,
+/// or the error with its code.
+pub fn describe_record(r: &ApiRecord) -> String {
+    let key = if r.namespace.is_empty() {
+        r.name.clone()
+    } else {
+        format!("{}/{}", r.namespace, r.name)
+    };
+    let head = format!("{} {} {}", r.verb.http(), r.kind.plural(), key);
+    match &r.result {
+        Err(e) => format!("{head} → {} {e}", e.code()),
+        Ok(()) => {
+            let mut parts = Vec::new();
+            match (&r.before, &r.after) {
+                (Some(a), Some(b)) if a.meta.resource_version == b.meta.resource_version => {
+                    return format!("{head} → 200 unchanged");
+                }
+                (Some(a), Some(b)) => {
+                    map_diff(
+                        &mut parts,
+                        "annotation",
+                        &a.meta.annotations,
+                        &b.meta.annotations,
+                    );
+                    map_diff(&mut parts, "label", &a.meta.labels, &b.meta.labels);
+                    body_diff(&mut parts, a, b);
+                }
+                (None, Some(b)) => parts.push(summary(b)),
+                _ => {}
+            }
+            let code = match r.verb {
+                crate::kube::Verb::Create => 201,
+                _ => 200,
+            };
+            let rv = r
+                .after
+                .as_ref()
+                .map(|o| format!(" rv={}", o.meta.resource_version))
+                .unwrap_or_default();
+            parts.retain(|p| !p.is_empty());
+            if parts.is_empty() {
+                format!("{head} → {code}{rv}")
+            } else {
+                format!("{head}: {} → {code}{rv}", parts.join("; "))
+            }
+        }
+    }
+}

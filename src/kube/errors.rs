@@ -1,0 +1,128 @@
+//! API errors with the texts the real API server returns.
+
+use super::object::Kind;
+use super::resources::ResourceList;
+use super::validation;
+use std::fmt;
+
+/// What quota admission refused: the resources that exceeded, masked as the plugin masks them.
+#[derive(Clone, PartialEq, Debug)]
+pub struct QuotaDenial {
+    pub pod: String,
+    pub quota: String,
+    pub requested: ResourceList,
+    pub used: ResourceList,
+    pub limited: ResourceList,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub enum ApiError {
+    /// 409: update with a stale resourceVersion (`apierrors.NewConflict` + `OptimisticLockErrorMsg`).
+    Conflict { kind: Kind, name: String },
+    /// 422: validation failed (`apierrors.NewInvalid`).
+    Invalid {
+        kind: Kind,
+        name: String,
+        errors: Vec<String>,
+    },
+    /// 403: quota admission (`admission/plugin/resourcequota/controller.go` `CheckRequest`).
+    QuotaExceeded(Box<QuotaDenial>),
+    /// A validating webhook denied the request.
+    WebhookDenied {
+        webhook: &'static str,
+        message: String,
+    },
+    /// 404
+    NotFound { kind: Kind, name: String },
+    /// 409 on create
+    AlreadyExists { kind: Kind, name: String },
+}
+
+impl ApiError {
+    pub fn code(&self) -> u16 {
+        match self {
+            ApiError::Conflict { .. } | ApiError::AlreadyExists { .. } => 409,
+            ApiError::Invalid { .. } => 422,
+            ApiError::QuotaExceeded(_) => 403,
+            ApiError::WebhookDenied { .. } => 400,
+            ApiError::NotFound { .. } => 404,
+        }
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ApiError::Conflict { .. })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Conflict { kind, name } => write!(
+                f,
+                "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
+                kind.plural(),
+                name
+            ),
+            ApiError::Invalid { kind, name, errors } => {
+                write!(f, "{} \"{}\" is invalid: {}", kind.name(), name, validation::aggregate(errors))
+            }
+            ApiError::QuotaExceeded(d) => write!(
+                f,
+                "pods \"{}\" is forbidden: exceeded quota: {}, requested: {}, used: {}, limited: {}",
+                d.pod,
+                d.quota,
+                d.requested.pretty(),
+                d.used.pretty(),
+                d.limited.pretty()
+            ),
+            ApiError::WebhookDenied { webhook, message } => {
+                write!(f, "admission webhook \"{webhook}\" denied the request: {message}")
+            }
+            ApiError::NotFound { kind, name } => write!(f, "{} \"{}\" not found", kind.plural(), name),
+            ApiError::AlreadyExists { kind, name } => write!(f, "{} \"{}\" already exists", kind.plural(), name),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kube::quantity::Quantity;
+    use crate::kube::resources::Resource;
+
+    #[test]
+    fn conflict_text_is_the_real_one() {
+        let e = ApiError::Conflict {
+            kind: Kind::ResourceQuota,
+            name: "default-4tmmk".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Operation cannot be fulfilled on resourcequotas \"default-4tmmk\": the object has been modified; please apply your changes to the latest version and try again"
+        );
+        assert_eq!(e.code(), 409);
+    }
+
+    #[test]
+    fn quota_text_is_the_real_one() {
+        let rl = |c: &str, m: i64| {
+            ResourceList::new()
+                .with(Resource::LimitsCpu, Quantity::parse(c).unwrap())
+                .with(Resource::LimitsMemory, Quantity::from_units(m))
+        };
+        let e = ApiError::QuotaExceeded(Box::new(QuotaDenial {
+            pod: "virt-launcher-vm1-abcde".into(),
+            quota: "default-4tmmk".into(),
+            requested: rl("4015m", 8940039936),
+            used: rl("3", 6 << 30),
+            limited: rl("5", 6000 << 20),
+        }));
+        assert_eq!(
+            e.to_string(),
+            "pods \"virt-launcher-vm1-abcde\" is forbidden: exceeded quota: default-4tmmk, requested: limits.cpu=4015m,limits.memory=8940039936, used: limits.cpu=3,limits.memory=6Gi, limited: limits.cpu=5,limits.memory=6000Mi"
+        );
+        assert_eq!(e.code(), 403);
+    }
+}

@@ -1,0 +1,79 @@
+//! The API server's storage: objects by id, and a name index per kind and namespace.
+//! Ids are assigned on first sight of a (kind, namespace, name) and never reused for
+//! another name, so caches and queues can be vectors indexed by id.
+
+use super::object::{Kind, ObjId, Snap};
+use std::collections::BTreeMap;
+
+#[derive(Default)]
+pub struct Store {
+    objs: Vec<Option<Snap>>,
+    kinds: Vec<Kind>,
+    /// kind -> namespace -> name -> id
+    index: [BTreeMap<String, BTreeMap<String, ObjId>>; Kind::COUNT],
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn id_of(&self, kind: Kind, ns: &str, name: &str) -> Option<ObjId> {
+        self.index[kind as usize].get(ns)?.get(name).copied()
+    }
+
+    /// The id for a name, assigning a new one if the name was never seen.
+    pub fn intern(&mut self, kind: Kind, ns: &str, name: &str) -> ObjId {
+        if let Some(id) = self.id_of(kind, ns, name) {
+            return id;
+        }
+        let id = ObjId(self.objs.len() as u32);
+        self.objs.push(None);
+        self.kinds.push(kind);
+        self.index[kind as usize]
+            .entry(ns.to_string())
+            .or_default()
+            .insert(name.to_string(), id);
+        id
+    }
+
+    pub fn get(&self, id: ObjId) -> Option<&Snap> {
+        self.objs.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    pub fn kind_of(&self, id: ObjId) -> Kind {
+        self.kinds[id.0 as usize]
+    }
+
+    pub fn set(&mut self, id: ObjId, obj: Option<Snap>) {
+        self.objs[id.0 as usize] = obj;
+    }
+
+    pub fn len_ids(&self) -> usize {
+        self.objs.len()
+    }
+
+    /// Ids ever named in a namespace, in name order (live or deleted).
+    pub fn ids_in<'a>(&'a self, kind: Kind, ns: &str) -> impl Iterator<Item = ObjId> + 'a {
+        self.index[kind as usize]
+            .get(ns)
+            .into_iter()
+            .flat_map(|m| m.values().copied())
+    }
+
+    /// Ids ever named of a kind, ordered by namespace then name.
+    pub fn ids_of<'a>(&'a self, kind: Kind) -> impl Iterator<Item = ObjId> + 'a {
+        self.index[kind as usize]
+            .values()
+            .flat_map(|m| m.values().copied())
+    }
+
+    /// Live objects of a kind in a namespace, in name order.
+    pub fn list<'a>(&'a self, kind: Kind, ns: &str) -> impl Iterator<Item = &'a Snap> + 'a {
+        self.ids_in(kind, ns).filter_map(move |id| self.get(id))
+    }
+
+    pub fn list_all<'a>(&'a self, kind: Kind) -> impl Iterator<Item = &'a Snap> + 'a {
+        self.ids_of(kind).filter_map(move |id| self.get(id))
+    }
+}

@@ -1,0 +1,15 @@
+//! hvsim: a deterministic discrete-event simulator of a Harvester cluster's control plane.
+//!
+//! Layers, each knowing only those below it: `engine` (virtual time, events, the one choice
+//! stream) < `kube` (API server, informers, work queues, processes) < `models` (the real
+//! controllers) < `scenario` (RON input, versions) < `sim` (a world built from a scenario)
+//! < `check` (invariants) < `explore` (sweeps, verify) < `report` (outputs) < the CLI.
+
+pub mod check;
+pub mod engine;
+pub mod explore;
+pub mod kube;
+pub mod models;
+pub mod report;
+pub mod scenario;
+pub mod sim;

@@ -1,0 +1,6 @@
+//! Harvester's controllers and webhooks.
+
+pub mod migration;
+pub mod migration_keys;
+pub mod namespace_webhook;
+pub mod resource_quota;

@@ -1,0 +1,3 @@
+//! kube-controller-manager.
+
+pub mod resource_quota;

@@ -1,0 +1,131 @@
+//! The kubelets of all nodes as one process (a simplification: they share a watch and a
+//! work queue, but each pod's start and completion timing is drawn on its own).
+//! A bound pod starts after a chosen delay and becomes Ready; a virt-launcher pod whose VMI
+//! has migrated away completes (Succeeded) some seconds later, and counts in quota
+//! `status.used` until then. Left out: image pulls, probes, container restarts.
+
+use crate::engine::{ChoiceKind, SimDuration, SimTime};
+use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
+use std::collections::BTreeMap;
+
+pub struct Kubelet {
+    pod_start: (SimDuration, SimDuration),
+    cleanup: (SimDuration, SimDuration),
+    due: BTreeMap<ObjId, SimTime>,
+}
+
+impl Kubelet {
+    pub fn new(pod_start: (SimDuration, SimDuration), cleanup: (SimDuration, SimDuration)) -> Self {
+        Kubelet {
+            pod_start,
+            cleanup,
+            due: BTreeMap::new(),
+        }
+    }
+
+    /// Waits until a per-pod deadline drawn once; true when it has passed.
+    fn wait(
+        &mut self,
+        key: ObjId,
+        ctx: &mut Ctx<'_>,
+        kind: ChoiceKind,
+        range: (SimDuration, SimDuration),
+    ) -> Option<Outcome> {
+        let due = match self.due.get(&key) {
+            Some(&t) => t,
+            None => {
+                let d = ctx.pick_duration(kind, range);
+                self.due.insert(key, ctx.now + d);
+                return Some(Outcome::RequeueAfter(d));
+            }
+        };
+        if ctx.now < due {
+            return Some(Outcome::RequeueAfter(due - ctx.now));
+        }
+        self.due.remove(&key);
+        None
+    }
+}
+
+impl Reconciler for Kubelet {
+    fn name(&self) -> &'static str {
+        "kubelet"
+    }
+
+    fn primary(&self) -> Kind {
+        Kind::Pod
+    }
+
+    fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
+        match obj.kind() {
+            Kind::Pod => out.push(id),
+            Kind::VirtualMachineInstance => out.extend(
+                read.list(Kind::Pod, &obj.meta.namespace)
+                    .filter(|(_, p)| {
+                        p.pod().vmi == obj.meta.name && p.pod().phase == PodPhase::Running
+                    })
+                    .map(|(i, _)| i),
+            ),
+            _ => {}
+        }
+    }
+
+    fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
+        let Some(pod) = ctx.read().by_id(key) else {
+            self.due.remove(&key);
+            return Ok(Outcome::Done);
+        };
+        let b = pod.pod();
+        let Some(node) = b.node.clone() else {
+            return Ok(Outcome::Done);
+        };
+        if pod.meta.deletion_timestamp.is_some() {
+            self.due.remove(&key);
+            return Ok(Outcome::Done);
+        }
+        match b.phase {
+            PodPhase::Pending => {
+                if let Some(o) = self.wait(key, ctx, ChoiceKind::PodStart, self.pod_start) {
+                    return Ok(o);
+                }
+                let mut next = (*pod).clone();
+                next.pod_mut().phase = PodPhase::Running;
+                next.pod_mut().ready = true;
+                ctx.update_status(next)?;
+                let name = pod.meta.key();
+                ctx.log(|| format!("pod {name} Running on {node}"));
+                Ok(Outcome::Done)
+            }
+            PodPhase::Running => {
+                let vmi = ctx
+                    .read()
+                    .get(Kind::VirtualMachineInstance, &pod.meta.namespace, &b.vmi);
+                let moved_away = vmi.is_some_and(|v| {
+                    v.vmi().node != node
+                        && v.vmi()
+                            .migration_state
+                            .as_ref()
+                            .is_some_and(|m| m.completed)
+                });
+                if !moved_away {
+                    return Ok(Outcome::Done);
+                }
+                if let Some(o) = self.wait(key, ctx, ChoiceKind::PodCleanup, self.cleanup) {
+                    return Ok(o);
+                }
+                let mut next = (*pod).clone();
+                next.pod_mut().phase = PodPhase::Succeeded;
+                next.pod_mut().ready = false;
+                ctx.update_status(next)?;
+                let name = pod.meta.key();
+                ctx.log(|| format!("pod {name} Completed (source of a finished migration)"));
+                Ok(Outcome::Done)
+            }
+            PodPhase::Succeeded | PodPhase::Failed => Ok(Outcome::Done),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.due.clear();
+    }
+}

@@ -1,0 +1,122 @@
+//! virt-handler's part of a live migration (`pkg/virt-handler/vm.go`), one process per node.
+//! The target handler reports `targetNodeAddress` once its pod is up; the source handler
+//! starts the transfer (`startTimestamp`), and when it completes it does the "ACK": sets
+//! `completed`, moves `status.nodeName` and the `kubevirt.io/nodeName` label to the target.
+//! Left out: libvirt domain events, the migration proxy, CPU-feature failures.
+
+use crate::engine::{ChoiceKind, SimDuration, SimTime};
+use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler};
+use std::collections::BTreeMap;
+
+pub const LABEL_NODE_NAME: &str = "kubevirt.io/nodeName";
+
+pub struct VirtHandler {
+    node: String,
+    transfer: (SimDuration, SimDuration),
+    /// When the transfer of an in-flight outbound migration completes (in memory only).
+    done_at: BTreeMap<ObjId, SimTime>,
+}
+
+impl VirtHandler {
+    pub fn new(node: &str, transfer: (SimDuration, SimDuration)) -> Self {
+        VirtHandler {
+            node: node.to_string(),
+            transfer,
+            done_at: BTreeMap::new(),
+        }
+    }
+}
+
+impl Reconciler for VirtHandler {
+    fn name(&self) -> &'static str {
+        "virt-handler-vm"
+    }
+
+    fn primary(&self) -> Kind {
+        Kind::VirtualMachineInstance
+    }
+
+    fn keys_for(&self, id: ObjId, obj: &Obj, _read: Reader<'_>, out: &mut Vec<ObjId>) {
+        if obj.kind() != Kind::VirtualMachineInstance {
+            return;
+        }
+        let b = obj.vmi();
+        if b.node == self.node
+            || b.migration_state
+                .as_ref()
+                .is_some_and(|m| m.target_node == self.node)
+        {
+            out.push(id);
+        }
+    }
+
+    fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
+        let Some(vmi) = ctx.read().by_id(key) else {
+            return Ok(Outcome::Done);
+        };
+        let Some(ms) = vmi.vmi().migration_state.clone() else {
+            return Ok(Outcome::Done);
+        };
+        if ms.completed || ms.failed {
+            self.done_at.remove(&key);
+            return Ok(Outcome::Done);
+        }
+        if ms.target_node == self.node && ms.target_node_address.is_none() {
+            let mut next = (*vmi).clone();
+            next.vmi_mut()
+                .migration_state
+                .as_mut()
+                .expect("present")
+                .target_node_address = Some(format!("{}:8443", self.node));
+            ctx.update_status(next)?;
+            return Ok(Outcome::Done);
+        }
+        if vmi.vmi().node != self.node || ms.target_node_address.is_none() {
+            return Ok(Outcome::Done);
+        }
+        if ms.start_timestamp.is_none() {
+            let mut next = (*vmi).clone();
+            next.vmi_mut()
+                .migration_state
+                .as_mut()
+                .expect("present")
+                .start_timestamp = Some(ctx.now);
+            ctx.update_status(next)?;
+            let d = ctx.pick_duration(ChoiceKind::Transfer, self.transfer);
+            self.done_at.insert(key, ctx.now + d);
+            return Ok(Outcome::RequeueAfter(d));
+        }
+        let done = match self.done_at.get(&key) {
+            Some(&t) => t,
+            None => {
+                // Restarted mid-transfer: the domain is still migrating; wait for it again.
+                let d = ctx.pick_duration(ChoiceKind::Transfer, self.transfer);
+                self.done_at.insert(key, ctx.now + d);
+                return Ok(Outcome::RequeueAfter(d));
+            }
+        };
+        if ctx.now < done {
+            return Ok(Outcome::RequeueAfter(done - ctx.now));
+        }
+        let mut next = (*vmi).clone();
+        let target = ms.target_node.clone();
+        {
+            let b = next.vmi_mut();
+            let m = b.migration_state.as_mut().expect("present");
+            m.completed = true;
+            m.end_timestamp = Some(ctx.now);
+            b.node = target.clone();
+        }
+        next.meta
+            .labels
+            .insert(LABEL_NODE_NAME.into(), target.clone());
+        ctx.update(next)?;
+        self.done_at.remove(&key);
+        ctx.log(|| format!("Migrated: The VirtualMachineInstance migrated to node {target}."));
+        Ok(Outcome::Done)
+    }
+
+    fn reset(&mut self) {
+        self.done_at.clear();
+    }
+}

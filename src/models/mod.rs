@@ -1,0 +1,10 @@
+//! One module per real component. Each file opens with the real source it models, the
+//! versions, and what it leaves out. Version differences are behaviour switches taken from
+//! `scenario::version`; no model contains a "bug happens here" branch.
+
+pub mod harvester;
+pub mod kcm;
+pub mod kubelet;
+pub mod kubevirt;
+pub mod rancher;
+pub mod scheduler;

@@ -1,0 +1,80 @@
+//! The namespace annotation `field.cattle.io/resourceQuota`
+//! (`v3.NamespaceResourceQuota{Limit: ResourceQuotaLimit}`) and Rancher's key mapping
+//! (`limitsCpu` -> `limits.cpu`, `limitsMemory` -> `limits.memory`).
+
+use crate::kube::{Quantity, Resource, ResourceList};
+use serde::{Deserialize, Serialize};
+
+pub const ANNOTATION_RESOURCE_QUOTA: &str = "field.cattle.io/resourceQuota";
+pub const LABEL_DEFAULT_RESOURCE_QUOTA: &str =
+    "resourcequota.management.cattle.io/default-resource-quota";
+
+#[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
+struct Limit {
+    #[serde(
+        rename = "limitsCpu",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    limits_cpu: String,
+    #[serde(
+        rename = "limitsMemory",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    limits_memory: String,
+}
+
+#[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
+struct NamespaceResourceQuota {
+    #[serde(default)]
+    limit: Limit,
+}
+
+/// The annotation's JSON for a limit (`{"limit":{"limitsCpu":"5000m","limitsMemory":"6000Mi"}}`).
+pub fn to_annotation(limit: &ResourceList) -> String {
+    let q = NamespaceResourceQuota {
+        limit: Limit {
+            limits_cpu: limit
+                .get(Resource::LimitsCpu)
+                .map(|q| Resource::LimitsCpu.fmt_quantity(q))
+                .unwrap_or_default(),
+            limits_memory: limit
+                .get(Resource::LimitsMemory)
+                .map(|q| Resource::LimitsMemory.fmt_quantity(q))
+                .unwrap_or_default(),
+        },
+    };
+    serde_json::to_string(&q).expect("serializable")
+}
+
+/// Parses the annotation into a resource list; empty strings mean "not set".
+pub fn parse_annotation(s: &str) -> Result<ResourceList, String> {
+    let q: NamespaceResourceQuota = serde_json::from_str(s).map_err(|e| e.to_string())?;
+    let mut out = ResourceList::new();
+    if !q.limit.limits_cpu.is_empty() {
+        out.set(Resource::LimitsCpu, Quantity::parse(&q.limit.limits_cpu)?);
+    }
+    if !q.limit.limits_memory.is_empty() {
+        out.set(
+            Resource::LimitsMemory,
+            Quantity::parse(&q.limit.limits_memory)?,
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotation_round_trips_in_rancher_shape() {
+        let l = ResourceList::new()
+            .with(Resource::LimitsCpu, Quantity::parse("5000m").unwrap())
+            .with(Resource::LimitsMemory, Quantity::parse("6000Mi").unwrap());
+        let s = to_annotation(&l);
+        assert_eq!(s, r#"{"limit":{"limitsCpu":"5","limitsMemory":"6000Mi"}}"#);
+        assert_eq!(parse_annotation(&s), Ok(l));
+    }
+}

@@ -1,0 +1,98 @@
+//! Rancher `resourceQuotaSyncController` (`pkg/controllers/managementuser/resourcequota/
+//! resource_quota_sync.go`, `CreateResourceQuota`), registered as a **Namespace** OnChange
+//! handler in cattle-cluster-agent. It never watches ResourceQuotas, so it reconciles a
+//! namespace only when the agent starts (the informer's initial list), on a namespace
+//! update, or on resync. It derives `spec.hard` from the namespace annotation and the
+//! project's namespace default, and when the existing quota differs it PUTs the whole spec
+//! from its lister cache, keeping metadata (and so Harvester's annotations).
+//! Left out: the project-limit check `validateAndSetNamespaceQuota` (always fits here), the
+//! 10h informer resync, container default limits.
+
+use super::namespace_quota::{
+    parse_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
+};
+use crate::kube::object::ResourceQuotaBody;
+use crate::kube::{
+    Body, Ctx, Kind, Meta, Obj, ObjId, Outcome, ReconcileError, ReconcileResult, Reconciler,
+    ResourceList,
+};
+
+pub struct ResourceQuotaSync;
+
+/// `deriveRequestedResourceQuota` + `completeQuota`: the annotation's values override the
+/// project default, only for keys the default has; no default means no quota.
+pub fn derive_spec(
+    requested: Option<&ResourceList>,
+    default: Option<&ResourceList>,
+) -> Option<ResourceList> {
+    let default = default?;
+    let mut spec = *default;
+    if let Some(req) = requested {
+        for (r, _) in default.iter() {
+            if let Some(q) = req.get(r) {
+                spec.set(r, q);
+            }
+        }
+    }
+    Some(spec)
+}
+
+impl Reconciler for ResourceQuotaSync {
+    fn name(&self) -> &'static str {
+        "resourceQuotaSyncController"
+    }
+
+    fn primary(&self) -> Kind {
+        Kind::Namespace
+    }
+
+    fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
+        let read = ctx.read();
+        let Some(ns) = read.by_id(key) else {
+            return Ok(Outcome::Done);
+        };
+        if ns.meta.deletion_timestamp.is_some() {
+            return Ok(Outcome::Done);
+        }
+        let requested = match ns.annotation(ANNOTATION_RESOURCE_QUOTA) {
+            Some(s) => Some(parse_annotation(s).map_err(ReconcileError::Other)?),
+            None => None,
+        };
+        let spec = derive_spec(requested.as_ref(), ns.namespace().project_default.as_ref());
+        let existing = read
+            .list(Kind::ResourceQuota, &ns.meta.name)
+            .find(|(_, rq)| rq.label(LABEL_DEFAULT_RESOURCE_QUOTA) == Some("true"))
+            .map(|(_, rq)| rq.clone());
+        match (existing, spec) {
+            (None, Some(hard)) if !hard.is_empty() => {
+                let mut meta = Meta {
+                    generate_name: "default-".into(),
+                    namespace: ns.meta.name.clone(),
+                    ..Meta::default()
+                };
+                meta.labels
+                    .insert(LABEL_DEFAULT_RESOURCE_QUOTA.into(), "true".into());
+                meta.labels
+                    .insert("cattle.io/creator".into(), "norman".into());
+                let body = ResourceQuotaBody {
+                    spec_hard: hard,
+                    ..ResourceQuotaBody::default()
+                };
+                ctx.create(Obj::new(meta, Body::ResourceQuota(body)))?;
+            }
+            (Some(rq), None) => {
+                ctx.delete(Kind::ResourceQuota, &rq.meta.namespace, &rq.meta.name)?;
+            }
+            (Some(rq), Some(hard)) if rq.rq().spec_hard != hard => {
+                let ns_name = ns.meta.name.clone();
+                ctx.log(|| format!("Updating default resource quota for namespace {ns_name}"));
+                // updateResourceQuota: toUpdate := quota.DeepCopy(); toUpdate.Spec = *spec
+                let mut next = (*rq).clone();
+                next.rq_mut().spec_hard = hard;
+                ctx.update(next)?;
+            }
+            _ => {}
+        }
+        Ok(Outcome::Done)
+    }
+}

@@ -1,0 +1,74 @@
+//! Scenario files: the RON schema, loading with `file:line:column` errors, validation of
+//! cross-references, and the version map.
+
+mod bundled;
+mod locate;
+pub mod schema;
+mod validate;
+pub mod version;
+
+pub use bundled::{bundled, bundled_by_name};
+pub use schema::*;
+pub use version::{Behaviours, MigrationKey, MigrationQuota, Version};
+
+use std::fmt;
+use std::path::Path;
+
+/// A bad input: where it is and what was expected. Exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    /// 1-based line and column, when the problem has a place in the file.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl ScenarioError {
+    pub fn new(file: &str, position: Option<(usize, usize)>, message: impl Into<String>) -> Self {
+        ScenarioError {
+            file: file.to_string(),
+            position,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((l, c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Parses and validates scenario text; `file` names it in errors.
+pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    // IMPLICIT_SOME: optional fields are written bare (`at: "10s"`); `Some(..)` still works.
+    let opts =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let scn: Scenario = opts.from_str(text).map_err(|e| {
+        ScenarioError::new(
+            file,
+            Some((e.position.line, e.position.col)),
+            e.code.to_string(),
+        )
+    })?;
+    validate::validate(&scn, file, text)?;
+    Ok(scn)
+}
+
+/// Reads a scenario file from disk, or a bundled scenario by name (`quota-race-agent-restart`).
+pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
+    if !Path::new(path).exists() {
+        if let Some(text) = bundled_by_name(path) {
+            return load_str(path, text);
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::new(path, None, format!("cannot read the scenario file: {e}"))
+    })?;
+    load_str(path, &text)
+}

@@ -1,0 +1,310 @@
+//! The scenario file format (RON). Every struct denies unknown fields, so a typo is an
+//! error with its position rather than a silently ignored setting.
+
+use crate::engine::SimDuration;
+use crate::kube::Quantity;
+use serde::{de, Deserialize, Deserializer};
+use std::collections::BTreeMap;
+
+use super::version::Version;
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The Harvester version `run` uses when `--version` is not given.
+    pub harvester: Version,
+    pub nodes: Vec<NodeSpec>,
+    #[serde(default)]
+    pub namespaces: Vec<NamespaceSpec>,
+    #[serde(default)]
+    pub vms: Vec<VmSpec>,
+    #[serde(default)]
+    pub timing: Timing,
+    #[serde(default)]
+    pub timeline: Vec<Step>,
+    #[serde(default)]
+    pub invariants: Vec<InvariantSpec>,
+    #[serde(default)]
+    pub sometimes: Vec<SometimesSpec>,
+    /// Calm phase: after the last timeline action the system gets this long to converge,
+    /// then the run ends and after-calm invariants are checked.
+    #[serde(default = "default_calm")]
+    pub calm: SimDuration,
+    /// Event budget per run.
+    #[serde(default = "default_budget")]
+    pub budget: u64,
+    /// What `hvsim verify` expects per version.
+    #[serde(default)]
+    pub expect: BTreeMap<String, Expectation>,
+}
+
+fn default_calm() -> SimDuration {
+    SimDuration::from_secs(300)
+}
+
+fn default_budget() -> u64 {
+    200_000
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    pub name: String,
+    #[serde(default = "default_node_cpu")]
+    pub cpu: Quantity,
+    #[serde(default = "default_node_memory")]
+    pub memory: Quantity,
+}
+
+fn default_node_cpu() -> Quantity {
+    Quantity::from_units(32)
+}
+
+fn default_node_memory() -> Quantity {
+    Quantity::from_units(128 << 30)
+}
+
+/// Rancher's `field.cattle.io/resourceQuota` limit: `limitsCpu`, `limitsMemory`.
+#[derive(Deserialize, Debug, Clone, Copy, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSpec {
+    #[serde(default)]
+    pub cpu: Option<Quantity>,
+    #[serde(default)]
+    pub memory: Option<Quantity>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceSpec {
+    pub name: String,
+    /// The namespace's Rancher quota (annotation `field.cattle.io/resourceQuota`).
+    #[serde(default)]
+    pub quota: Option<QuotaSpec>,
+    /// The project's `namespaceDefaultResourceQuota`; when absent, the project default has
+    /// the same keys as `quota` (Rancher only creates a quota when the project has one).
+    #[serde(default)]
+    pub project_default: Option<QuotaSpec>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct VmSpec {
+    pub name: String,
+    pub namespace: String,
+    pub node: String,
+    pub cpu: Quantity,
+    pub memory: Quantity,
+}
+
+/// A `(low, high)` range each answer is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range(pub SimDuration, pub SimDuration);
+
+impl<'de> Deserialize<'de> for Range {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (lo, hi) = <(SimDuration, SimDuration)>::deserialize(d)?;
+        if hi < lo {
+            return Err(de::Error::custom(format!(
+                "a range whose end ({hi}) is not before its start ({lo})"
+            )));
+        }
+        Ok(Range(lo, hi))
+    }
+}
+
+impl Range {
+    pub fn tuple(self) -> (SimDuration, SimDuration) {
+        (self.0, self.1)
+    }
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timing {
+    /// Delay of each watch event to each informer.
+    pub watch_latency: Range,
+    /// Duration of one reconcile.
+    pub reconcile: Range,
+    /// Restart delay of a killed controller process.
+    pub restart: Range,
+    /// Restart delay of the cattle-cluster-agent pod (reschedule + start, ≈1.6–2.1 s start).
+    pub agent_restart: Range,
+    /// Scheduling and start of a virt-launcher pod until Ready.
+    pub pod_start: Range,
+    /// Memory transfer of a live migration (Running until completed).
+    pub migration_transfer: Range,
+    /// Delay before a migrated-away source pod completes (≈30 s observed).
+    pub source_pod_cleanup: Range,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        let ms = SimDuration::from_millis;
+        let s = SimDuration::from_secs;
+        Timing {
+            watch_latency: Range(ms(1), ms(100)),
+            reconcile: Range(ms(1), ms(30)),
+            restart: Range(s(5), s(30)),
+            agent_restart: Range(s(2), s(20)),
+            pod_start: Range(s(5), s(15)),
+            migration_transfer: Range(s(3), s(10)),
+            source_pod_cleanup: Range(s(20), s(40)),
+        }
+    }
+}
+
+/// One timeline entry: an action at a fixed time, or at a time chosen per seed in a window.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[serde(default)]
+    pub at: Option<SimDuration>,
+    #[serde(default)]
+    pub within: Option<Range>,
+    pub action: Action,
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum Action {
+    /// A user live-migrates a VM (Harvester's migrate action creates a VMIM).
+    Migrate {
+        vm: String,
+        #[serde(default)]
+        target: Option<String>,
+    },
+    /// The cattle-cluster-agent pod is deleted or evicted and comes back.
+    RestartAgent,
+    /// Any controller process is killed and comes back.
+    RestartProcess { process: String },
+    /// A user changes the namespace's Rancher quota (through Harvester's namespace webhook).
+    SetQuota {
+        namespace: String,
+        #[serde(default)]
+        cpu: Option<Quantity>,
+        #[serde(default)]
+        memory: Option<Quantity>,
+    },
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum InvariantSpec {
+    /// After calm: every default quota's `spec.hard` (and `status.hard`) equals the Rancher
+    /// base plus the deltas of migrations still active.
+    QuotaConverges,
+    /// Every migration reaches Succeeded or Failed within the bound.
+    MigrationCompletes { within: SimDuration },
+    /// Always: a migration target pod is never rejected by quota while the Rancher base
+    /// alone has room for it.
+    NoQuotaBlockWithinBase,
+}
+
+impl InvariantSpec {
+    pub fn name(&self) -> &'static str {
+        match self {
+            InvariantSpec::QuotaConverges => "quota-converges",
+            InvariantSpec::MigrationCompletes { .. } => "migration-completes",
+            InvariantSpec::NoQuotaBlockWithinBase => "no-quota-block-within-base",
+        }
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum SometimesSpec {
+    /// Rancher reset a quota while a Harvester migration annotation was on it.
+    ResetDuringMigration,
+}
+
+impl SometimesSpec {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SometimesSpec::ResetDuringMigration => "reset-during-migration",
+        }
+    }
+}
+
+/// A half-open seed range written `"0..1000"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl SeedRange {
+    pub fn parse(s: &str) -> Result<SeedRange, String> {
+        let expected = format!("a seed range such as \"0..1000\", not \"{s}\"");
+        let (a, b) = s.split_once("..").ok_or_else(|| expected.clone())?;
+        let start: u64 = a.trim().parse().map_err(|_| expected.clone())?;
+        let end: u64 = b.trim().parse().map_err(|_| expected.clone())?;
+        if end <= start {
+            return Err(format!(
+                "a seed range whose end is after its start, not \"{s}\""
+            ));
+        }
+        Ok(SeedRange { start, end })
+    }
+
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+impl std::fmt::Display for SeedRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+impl<'de> Deserialize<'de> for SeedRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SeedRange::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum Expectation {
+    /// Every seed in the range holds every invariant.
+    Holds { seeds: SeedRange },
+    /// Some seed in the range violates, and every violation is of one of these invariants.
+    Violates {
+        invariants: Vec<String>,
+        seeds: SeedRange,
+    },
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Quantity::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for SimDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SimDuration::parse(&s).map_err(|e| {
+            de::Error::custom(format!(
+                "a duration such as \"150ms\" or \"5m\": expected {e}"
+            ))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Version::parse(&s).map_err(de::Error::custom)
+    }
+}

@@ -1,0 +1,145 @@
+//! Harvester versions and the behaviour switches each one selects
+//! (`shared/reference/harvester-facts.md` section 0). A version never selects "the bug";
+//! it selects which real mechanism runs.
+
+use std::fmt;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Version {
+    pub major: u16,
+    pub minor: u16,
+    pub patch: u16,
+}
+
+/// The releases hvsim knows. A scenario naming another is an input error.
+pub const KNOWN: &[&str] = &[
+    "v1.2.0", "v1.2.1", "v1.2.2", "v1.3.0", "v1.3.1", "v1.3.2", "v1.4.0", "v1.4.1", "v1.4.2",
+    "v1.4.3", "v1.5.0", "v1.5.1", "v1.6.0",
+];
+
+impl Version {
+    pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
+        Version {
+            major,
+            minor,
+            patch,
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Version, String> {
+        if !KNOWN.contains(&s) {
+            return Err(format!(
+                "unknown Harvester version \"{s}\", expected one of {}",
+                KNOWN.join(", ")
+            ));
+        }
+        let mut it = s[1..]
+            .split('.')
+            .map(|p| p.parse::<u16>().expect("known versions are well formed"));
+        Ok(Version::new(
+            it.next().unwrap(),
+            it.next().unwrap(),
+            it.next().unwrap(),
+        ))
+    }
+
+    pub fn behaviours(self) -> Behaviours {
+        let fixed_quota = self >= Version::new(1, 4, 2);
+        Behaviours {
+            migration_quota: if fixed_quota {
+                MigrationQuota::BaseDelta
+            } else {
+                MigrationQuota::Relative
+            },
+            migration_key: if fixed_quota {
+                MigrationKey::VmiUid
+            } else {
+                MigrationKey::VmName
+            },
+            overhead_ratio: if fixed_quota {
+                Some(ADDITIONAL_GUEST_MEMORY_OVERHEAD_RATIO)
+            } else {
+                None
+            },
+            namespace_webhook_text: if fixed_quota {
+                "namespace {} has migrating VMs, can't change resource quotas"
+            } else {
+                "namespace {} has migrating VMs, so you can't change resource quotas"
+            },
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// Harvester setting `additional-guest-memory-overhead-ratio` default, used by v1.4.2+.
+pub const ADDITIONAL_GUEST_MEMORY_OVERHEAD_RATIO: &str = "1.5";
+
+/// How Harvester scales the namespace quota during a live migration.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MigrationQuota {
+    /// v1.2.0 to v1.4.1: the VMIM controller adds the VM's size to `spec.hard` on Pending and
+    /// subtracts it on Succeeded/Failed, relative to whatever `spec.hard` is then.
+    Relative,
+    /// v1.4.2+: the VMIM controller only adds/removes an annotation; the ResourceQuota
+    /// controller sets `spec.hard = Rancher base + sum of annotations`.
+    BaseDelta,
+}
+
+/// The key of Harvester's per-migration annotation on the ResourceQuota.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MigrationKey {
+    /// `harvesterhci.io/migrating-<vmName>` (up to v1.4.1).
+    VmName,
+    /// `harvesterhci.io/migratingUID-<vmiUID>` (v1.4.2+, old keys still read).
+    VmiUid,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Behaviours {
+    pub migration_quota: MigrationQuota,
+    pub migration_key: MigrationKey,
+    pub overhead_ratio: Option<&'static str>,
+    /// `pkg/webhook/resources/namespace/validator.go` denial text (`{}` is the namespace).
+    pub namespace_webhook_text: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_4_1_scales_relatively_and_v1_4_2_from_base() {
+        assert_eq!(
+            Version::parse("v1.4.1")
+                .unwrap()
+                .behaviours()
+                .migration_quota,
+            MigrationQuota::Relative
+        );
+        assert_eq!(
+            Version::parse("v1.4.2")
+                .unwrap()
+                .behaviours()
+                .migration_quota,
+            MigrationQuota::BaseDelta
+        );
+        assert_eq!(
+            Version::parse("v1.5.0").unwrap().behaviours().migration_key,
+            MigrationKey::VmiUid
+        );
+    }
+
+    #[test]
+    fn unknown_version_lists_the_known_ones() {
+        let e = Version::parse("v1.4.9").unwrap_err();
+        assert!(
+            e.starts_with("unknown Harvester version \"v1.4.9\", expected one of v1.2.0, v1.2.1"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,426 @@
+//! Builds a cluster from a scenario for one Harvester version and steps it.
+//!
+//! Processes (one watch stream per watched kind each): kube-controller-manager (quota
+//! controller), kube-scheduler, kubelet (all nodes), virt-controller (migration controller),
+//! virt-handler-<node>, harvester (migration annotation controller, and from v1.4.2 the
+//! ResourceQuota controller), cattle-cluster-agent (Rancher quota sync). The initial objects
+//! exist before any process starts; every process starts at t=0 and lists them.
+
+use crate::engine::{ChoiceKind, Choices, Sim, SimTime, StopReason, Trace, TraceCat};
+use crate::kube::describe::describe_record;
+use crate::kube::object::{NamespaceBody, NodeBody, ResourceQuotaBody, VmBody, VmiBody, VmimBody};
+use crate::kube::{ActorId, Resource, ResourceList, VmiPhase};
+use crate::kube::{
+    Body, Cluster, Ev, Kind, Meta, MigrationPhase, Obj, PodPhase, ProcessTiming, Reconciler,
+};
+use crate::models::harvester::migration::MigrationAnnotationController;
+use crate::models::harvester::namespace_webhook::NamespaceValidator;
+use crate::models::harvester::resource_quota::ResourceQuotaController as HarvesterRqController;
+use crate::models::kcm::resource_quota::ResourceQuotaController as KcmRqController;
+use crate::models::kubelet::Kubelet;
+use crate::models::kubevirt::launcher::launcher_pod;
+use crate::models::kubevirt::migration::MigrationController;
+use crate::models::kubevirt::overhead::memory_request;
+use crate::models::kubevirt::virt_handler::{VirtHandler, LABEL_NODE_NAME};
+use crate::models::rancher::namespace_quota::{
+    to_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
+};
+use crate::models::rancher::resource_quota_sync::{derive_spec, ResourceQuotaSync};
+use crate::models::scheduler::Scheduler;
+use crate::scenario::{Action, Behaviours, MigrationQuota, QuotaSpec, Scenario, Version};
+
+/// The payload of a wake-up event (checkers use it to be called back at a deadline).
+pub const WAKE: u32 = u32::MAX;
+
+pub const AGENT: &str = "cattle-cluster-agent";
+pub const HARVESTER: &str = "harvester";
+
+pub struct World {
+    pub cluster: Cluster,
+    pub sim: Sim<Ev>,
+    pub trace: Trace,
+    pub version: Version,
+    pub behaviours: Behaviours,
+    pub user: ActorId,
+    actions: Vec<(SimTime, Action)>,
+    /// When the last timeline action has happened; the calm phase starts here.
+    pub calm_at: SimTime,
+}
+
+pub fn quota_list(q: &QuotaSpec) -> ResourceList {
+    let mut rl = ResourceList::new();
+    if let Some(c) = q.cpu {
+        rl.set(Resource::LimitsCpu, c);
+    }
+    if let Some(m) = q.memory {
+        rl.set(Resource::LimitsMemory, m);
+    }
+    rl
+}
+
+/// The Rancher base of a namespace as its quota sync derives it from the scenario.
+pub fn rancher_base(ns: &crate::scenario::NamespaceSpec) -> Option<ResourceList> {
+    let requested = ns.quota.as_ref().map(quota_list);
+    let default = ns.project_default.as_ref().map(quota_list).or(requested);
+    derive_spec(requested.as_ref(), default.as_ref()).filter(|s| !s.is_empty())
+}
+
+impl World {
+    pub fn build(
+        scn: &Scenario,
+        version: Version,
+        choices: Box<dyn Choices>,
+        trace: Trace,
+    ) -> World {
+        let behaviours = version.behaviours();
+        let t = &scn.timing;
+        let mut cluster = Cluster::new();
+        let timing = ProcessTiming {
+            watch_latency: t.watch_latency.tuple(),
+            reconcile: t.reconcile.tuple(),
+            restart: t.restart.tuple(),
+        };
+        let proc = |cluster: &mut Cluster,
+                    name: &str,
+                    watches: &[Kind],
+                    ctrls: Vec<Box<dyn Reconciler>>,
+                    timing| {
+            cluster.add_process(name, watches, timing, ctrls);
+        };
+        use Kind::*;
+        proc(
+            &mut cluster,
+            "kube-controller-manager",
+            &[ResourceQuota, Pod],
+            vec![Box::new(KcmRqController)],
+            timing,
+        );
+        proc(
+            &mut cluster,
+            "kube-scheduler",
+            &[Pod, Node],
+            vec![Box::new(Scheduler)],
+            timing,
+        );
+        proc(
+            &mut cluster,
+            "kubelet",
+            &[Pod, VirtualMachineInstance],
+            vec![Box::new(Kubelet::new(
+                t.pod_start.tuple(),
+                t.source_pod_cleanup.tuple(),
+            ))],
+            timing,
+        );
+        proc(
+            &mut cluster,
+            "virt-controller",
+            &[
+                VirtualMachineInstanceMigration,
+                VirtualMachineInstance,
+                Pod,
+                ResourceQuota,
+            ],
+            vec![Box::new(MigrationController::new(
+                behaviours.overhead_ratio,
+            ))],
+            timing,
+        );
+        for n in &scn.nodes {
+            proc(
+                &mut cluster,
+                &format!("virt-handler-{}", n.name),
+                &[VirtualMachineInstance],
+                vec![Box::new(VirtHandler::new(
+                    &n.name,
+                    t.migration_transfer.tuple(),
+                ))],
+                timing,
+            );
+        }
+        let mut harvester: Vec<Box<dyn Reconciler>> =
+            vec![Box::new(MigrationAnnotationController::new(behaviours))];
+        if behaviours.migration_quota == MigrationQuota::BaseDelta {
+            harvester.push(Box::new(HarvesterRqController));
+        }
+        proc(
+            &mut cluster,
+            HARVESTER,
+            &[
+                VirtualMachineInstanceMigration,
+                VirtualMachineInstance,
+                ResourceQuota,
+                Namespace,
+            ],
+            harvester,
+            timing,
+        );
+        let agent_timing = ProcessTiming {
+            restart: t.agent_restart.tuple(),
+            ..timing
+        };
+        proc(
+            &mut cluster,
+            AGENT,
+            &[Namespace, ResourceQuota],
+            vec![Box::new(ResourceQuotaSync)],
+            agent_timing,
+        );
+        let user = cluster.add_actor("user");
+        cluster.api.add_hook(Box::new(NamespaceValidator {
+            text: behaviours.namespace_webhook_text,
+        }));
+
+        Self::seed_objects(&mut cluster, scn, &behaviours);
+
+        let mut sim = Sim::new(choices, SimTime::MAX, scn.budget);
+        let mut actions = Vec::new();
+        let mut calm_at = SimTime::ZERO;
+        for (i, st) in scn.timeline.iter().enumerate() {
+            let at = match (st.at, st.within) {
+                (Some(a), _) => SimTime::ZERO + a,
+                (None, Some(w)) => {
+                    SimTime::ZERO + sim.pick_duration(ChoiceKind::ActionTime, i as u32, w.0, w.1)
+                }
+                (None, None) => SimTime::ZERO,
+            };
+            let latest = match (st.at, st.within) {
+                (Some(a), _) => SimTime::ZERO + a,
+                (None, Some(w)) => SimTime::ZERO + w.1,
+                (None, None) => SimTime::ZERO,
+            };
+            calm_at = calm_at.max(latest);
+            sim.schedule_at(at, Ev::External(i as u32));
+            actions.push((at, st.action.clone()));
+        }
+        sim.set_horizon(calm_at + scn.calm);
+        cluster.start_all(&mut sim);
+        World {
+            cluster,
+            sim,
+            trace,
+            version,
+            behaviours,
+            user,
+            actions,
+            calm_at,
+        }
+    }
+
+    fn seed_objects(cluster: &mut Cluster, scn: &Scenario, b: &Behaviours) {
+        let api = &mut cluster.api;
+        for n in &scn.nodes {
+            let mut meta = Meta::named("", &n.name);
+            meta.labels
+                .insert("kubernetes.io/hostname".into(), n.name.clone());
+            let capacity = ResourceList::new()
+                .with(Resource::LimitsCpu, n.cpu)
+                .with(Resource::LimitsMemory, n.memory);
+            api.seed(Obj::new(
+                meta,
+                Body::Node(NodeBody {
+                    capacity,
+                    unschedulable: false,
+                }),
+            ));
+        }
+        for ns in &scn.namespaces {
+            let mut meta = Meta::named("", &ns.name);
+            let requested = ns.quota.as_ref().map(quota_list);
+            if let Some(r) = &requested {
+                meta.annotations
+                    .insert(ANNOTATION_RESOURCE_QUOTA.into(), to_annotation(r));
+            }
+            let project_default = ns.project_default.as_ref().map(quota_list).or(requested);
+            api.seed(Obj::new(
+                meta,
+                Body::Namespace(NamespaceBody { project_default }),
+            ));
+        }
+        let mut pods_by_ns: Vec<(String, ResourceList)> = Vec::new();
+        for vm in &scn.vms {
+            let meta = Meta::named(&vm.namespace, &vm.name);
+            api.seed(Obj::new(
+                meta,
+                Body::VirtualMachine(VmBody {
+                    cpu: vm.cpu,
+                    memory: vm.memory,
+                    printable_status: "Running".into(),
+                }),
+            ));
+            let mut meta = Meta::named(&vm.namespace, &vm.name);
+            meta.labels.insert(LABEL_NODE_NAME.into(), vm.node.clone());
+            let vmi = api.seed(Obj::new(
+                meta,
+                Body::VirtualMachineInstance(VmiBody {
+                    node: vm.node.clone(),
+                    phase: VmiPhase::Running,
+                    cpu: vm.cpu,
+                    memory: vm.memory,
+                    memory_request: memory_request(vm.memory),
+                    migration_state: None,
+                }),
+            ));
+            let mut pod = launcher_pod(&vmi, b.overhead_ratio, None);
+            {
+                let p = pod.pod_mut();
+                p.node = Some(vm.node.clone());
+                p.phase = PodPhase::Running;
+                p.ready = true;
+            }
+            pods_by_ns.push((vm.namespace.clone(), pod.pod().limits));
+            api.seed(pod);
+        }
+        for ns in &scn.namespaces {
+            let Some(hard) = rancher_base(ns) else {
+                continue;
+            };
+            let mut used = ResourceList::new();
+            for (r, _) in hard.iter() {
+                used.set(r, Default::default());
+            }
+            for (n, l) in &pods_by_ns {
+                if n == &ns.name {
+                    used = used.add(&l.masked(&hard));
+                }
+            }
+            let mut meta = Meta {
+                generate_name: "default-".into(),
+                namespace: ns.name.clone(),
+                ..Meta::default()
+            };
+            meta.labels
+                .insert(LABEL_DEFAULT_RESOURCE_QUOTA.into(), "true".into());
+            meta.labels
+                .insert("cattle.io/creator".into(), "norman".into());
+            api.seed(Obj::new(
+                meta,
+                Body::ResourceQuota(ResourceQuotaBody {
+                    spec_hard: hard,
+                    status_hard: hard,
+                    status_used: used,
+                }),
+            ));
+        }
+        api.notes.clear();
+        api.records.clear();
+    }
+
+    /// Processes one event. `Err` says why the run ends.
+    pub fn step(&mut self) -> Result<(), StopReason> {
+        self.cluster.api.records.clear();
+        let ev = self.sim.next_event()?;
+        if !self.cluster.handle(&mut self.sim, ev, &mut self.trace) {
+            if let Ev::External(i) = ev {
+                if i != WAKE {
+                    self.act(i as usize);
+                }
+            }
+            self.cluster.flush(&mut self.sim);
+        }
+        Ok(())
+    }
+
+    /// Asks to be stepped at `t` (a checker's deadline).
+    pub fn wake_at(&mut self, t: SimTime) {
+        self.sim.schedule_at(t, Ev::External(WAKE));
+    }
+
+    fn trace_user_records(&mut self) {
+        if !self.trace.wants(TraceCat::Write) {
+            return;
+        }
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        for r in &self.cluster.api.records {
+            let text = describe_record(r);
+            let actor = &self.cluster.actors[r.actor as usize];
+            self.trace.emit(step, now, actor, TraceCat::Write, || text);
+        }
+    }
+
+    fn act(&mut self, i: usize) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        self.cluster.api.set_now(now);
+        let action = self.actions[i].1.clone();
+        match &action {
+            Action::Migrate { vm, target } => {
+                self.trace.emit(step, now, "user", TraceCat::Action, || {
+                    format!("live-migrate VM {vm}")
+                });
+                let Some(vmi) = self.find(Kind::VirtualMachineInstance, vm) else {
+                    return;
+                };
+                let meta = Meta {
+                    generate_name: format!("{vm}-"),
+                    namespace: vmi.meta.namespace.clone(),
+                    ..Meta::default()
+                };
+                let body = VmimBody {
+                    vmi_name: vm.clone(),
+                    phase: MigrationPhase::Unset,
+                    rejected_by_quota: false,
+                    target_node: target.clone(),
+                    target_pod: None,
+                };
+                let _ = self.cluster.api.create(
+                    self.user,
+                    Obj::new(meta, Body::VirtualMachineInstanceMigration(body)),
+                );
+                self.trace_user_records();
+            }
+            Action::RestartAgent => {
+                self.trace.emit(step, now, "user", TraceCat::Action, || {
+                    format!("delete pod {AGENT} (evicted by the node drain)")
+                });
+                if let Some(p) = self.cluster.process_index(AGENT) {
+                    self.cluster.kill(p, &mut self.sim, &mut self.trace);
+                }
+            }
+            Action::RestartProcess { process } => {
+                self.trace.emit(step, now, "user", TraceCat::Action, || {
+                    format!("kill process {process}")
+                });
+                if let Some(p) = self.cluster.process_index(process) {
+                    self.cluster.kill(p, &mut self.sim, &mut self.trace);
+                }
+            }
+            Action::SetQuota {
+                namespace,
+                cpu,
+                memory,
+            } => {
+                self.trace.emit(step, now, "user", TraceCat::Action, || {
+                    format!("set the Rancher quota of namespace {namespace}")
+                });
+                let Some(ns) = self
+                    .cluster
+                    .api
+                    .get(Kind::Namespace, "", namespace)
+                    .cloned()
+                else {
+                    return;
+                };
+                let mut next = (*ns).clone();
+                let q = QuotaSpec {
+                    cpu: *cpu,
+                    memory: *memory,
+                };
+                next.meta.annotations.insert(
+                    ANNOTATION_RESOURCE_QUOTA.into(),
+                    to_annotation(&quota_list(&q)),
+                );
+                let _ = self.cluster.api.update(self.user, next);
+                self.trace_user_records();
+            }
+        }
+    }
+
+    fn find(&self, kind: Kind, name: &str) -> Option<crate::kube::Snap> {
+        self.cluster
+            .api
+            .store
+            .list_all(kind)
+            .find(|o| o.meta.name == name)
+            .cloned()
+    }
+}

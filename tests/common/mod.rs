@@ -1,0 +1,58 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use hvsim::check::{run, run_seed, RunOutcome};
+use hvsim::engine::{ReplayChoices, Trace};
+use hvsim::report::timeline;
+use hvsim::scenario::{self, Scenario, Version};
+
+pub const QUOTA_RACE: &str = "scenarios/quota-race-agent-restart.ron";
+
+pub fn load(path: &str) -> Scenario {
+    scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn parse(text: &str) -> Scenario {
+    scenario::load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn v(s: &str) -> Version {
+    Version::parse(s).unwrap()
+}
+
+pub fn traced(scn: &Scenario, version: &str, seed: u64) -> RunOutcome {
+    run_seed(scn, v(version), seed, Trace::new(true, false))
+}
+
+pub fn replayed(scn: &Scenario, version: &str, answers: Vec<u64>) -> RunOutcome {
+    run(
+        scn,
+        v(version),
+        Box::new(ReplayChoices::new(answers)),
+        Trace::new(true, false),
+    )
+}
+
+pub fn render(
+    scn: &Scenario,
+    file: &str,
+    version: &str,
+    seed: Option<u64>,
+    out: &RunOutcome,
+) -> String {
+    let h = timeline::Header {
+        scenario: &scn.name,
+        version: version.to_string(),
+        seed,
+        file,
+    };
+    timeline::render(&h, out)
+}
+
+pub fn text_of(out: &RunOutcome) -> String {
+    out.trace
+        .iter()
+        .map(|r| format!("[{}] {}", r.actor, r.text))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
