@@ -35,6 +35,14 @@ fn with_field(line: &str) -> String {
     )
 }
 
+/// The valid scenario with a second namespace `ns2` holding another VM named `vm1`.
+fn vm1_also_in_ns2() -> String {
+    with(r#"(name: "ns1", quota"#, r#"(name: "ns2"), (name: "ns1", quota"#).replace(
+        r#"memory: "2Gi")]"#,
+        r#"memory: "2Gi"), (name: "vm1", namespace: "ns2", node: "node-2", cpu: "1", memory: "1Gi")]"#,
+    )
+}
+
 /// The full error text for a scenario that must be refused.
 fn error(text: &str) -> String {
     match load_str("bad.ron", text) {
@@ -46,6 +54,15 @@ fn error(text: &str) -> String {
 #[test]
 fn the_minimal_scenario_is_valid() {
     load_str("ok.ron", VALID).unwrap();
+}
+
+#[test]
+fn every_bundled_scenario_is_valid() {
+    for (path, text) in hvsim::scenario::bundled() {
+        if let Err(e) = load_str(path, text) {
+            panic!("{e}");
+        }
+    }
 }
 
 // ---- syntax and shape (reported by the RON parser) ----
@@ -254,6 +271,12 @@ fn quota_setting_neither_cpu_nor_memory_is_refused() {
     );
 }
 
+#[test]
+fn same_vm_name_in_two_namespaces_is_accepted() {
+    let text = vm1_also_in_ns2().replace(r#"Migrate(vm: "vm1")"#, "RestartAgent");
+    load_str("ok.ron", &text).unwrap();
+}
+
 // ---- timeline ----
 
 #[test]
@@ -277,6 +300,15 @@ fn migrate_of_an_undeclared_vm_is_refused() {
     assert_eq!(
         error(&with(r#"vm: "vm1""#, r#"vm: "vm9""#)),
         r#"bad.ron:7:48: Migrate of unknown VM "vm9", expected one of "vm1""#
+    );
+}
+
+#[test]
+fn migrate_of_a_vm_name_in_two_namespaces_is_refused_as_ambiguous() {
+    let text = vm1_also_in_ns2();
+    assert_eq!(
+        error(&text),
+        r#"bad.ron:7:48: Migrate of VM "vm1", which is in more than one namespace ("ns1", "ns2"), expected a VM name declared once"#
     );
 }
 
@@ -401,33 +433,6 @@ fn violates_naming_an_undeclared_invariant_is_refused() {
         error(&text),
         r#"bad.ron:9:65: Violates names undeclared invariant "migration-completes", expected one of "quota-converges""#
     );
-}
-
-#[test]
-fn same_vm_name_in_two_namespaces_is_accepted() {
-    let text = with("(name: \"ns1\", quota", "(name: \"ns2\"), (name: \"ns1\", quota")
-        .replace(r#"memory: "2Gi")]"#, r#"memory: "2Gi"), (name: "vm1", namespace: "ns2", node: "node-2", cpu: "1", memory: "1Gi")]"#)
-        .replace(r#"Migrate(vm: "vm1")"#, "RestartAgent");
-    load_str("ok.ron", &text).unwrap();
-}
-
-#[test]
-fn migrate_of_a_vm_name_in_two_namespaces_is_refused_as_ambiguous() {
-    let text = with("(name: \"ns1\", quota", "(name: \"ns2\"), (name: \"ns1\", quota")
-        .replace(r#"memory: "2Gi")]"#, r#"memory: "2Gi"), (name: "vm1", namespace: "ns2", node: "node-2", cpu: "1", memory: "1Gi")]"#);
-    assert_eq!(
-        error(&text),
-        r#"bad.ron:7:48: Migrate of VM "vm1", which is in more than one namespace ("ns1", "ns2"), expected a VM name declared once"#
-    );
-}
-
-#[test]
-fn every_bundled_scenario_is_valid() {
-    for (path, text) in hvsim::scenario::bundled() {
-        if let Err(e) = load_str(path, text) {
-            panic!("{e}");
-        }
-    }
 }
 
 // ---- positions ----

@@ -194,7 +194,6 @@ impl Validator<'_> {
 
     fn timeline(&self) -> Checked {
         for (i, step) in self.scn.timeline.iter().enumerate() {
-            let at = [Field("timeline"), Index(i)];
             match (step.at, step.within) {
                 (Some(_), Some(_)) => {
                     return self.fail(
@@ -205,7 +204,7 @@ impl Validator<'_> {
                 }
                 (None, None) => {
                     return self.fail(
-                        &at,
+                        &[Field("timeline"), Index(i)],
                         "a timeline step with neither at nor within, expected exactly one of them"
                             .into(),
                     )
@@ -324,7 +323,10 @@ impl Validator<'_> {
             if self.scn.sometimes[..i].iter().any(|o| o.name() == s.name()) {
                 return self.fail(
                     &[Field("sometimes"), Index(i)],
-                    format!("duplicate sometimes \"{}\", expected each once", s.name()),
+                    format!(
+                        "duplicate sometimes property \"{}\", expected each property once",
+                        s.name()
+                    ),
                 );
             }
         }
