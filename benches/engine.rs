@@ -15,7 +15,10 @@ const STEPS: u64 = 2_000_000;
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -62,7 +65,13 @@ fn main() {
     let b = (0..3).map(|_| bare()).fold(f64::MAX, f64::min);
     let e = (0..3).map(|_| engine()).fold(f64::MAX, f64::min);
     println!("hold model, {PENDING} pending, {STEPS} steps");
-    println!("bare BinaryHeap loop: {b:8.1} ns/event  {:>12.0} events/s", 1e9 / b);
-    println!("hvsim engine:         {e:8.1} ns/event  {:>12.0} events/s", 1e9 / e);
+    println!(
+        "bare BinaryHeap loop: {b:8.1} ns/event  {:>12.0} events/s",
+        1e9 / b
+    );
+    println!(
+        "hvsim engine:         {e:8.1} ns/event  {:>12.0} events/s",
+        1e9 / e
+    );
     println!("engine / bare: {:.2}x (target <= 2.00x)", e / b);
 }

@@ -28,8 +28,20 @@ fn main() {
     let version = Version::parse("v1.4.2").unwrap();
     for jobs in [1, 2] {
         let start = Instant::now();
-        let r = sweep(&scn, version, SeedRange { start: 0, end: SEEDS }, jobs);
+        let r = sweep(
+            &scn,
+            version,
+            SeedRange {
+                start: 0,
+                end: SEEDS,
+            },
+            jobs,
+        );
         let secs = start.elapsed().as_secs_f64();
-        println!("sweep --jobs {jobs}: {} seeds in {secs:.3} s = {:.0} seeds/s", r.len(), r.len() as f64 / secs);
+        println!(
+            "sweep --jobs {jobs}: {} seeds in {secs:.3} s = {:.0} seeds/s",
+            r.len(),
+            r.len() as f64 / secs
+        );
     }
 }

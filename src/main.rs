@@ -2,13 +2,16 @@
 //! (0 held / expectations met, 1 violated / unmet, 2 bad input or usage).
 
 use clap::{Parser, Subcommand};
-use hvsim::check::run_seed;
+use hvsim::check::run;
 use hvsim::engine::Trace;
+use hvsim::explore::strategy::Strategy;
 use hvsim::explore::sweep::default_jobs;
 use hvsim::explore::verify::verify_scenario;
 use hvsim::report::{timeline, verify_table};
 use hvsim::scenario::{self, Scenario, ScenarioError, Version};
 use std::process::ExitCode;
+
+mod explore_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -35,7 +38,52 @@ enum Cmd {
         /// Also show every watch delivery.
         #[arg(long)]
         verbose: bool,
+        /// The strategy whose seed this is (random, pct, swarm), to reproduce an explore finding.
+        #[arg(long, default_value = "random")]
+        strategy: String,
+        /// PCT depth, with --strategy pct.
+        #[arg(long, default_value_t = 3)]
+        depth: u32,
     },
+    /// Explore interleavings: sweep seeds with a strategy and summarize what broke.
+    Explore {
+        /// Scenario file (or the name of a bundled scenario).
+        file: String,
+        #[arg(long)]
+        version: Option<String>,
+        /// random, pct, swarm or exhaustive.
+        #[arg(long, default_value = "random")]
+        strategy: String,
+        /// PCT: number of priority change points + 1.
+        #[arg(long, default_value_t = 3)]
+        depth: u32,
+        /// Runs to make (seeds 0..N); exhaustive: the most runs to enumerate.
+        #[arg(long, conflicts_with = "seeds")]
+        budget: Option<u64>,
+        /// Seed range A..B.
+        #[arg(long)]
+        seeds: Option<String>,
+        /// Parallel runs (default: the number of cores). Results do not depend on it.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run the K-th of N disjoint slices of the seeds (1-based), e.g. 2/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Write one JSON line per run to this file.
+        #[arg(long)]
+        out: Option<String>,
+        /// Continue the sweep in --out: skip the seeds already there.
+        #[arg(long, requires = "out")]
+        resume: bool,
+        /// Run each seed twice and compare a hash of every step.
+        #[arg(long)]
+        check_determinism: bool,
+        /// Exhaustive: the most branching decisions per run.
+        #[arg(long, default_value_t = 12)]
+        bound: usize,
+    },
+    /// Join result files of a sharded sweep into one summary.
+    Merge { files: Vec<String> },
     /// Sweep each scenario's `expect` block and print expected vs observed.
     Verify {
         /// Scenario files; none means every bundled scenario.
@@ -68,7 +116,13 @@ fn main() -> ExitCode {
             seed,
             version,
             verbose,
+            strategy,
+            depth,
         } => {
+            let strategy = match Strategy::parse(&strategy, depth) {
+                Ok(s) => s,
+                Err(e) => return input_error(e),
+            };
             let scn = match scenario::load(&file) {
                 Ok(s) => s,
                 Err(e) => return input_error(e),
@@ -77,7 +131,12 @@ fn main() -> ExitCode {
                 Ok(v) => v,
                 Err(e) => return input_error(e),
             };
-            let out = run_seed(&scn, version, seed, Trace::new(true, verbose));
+            let out = run(
+                &scn,
+                version,
+                strategy.choices(seed),
+                Trace::new(true, verbose),
+            );
             let h = timeline::Header {
                 scenario: &scn.name,
                 version: version.to_string(),
@@ -91,6 +150,44 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        Cmd::Explore {
+            file,
+            version,
+            strategy,
+            depth,
+            budget,
+            seeds,
+            jobs,
+            shard,
+            out,
+            resume,
+            check_determinism,
+            bound,
+        } => {
+            let scn = match scenario::load(&file) {
+                Ok(s) => s,
+                Err(e) => return input_error(e),
+            };
+            let version = match parse_version(&file, version.as_deref(), &scn) {
+                Ok(v) => v,
+                Err(e) => return input_error(e),
+            };
+            let args = explore_cmd::Args {
+                file,
+                strategy,
+                depth,
+                budget,
+                seeds,
+                jobs: jobs.unwrap_or_else(default_jobs),
+                shard,
+                out,
+                resume,
+                check_determinism,
+                bound,
+            };
+            explore_cmd::explore(&scn, version, args)
+        }
+        Cmd::Merge { files } => explore_cmd::merge(&files),
         Cmd::Verify { files, jobs } => {
             let jobs = jobs.unwrap_or_else(default_jobs);
             let mut scns = Vec::new();

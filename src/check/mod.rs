@@ -7,4 +7,4 @@ mod checker;
 mod run;
 
 pub use checker::{Checker, InvariantKind, Violation};
-pub use run::{run, run_seed, RunOutcome};
+pub use run::{run, run_seed, run_with, RunOptions, RunOutcome};

@@ -14,6 +14,19 @@ pub struct RunOutcome {
     pub answers: Vec<u64>,
     pub trace: Vec<TraceRec>,
     pub sometimes: Vec<(&'static str, bool)>,
+    /// With `RunOptions::step_hashes`: the state hash after every step.
+    pub step_hashes: Vec<u64>,
+}
+
+/// Extras for a run beyond the scenario: a hook that alters the world before it starts
+/// (tests put deliberately broken models in this way), a state hash after every step (the
+/// determinism self-check), and an observer called after every step (exhaustive pruning:
+/// returning true ends the run there).
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    pub customize: Option<&'a dyn Fn(&mut World)>,
+    pub step_hashes: bool,
+    pub observe: Option<&'a mut dyn FnMut(&World) -> bool>,
 }
 
 /// Runs a scenario on a version with a given choice source. The run stops at the first
@@ -24,13 +37,35 @@ pub fn run(
     choices: Box<dyn Choices>,
     trace: Trace,
 ) -> RunOutcome {
+    run_with(scn, version, choices, trace, RunOptions::default())
+}
+
+pub fn run_with(
+    scn: &Scenario,
+    version: Version,
+    choices: Box<dyn Choices>,
+    trace: Trace,
+    mut opts: RunOptions<'_>,
+) -> RunOutcome {
     let mut w = World::build(scn, version, choices, trace);
+    if let Some(c) = opts.customize {
+        c(&mut w);
+    }
     let mut checker = Checker::new(scn);
+    let mut step_hashes = Vec::new();
     let (violation, stop) = loop {
         match w.step() {
             Ok(()) => {
+                if opts.step_hashes {
+                    step_hashes.push(w.state_hash(true));
+                }
                 if let Some(v) = checker.after_step(&mut w) {
                     break (Some(v), None);
+                }
+                if let Some(obs) = opts.observe.as_mut() {
+                    if obs(&w) {
+                        break (None, Some(StopReason::Quiescent));
+                    }
                 }
             }
             Err(s) => break (checker.at_end(&w, s), Some(s)),
@@ -48,6 +83,7 @@ pub fn run(
         answers: w.sim.into_answers(),
         trace,
         sometimes,
+        step_hashes,
     }
 }
 

@@ -25,6 +25,24 @@ pub enum ChoiceKind {
     ActionTime,
     /// Which candidate (node, object) among several.
     Candidate,
+    /// Whether a scenario fault happens at all in this run (1 = yes). Uniform sources always
+    /// answer 1; swarm turns fault kinds off per seed.
+    FaultGate,
+    /// How many extra faults of one kind this run adds (uniform sources answer 0; swarm
+    /// draws a rate per seed). `actor` is the fault kind.
+    ExtraFaults,
+}
+
+impl ChoiceKind {
+    /// A source with no opinion of its own answers these with a fixed value, so a plain
+    /// seeded run keeps the scenario's faults exactly as written.
+    pub fn fixed_answer(self, lo: u64, hi: u64) -> Option<u64> {
+        match self {
+            ChoiceKind::FaultGate => Some(hi),
+            ChoiceKind::ExtraFaults => Some(lo),
+            _ => None,
+        }
+    }
 }
 
 /// One decision: its kind and the actor it is for (a process index, or 0).
@@ -64,11 +82,11 @@ impl SeededChoices {
 }
 
 impl Choices for SeededChoices {
-    fn pick(&mut self, _choice: Choice, lo: u64, hi: u64) -> u64 {
-        let v = if lo >= hi {
-            lo
-        } else {
-            self.rng.random_range(lo..=hi)
+    fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
+        let v = match choice.kind.fixed_answer(lo, hi) {
+            Some(v) => v,
+            None if lo >= hi => lo,
+            None => self.rng.random_range(lo..=hi),
         };
         self.answers.push(v);
         v

@@ -69,6 +69,27 @@ impl<E> EventQueue<E> {
         self.heap.is_empty()
     }
 
+    /// A hash of each pending (time relative to `now`, event), sorted: independent of the
+    /// heap's internal layout.
+    pub fn pending_hashes(&self, now: SimTime) -> Vec<u64>
+    where
+        E: std::hash::Hash,
+    {
+        use std::hash::{Hash, Hasher};
+        let mut v: Vec<u64> = self
+            .heap
+            .iter()
+            .map(|e| {
+                let mut h = std::hash::DefaultHasher::new();
+                (e.time.0 - now.0.min(e.time.0)).hash(&mut h);
+                e.ev.hash(&mut h);
+                h.finish()
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|e| e.time)
     }

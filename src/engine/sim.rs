@@ -53,6 +53,13 @@ impl<E> Sim<E> {
         self.horizon = t;
     }
 
+    pub fn pending_hashes(&self) -> Vec<u64>
+    where
+        E: std::hash::Hash,
+    {
+        self.queue.pending_hashes(self.now)
+    }
+
     pub fn pending(&self) -> usize {
         self.queue.len()
     }

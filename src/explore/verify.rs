@@ -68,7 +68,7 @@ pub fn judge(
                 s.name().to_string(),
                 results
                     .iter()
-                    .filter(|r| r.reached.contains(&s.name()))
+                    .filter(|r| r.reached.iter().any(|n| n == s.name()))
                     .count() as u64,
             )
         })

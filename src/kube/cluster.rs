@@ -9,11 +9,12 @@ use super::controller::{Cache, Ctx, Outcome, Reader, Reconciler};
 use super::object::{Kind, ObjId, Snap};
 use super::workqueue::{RateLimiter, WorkQueue};
 use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 /// Events of the control plane. `External` carries events of the layers above
 /// (scenario actions, checker deadlines), so one queue orders everything.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Ev {
     Start {
         proc: u16,
@@ -63,6 +64,31 @@ struct Slot {
     queue: WorkQueue,
     limiter: RateLimiter,
     busy: Option<ObjId>,
+    /// client-go's delaying queue (`AddAfter`, used by `AddRateLimited` and wrangler's
+    /// `EnqueueAfter`): at most one waiting entry per key, at the earliest time asked for.
+    /// A `Requeue` event whose time is not the entry's is stale and ignored.
+    waiting: BTreeMap<ObjId, SimTime>,
+}
+
+impl Slot {
+    /// `AddAfter(key, d)`: keeps an earlier waiting entry for the key, else (re)schedules.
+    fn add_after(&mut self, sim: &mut Sim<Ev>, key: ObjId, d: SimDuration, at: (u16, u8, u32)) {
+        let ready = sim.now() + d;
+        if self.waiting.get(&key).is_some_and(|&t| t <= ready) {
+            return;
+        }
+        self.waiting.insert(key, ready);
+        let (proc, ctrl, epoch) = at;
+        sim.schedule_at(
+            ready,
+            Ev::Requeue {
+                proc,
+                ctrl,
+                key,
+                epoch,
+            },
+        );
+    }
 }
 
 pub struct Process {
@@ -82,6 +108,9 @@ pub struct Process {
 impl Process {
     pub fn cache(&self) -> &Cache {
         &self.cache
+    }
+    pub fn timing(&self) -> ProcessTiming {
+        self.timing
     }
     pub fn controller_names(&self) -> Vec<&'static str> {
         self.slots.iter().map(|s| s.rec.name()).collect()
@@ -139,6 +168,7 @@ impl Cluster {
                     queue: WorkQueue::default(),
                     limiter,
                     busy: None,
+                    waiting: BTreeMap::new(),
                 }
             })
             .collect();
@@ -155,6 +185,18 @@ impl Cluster {
             restarts: 0,
         });
         (self.procs.len() - 1) as u16
+    }
+
+    /// Schedules a process's start now (one added after `start_all`).
+    pub fn start_process(&self, sim: &mut Sim<Ev>, proc: u16) {
+        let p = &self.procs[proc as usize];
+        sim.schedule_in(
+            SimDuration::ZERO,
+            Ev::Start {
+                proc,
+                epoch: p.epoch,
+            },
+        );
     }
 
     pub fn process_index(&self, name: &str) -> Option<u16> {
@@ -235,6 +277,7 @@ impl Cluster {
         for s in p.slots.iter_mut() {
             s.queue.clear();
             s.limiter.clear();
+            s.waiting.clear();
             s.busy = None;
             s.rec.reset();
         }
@@ -267,8 +310,10 @@ impl Cluster {
                 epoch,
             } => {
                 let p = &mut self.procs[proc as usize];
-                if p.epoch == epoch && p.up {
-                    p.slots[ctrl as usize].queue.add(key);
+                let slot = &mut p.slots[ctrl as usize];
+                if p.epoch == epoch && p.up && slot.waiting.get(&key) == Some(&sim.now()) {
+                    slot.waiting.remove(&key);
+                    slot.queue.add(key);
                     self.kick(sim, proc, ctrl);
                 }
             }
@@ -436,15 +481,7 @@ impl Cluster {
             Ok(Outcome::Done) => slot.limiter.forget(key),
             Ok(Outcome::RequeueAfter(d)) => {
                 slot.limiter.forget(key);
-                sim.schedule_in(
-                    d,
-                    Ev::Requeue {
-                        proc,
-                        ctrl,
-                        key,
-                        epoch,
-                    },
-                );
+                slot.add_after(sim, key, d, (proc, ctrl, epoch));
             }
             Err(e) => {
                 let delay = slot.limiter.when(key);
@@ -454,19 +491,55 @@ impl Cluster {
                         "error syncing '{key_name}': handler {ctrl_name}: {e}, requeuing (failure {failures}, retry in {delay})"
                     )
                 });
-                sim.schedule_in(
-                    delay,
-                    Ev::Requeue {
-                        proc,
-                        ctrl,
-                        key,
-                        epoch,
-                    },
-                );
+                slot.add_after(sim, key, delay, (proc, ctrl, epoch));
             }
         }
         slot.queue.done(key);
         self.kick(sim, proc, ctrl);
+    }
+
+    /// Hashes everything that decides what happens next: every stored object, and per
+    /// process its liveness, what its cache holds, what its watch streams will deliver and
+    /// what its work queues hold. With `versions` false, resourceVersions are left out so
+    /// states that differ only in write counts hash alike (exhaustive pruning).
+    pub fn hash_state<H: Hasher>(&self, h: &mut H, versions: bool) {
+        let obj = |h: &mut H, o: &Snap| {
+            if versions {
+                o.meta.resource_version.hash(h);
+            }
+            o.meta.name.hash(h);
+            o.meta.namespace.hash(h);
+            o.meta.labels.hash(h);
+            o.meta.annotations.hash(h);
+            o.meta.deletion_timestamp.hash(h);
+            o.body.hash(h);
+        };
+        for i in 0..self.api.store.len_ids() {
+            match self.api.store.get(ObjId(i as u32)) {
+                Some(o) => obj(h, o),
+                None => 0u8.hash(h),
+            }
+        }
+        for p in &self.procs {
+            (p.up, p.epoch).hash(h);
+            for i in 0..self.api.store.len_ids() {
+                match p.cache.get(ObjId(i as u32)) {
+                    Some(o) if versions => o.meta.resource_version.hash(h),
+                    Some(o) => obj(h, o),
+                    None => 0u8.hash(h),
+                }
+            }
+            for s in &p.streams {
+                for (t, d) in &s.pending {
+                    (t, d.id, d.deleted).hash(h);
+                    obj(h, &d.obj);
+                }
+            }
+            for s in &p.slots {
+                s.busy.hash(h);
+                s.queue.hash_into(h);
+            }
+        }
     }
 
     pub fn actor_name(&self, id: ActorId) -> &str {

@@ -79,7 +79,7 @@ impl Kind {
     }
 }
 
-#[derive(Clone, PartialEq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Meta {
     pub name: String,
     /// Used on create only: the server appends a random-looking suffix.
@@ -112,7 +112,7 @@ impl Meta {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PodPhase {
     Pending,
     Running,
@@ -120,7 +120,7 @@ pub enum PodPhase {
     Failed,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MigrationPhase {
     Unset,
     Pending,
@@ -152,7 +152,7 @@ impl MigrationPhase {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VmiPhase {
     Pending,
     Scheduled,
@@ -167,20 +167,20 @@ impl VmiPhase {
     }
 }
 
-#[derive(Clone, PartialEq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct NamespaceBody {
     /// Rancher's `project.Spec.NamespaceDefaultResourceQuota` for this namespace's project.
     pub project_default: Option<ResourceList>,
 }
 
-#[derive(Clone, PartialEq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct ResourceQuotaBody {
     pub spec_hard: ResourceList,
     pub status_hard: ResourceList,
     pub status_used: ResourceList,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct PodBody {
     pub node: Option<String>,
     pub phase: PodPhase,
@@ -196,14 +196,14 @@ pub struct PodBody {
     pub require_node: Option<String>,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct VmBody {
     pub cpu: super::quantity::Quantity,
     pub memory: super::quantity::Quantity,
     pub printable_status: String,
 }
 
-#[derive(Clone, PartialEq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct MigrationState {
     pub migration_uid: String,
     pub source_node: String,
@@ -215,7 +215,7 @@ pub struct MigrationState {
     pub failed: bool,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct VmiBody {
     pub node: String,
     pub phase: VmiPhase,
@@ -228,7 +228,7 @@ pub struct VmiBody {
     pub migration_state: Option<MigrationState>,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct VmimBody {
     pub vmi_name: String,
     pub phase: MigrationPhase,
@@ -238,13 +238,13 @@ pub struct VmimBody {
     pub target_pod: Option<String>,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct NodeBody {
     pub capacity: ResourceList,
     pub unschedulable: bool,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Body {
     Namespace(NamespaceBody),
     ResourceQuota(ResourceQuotaBody),
@@ -269,7 +269,7 @@ impl Body {
     }
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Obj {
     pub meta: Meta,
     pub body: Body,

@@ -51,6 +51,11 @@ impl WorkQueue {
         self.queue.len()
     }
 
+    pub fn hash_into<H: std::hash::Hasher>(&self, h: &mut H) {
+        use std::hash::Hash;
+        self.queue.hash(h);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }

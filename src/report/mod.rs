@@ -1,4 +1,5 @@
 //! Outputs for people and tools.
 
+pub mod progress;
 pub mod timeline;
 pub mod verify_table;

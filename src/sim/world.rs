@@ -29,6 +29,24 @@ use crate::models::rancher::resource_quota_sync::{derive_spec, ResourceQuotaSync
 use crate::models::scheduler::Scheduler;
 use crate::scenario::{Action, Behaviours, MigrationQuota, QuotaSpec, Scenario, Version};
 
+/// At most this many extra faults of one kind per run (swarm).
+pub const MAX_EXTRA_FAULTS: u64 = 3;
+
+/// Faults are the actions a swarm run may switch off or repeat; the id is the fault kind
+/// (a restart of one named process).
+pub fn fault_kind(a: &Action) -> Option<u32> {
+    match a {
+        Action::RestartAgent => Some(0),
+        Action::RestartProcess { process } => Some(
+            1 + process
+                .bytes()
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+                % 1000,
+        ),
+        _ => None,
+    }
+}
+
 /// The payload of a wake-up event (checkers use it to be called back at a deadline).
 pub const WAKE: u32 = u32::MAX;
 
@@ -190,8 +208,31 @@ impl World {
                 (None, None) => SimTime::ZERO,
             };
             calm_at = calm_at.max(latest);
-            sim.schedule_at(at, Ev::External(i as u32));
+            // A fault may be switched off for this run (swarm); plain runs keep every fault.
+            if fault_kind(&st.action).is_some()
+                && sim.pick(ChoiceKind::FaultGate, i as u32, 0, 1) == 0
+            {
+                continue;
+            }
+            sim.schedule_at(at, Ev::External(actions.len() as u32));
             actions.push((at, st.action.clone()));
+        }
+        // Extra faults of the kinds the scenario already has, at times within the chaos
+        // phase (swarm draws how many; plain runs add none).
+        let mut kinds: Vec<(u32, Action)> = scn
+            .timeline
+            .iter()
+            .filter_map(|s| fault_kind(&s.action).map(|k| (k, s.action.clone())))
+            .collect();
+        kinds.sort_by_key(|(k, _)| *k);
+        kinds.dedup_by_key(|(k, _)| *k);
+        for (k, action) in kinds {
+            let n = sim.pick(ChoiceKind::ExtraFaults, k, 0, MAX_EXTRA_FAULTS);
+            for _ in 0..n {
+                let at = SimTime(sim.pick(ChoiceKind::ActionTime, k, 0, calm_at.micros()));
+                sim.schedule_at(at, Ev::External(actions.len() as u32));
+                actions.push((at, action.clone()));
+            }
         }
         sim.set_horizon(calm_at + scn.calm);
         cluster.start_all(&mut sim);
@@ -319,6 +360,30 @@ impl World {
             self.cluster.flush(&mut self.sim);
         }
         Ok(())
+    }
+
+    /// A hash of the whole state: objects, caches, watch streams, work queues, pending events
+    /// and the clock (see `Cluster::hash_state`).
+    pub fn state_hash(&self, versions: bool) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        self.sim.now().hash(&mut h);
+        self.cluster.hash_state(&mut h, versions);
+        self.sim.pending_hashes().hash(&mut h);
+        h.finish()
+    }
+
+    /// Adds a controller process (started at once). For tests and experiments that put an
+    /// extra or alternative model into a world.
+    pub fn add_process(&mut self, name: &str, watches: &[Kind], ctrls: Vec<Box<dyn Reconciler>>) {
+        let timing = self
+            .cluster
+            .procs
+            .first()
+            .map(|p| p.timing())
+            .expect("a world has processes");
+        let p = self.cluster.add_process(name, watches, timing, ctrls);
+        self.cluster.start_process(&mut self.sim, p);
     }
 
     /// Asks to be stepped at `t` (a checker's deadline).

@@ -1,0 +1,188 @@
+//! `hvsim explore` and `hvsim merge`: argument checks and printing around the library's
+//! sweeps (part of the CLI; the library does the work).
+
+use hvsim::explore::exhaustive;
+use hvsim::explore::results::{
+    merge as merge_files, render_summary, summarize, ResultsWriter, SweepId,
+};
+use hvsim::explore::strategy::Strategy;
+use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec};
+use hvsim::report::progress::Progress;
+use hvsim::scenario::{Scenario, SeedRange, Version};
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+pub struct Args {
+    pub file: String,
+    pub strategy: String,
+    pub depth: u32,
+    pub budget: Option<u64>,
+    pub seeds: Option<String>,
+    pub jobs: usize,
+    pub shard: Option<String>,
+    pub out: Option<String>,
+    pub resume: bool,
+    pub check_determinism: bool,
+    pub bound: usize,
+}
+
+fn usage(msg: String) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--shard takes K/N with 1 <= K <= N, such as 2/4, not \"{s}\"");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+fn sometimes_names(scn: &Scenario) -> Vec<&'static str> {
+    scn.sometimes.iter().map(|s| s.name()).collect()
+}
+
+pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
+    if a.strategy == "exhaustive" {
+        let max_runs = a.budget.unwrap_or(100_000);
+        let started = std::time::Instant::now();
+        let r = exhaustive::explore(scn, version, a.bound, max_runs, false);
+        println!(
+            "explored {} on {version} exhaustively (bound {}): {} runs, {} states visited, {} runs pruned at a state seen before, {} in {:.2} s",
+            scn.name,
+            a.bound,
+            r.runs,
+            r.states,
+            r.pruned,
+            if r.exhausted { "space exhausted" } else { "space NOT exhausted (budget reached)" },
+            started.elapsed().as_secs_f64()
+        );
+        if r.violations.is_empty() {
+            println!("violations: none");
+            return ExitCode::SUCCESS;
+        }
+        let mut invs: Vec<&str> = r.violations.iter().map(|f| f.invariant.as_str()).collect();
+        invs.sort();
+        invs.dedup();
+        println!(
+            "violations: {} of {} runs ({})",
+            r.violations.len(),
+            r.runs,
+            invs.join(", ")
+        );
+        let f = &r.violations[0];
+        println!(
+            "  first: run {} after {} steps: {}: {}",
+            f.run, f.steps, f.invariant, f.message
+        );
+        return ExitCode::from(1);
+    }
+    let strategy = match Strategy::parse(&a.strategy, a.depth) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let range = match (&a.seeds, a.budget) {
+        (Some(s), _) => match SeedRange::parse(s) {
+            Ok(r) => r,
+            Err(e) => return usage(format!("--seeds: expected {e}")),
+        },
+        (None, b) => SeedRange {
+            start: 0,
+            end: b.unwrap_or(1000).max(1),
+        },
+    };
+    let shard = match a.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let id = SweepId {
+        scenario: scn.name.clone(),
+        version: version.to_string(),
+        strategy: strategy.to_string(),
+    };
+    let (mut writer, done) = match &a.out {
+        Some(path) => match ResultsWriter::open(path, id.clone(), a.resume) {
+            Ok((w, d)) => (Some(w), d),
+            Err(e) => return usage(e),
+        },
+        None => (None, Vec::new()),
+    };
+    let skip: BTreeSet<u64> = done.iter().map(|r| r.seed).collect();
+    let seeds: Vec<u64> = shard_seeds(range, shard)
+        .into_iter()
+        .filter(|s| !skip.contains(s))
+        .collect();
+    let mut spec = SweepSpec::new(strategy, a.jobs);
+    spec.check_determinism = a.check_determinism;
+    let mut progress = Progress::new(seeds.len() as u64);
+    let mut write_error = None;
+    let mut results = sweep_seeds(scn, version, &seeds, &spec, &mut |r| {
+        progress.tick(r.invariant.is_some());
+        if let Some(w) = writer.as_mut() {
+            if let Err(e) = w.write(r) {
+                write_error.get_or_insert(e);
+            }
+        }
+    });
+    progress.finish();
+    if let Some(e) = write_error {
+        eprintln!(
+            "error: {}: cannot write the results file: {e}",
+            a.out.unwrap_or_default()
+        );
+        return ExitCode::from(2);
+    }
+    let wall = progress.elapsed();
+    results.extend(done);
+    let summary = summarize(&results, &sometimes_names(scn));
+    let shard_text = a.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
+    let title = format!(
+        "explored {} on {version} with {strategy}, seeds {range}{shard_text}",
+        scn.name
+    );
+    print!("{}", render_summary(&title, &summary, Some(wall)));
+    if let Some((inv, st)) = summary.by_invariant.iter().next() {
+        let how = match strategy {
+            Strategy::Random => String::new(),
+            Strategy::Pct { depth } => format!(" --strategy pct --depth {depth}"),
+            Strategy::Swarm => " --strategy swarm".to_string(),
+        };
+        println!(
+            "reproduce ({inv}): hvsim run {} --seed {} --version {version}{how}",
+            a.file, st.first_seed
+        );
+    }
+    if summary.violating > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn merge(files: &[String]) -> ExitCode {
+    if files.is_empty() {
+        return usage("merge needs at least one results file".into());
+    }
+    match merge_files(files) {
+        Err(e) => usage(e),
+        Ok((id, results)) => {
+            let summary = summarize(&results, &[]);
+            let title = format!(
+                "merged {} on {} with {}",
+                id.scenario, id.version, id.strategy
+            );
+            print!("{}", render_summary(&title, &summary, None));
+            if summary.violating > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
