@@ -6,7 +6,7 @@ use hvsim::explore::results::{
     merge as merge_files, render_summary, summarize, ResultsWriter, SweepId,
 };
 use hvsim::explore::strategy::Strategy;
-use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec};
+use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec, NONDETERMINISM};
 use hvsim::report::progress::Progress;
 use hvsim::scenario::{Scenario, SeedRange, Version};
 use std::collections::BTreeSet;
@@ -157,6 +157,12 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             "reproduce ({inv}): hvsim run {} --seed {} --version {version}{how}",
             a.file, st.first_seed
         );
+    }
+    if a.check_determinism {
+        // Here the question is determinism only: other violations are reported, not failed on.
+        let diverged = summary.by_invariant.get(NONDETERMINISM).map(|s| s.runs).unwrap_or(0);
+        println!("determinism: {} seeds run twice, {diverged} diverged", summary.runs);
+        return if diverged > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS };
     }
     if summary.violating > 0 {
         ExitCode::from(1)
