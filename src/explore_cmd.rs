@@ -148,11 +148,7 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
     );
     print!("{}", render_summary(&title, &summary, Some(wall)));
     if let Some((inv, st)) = summary.by_invariant.iter().next() {
-        let how = match strategy {
-            Strategy::Random => String::new(),
-            Strategy::Pct { depth } => format!(" --strategy pct --depth {depth}"),
-            Strategy::Swarm => " --strategy swarm".to_string(),
-        };
+        let how = strategy.run_args();
         println!(
             "reproduce ({inv}): hvsim run {} --seed {} --version {version}{how}",
             a.file, st.first_seed
@@ -190,5 +186,60 @@ pub fn merge(files: &[String]) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+    }
+}
+
+pub fn shrink(scn: &Scenario, version: Version, seed: u64, out: Option<String>) -> ExitCode {
+    let r = match hvsim::explore::shrink::shrink_seed(scn, version, seed) {
+        Ok(r) => r,
+        Err(e) => return usage(format!("seed {seed} on {version}: {e}")),
+    };
+    let repro = hvsim::explore::repro::Repro::from_shrink(&r);
+    let path = out
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| hvsim::explore::repro::default_path(std::path::Path::new("."), &scn.name));
+    if let Err(e) = hvsim::explore::repro::write(&path, &repro) {
+        return usage(e.to_string());
+    }
+    println!("{}: {} at step {}", r.violation.invariant, r.violation.message, r.violation.step);
+    println!("original: {}", r.original);
+    println!("shrunk:   {}", r.shrunk);
+    println!("attempts: {}{}", r.attempts, if r.budget_exhausted { " (budget exhausted)" } else { "" });
+    println!("wrote {}; replay with: hvsim replay {}", path.display(), path.display());
+    ExitCode::from(1)
+}
+
+pub fn replay(file: &str, verbose: bool, perfetto: Option<String>) -> ExitCode {
+    use hvsim::engine::{Trace, TraceCat};
+    use hvsim::explore::repro;
+    let r = match repro::load(file) {
+        Ok(r) => r,
+        Err(e) => return usage(e.to_string()),
+    };
+    let trace = if perfetto.is_some() { Trace::full() } else { Trace::new(true, verbose) };
+    let mut out = repro::replay_with(&r, trace);
+    if let Some(path) = &perfetto {
+        let doc = hvsim::report::perfetto::export(&out.trace);
+        if let Err(e) = hvsim::report::perfetto::write(path, &doc) {
+            return usage(format!("{path}: cannot write the trace: {e}"));
+        }
+        if !verbose {
+            out.trace.retain(|t| t.cat != TraceCat::Deliver);
+        }
+    }
+    let h = hvsim::report::timeline::Header {
+        scenario: &r.scenario.name,
+        version: r.version.to_string(),
+        seed: None,
+        file,
+        how: String::new(),
+    };
+    print!("{}", hvsim::report::timeline::render(&h, &out));
+    match repro::check_replay(&r, &out) {
+        Ok(v) => {
+            println!("replayed: {} at step {}, as recorded", v.invariant, v.step);
+            ExitCode::from(1)
+        }
+        Err(m) => usage(format!("{file}: {m}")),
     }
 }

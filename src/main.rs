@@ -44,6 +44,9 @@ enum Cmd {
         /// PCT depth, with --strategy pct.
         #[arg(long, default_value_t = 3)]
         depth: u32,
+        /// Also write a Perfetto / Chrome trace (Trace Event Format JSON) of the run.
+        #[arg(long, value_name = "FILE.json")]
+        perfetto: Option<String>,
     },
     /// Explore interleavings: sweep seeds with a strategy and summarize what broke.
     Explore {
@@ -82,6 +85,27 @@ enum Cmd {
         #[arg(long, default_value_t = 12)]
         bound: usize,
     },
+    /// Shrink a violating seed to a small repro and write NAME.repro.ron.
+    Shrink {
+        /// Scenario file (or the name of a bundled scenario).
+        file: String,
+        #[arg(long)]
+        seed: u64,
+        #[arg(long)]
+        version: Option<String>,
+        /// Where to write the repro (default: ./NAME.repro.ron).
+        #[arg(long)]
+        out: Option<String>,
+    },
+    /// Replay a repro file: the timeline, and whether the same violation happens at the same step.
+    Replay {
+        file: String,
+        #[arg(long)]
+        verbose: bool,
+        /// Also write a Perfetto / Chrome trace of the replay.
+        #[arg(long, value_name = "FILE.json")]
+        perfetto: Option<String>,
+    },
     /// Join result files of a sharded sweep into one summary.
     Merge { files: Vec<String> },
     /// Sweep each scenario's `expect` block and print expected vs observed.
@@ -118,6 +142,7 @@ fn main() -> ExitCode {
             verbose,
             strategy,
             depth,
+            perfetto,
         } => {
             let strategy = match Strategy::parse(&strategy, depth) {
                 Ok(s) => s,
@@ -131,17 +156,28 @@ fn main() -> ExitCode {
                 Ok(v) => v,
                 Err(e) => return input_error(e),
             };
-            let out = run(
-                &scn,
-                version,
-                strategy.choices(seed),
-                Trace::new(true, verbose),
-            );
+            let trace = if perfetto.is_some() {
+                Trace::full()
+            } else {
+                Trace::new(true, verbose)
+            };
+            let mut out = run(&scn, version, strategy.choices(seed), trace);
+            if let Some(path) = &perfetto {
+                let doc = hvsim::report::perfetto::export(&out.trace);
+                if let Err(e) = hvsim::report::perfetto::write(path, &doc) {
+                    eprintln!("error: {path}: cannot write the trace: {e}");
+                    return ExitCode::from(2);
+                }
+                if !verbose {
+                    out.trace.retain(|r| r.cat != hvsim::engine::TraceCat::Deliver);
+                }
+            }
             let h = timeline::Header {
                 scenario: &scn.name,
                 version: version.to_string(),
                 seed: Some(seed),
                 file: &file,
+                how: strategy.run_args(),
             };
             print!("{}", timeline::render(&h, &out));
             if out.violation.is_some() {
@@ -188,6 +224,27 @@ fn main() -> ExitCode {
             explore_cmd::explore(&scn, version, args)
         }
         Cmd::Merge { files } => explore_cmd::merge(&files),
+        Cmd::Shrink {
+            file,
+            seed,
+            version,
+            out,
+        } => {
+            let scn = match scenario::load(&file) {
+                Ok(s) => s,
+                Err(e) => return input_error(e),
+            };
+            let version = match parse_version(&file, version.as_deref(), &scn) {
+                Ok(v) => v,
+                Err(e) => return input_error(e),
+            };
+            explore_cmd::shrink(&scn, version, seed, out)
+        }
+        Cmd::Replay {
+            file,
+            verbose,
+            perfetto,
+        } => explore_cmd::replay(&file, verbose, perfetto),
         Cmd::Verify { files, jobs } => {
             let jobs = jobs.unwrap_or_else(default_jobs);
             let mut scns = Vec::new();

@@ -98,7 +98,7 @@ fn unknown_node_field_lists_the_known_ones() {
 fn unknown_top_level_field_lists_the_known_ones() {
     assert_eq!(
         error(&with_field(r#"colour: "red","#)),
-        r#"bad.ron:9:11: Unexpected field named `colour` in `Scenario`, expected one of `name`, `description`, `harvester`, `nodes`, `namespaces`, `vms`, `timing`, `timeline`, `invariants`, `sometimes`, `calm`, `budget`, or `expect` instead"#
+        r#"bad.ron:9:11: Unexpected field named `colour` in `Scenario`, expected one of `name`, `description`, `harvester`, `nodes`, `namespaces`, `vms`, `timing`, `timeline`, `invariants`, `sometimes`, `calm`, `budget`, `expect`, or `bootstrap` instead"#
     );
 }
 
@@ -109,7 +109,7 @@ fn unknown_action_lists_the_known_ones() {
             r#"Migrate(vm: "vm1")"#,
             r#"Evacuate(node: "node-1")"#
         )),
-        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, or `SetQuota` instead"#
+        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, `OpenHostPage`, `ReloadPage`, `SetQuota`, or `UpgradeHarvester` instead"#
     );
 }
 
@@ -149,7 +149,7 @@ fn duration_without_a_unit_is_refused() {
 fn range_ending_before_it_starts_is_refused() {
     assert_eq!(
         error(&with(r#"at: "10s""#, r#"within: ("50s", "2s")"#)),
-        r#"bad.ron:7:38: a range whose end (2s) is not before its start (50s)"#
+        r#"bad.ron:7:38: expected a range (low, high) with low <= high, not ("50s", "2s")"#
     );
 }
 

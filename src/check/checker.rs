@@ -2,6 +2,7 @@
 //! and the server's state; it never reads a controller's cache or private state, so it
 //! judges the cluster as an operator with `kubectl` would.
 
+use super::host_view::HostViewFresh;
 use crate::engine::{SimTime, StopReason};
 use crate::kube::{ApiError, Kind, ObjId, Resource, ResourceList, Verb};
 use crate::models::harvester::migration_keys::{
@@ -12,7 +13,7 @@ use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
 use crate::scenario::{InvariantSpec, NamespaceSpec, Scenario, SometimesSpec};
 use crate::sim::world::{rancher_base, AGENT};
 use crate::sim::World;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -47,6 +48,13 @@ pub struct Checker {
     /// (deadline, VMIM id) for `migration-completes`.
     deadlines: BTreeSet<(SimTime, ObjId)>,
     sometimes: Vec<(SometimesSpec, bool)>,
+    /// `host-view-fresh`, when declared.
+    host_view: Option<HostViewFresh>,
+    /// Per (namespace, VMI name) with a migration annotation on its quota: the overhead
+    /// ratio of the Harvester version in force when that annotation was written.
+    scaled_with: BTreeMap<(String, String), Option<&'static str>>,
+    /// `install-completes` and `vm-running-at-setting-create` (bootstrap scenarios).
+    install: super::install::InstallCheck,
 }
 
 impl Checker {
@@ -56,6 +64,12 @@ impl Checker {
             namespaces: scn.namespaces.clone(),
             deadlines: BTreeSet::new(),
             sometimes: scn.sometimes.iter().map(|s| (s.clone(), false)).collect(),
+            host_view: scn.invariants.iter().find_map(|i| match i {
+                InvariantSpec::HostViewFresh { within } => Some(HostViewFresh::new(*within)),
+                _ => None,
+            }),
+            scaled_with: BTreeMap::new(),
+            install: super::install::InstallCheck::new(scn),
         }
     }
 
@@ -94,6 +108,18 @@ impl Checker {
             _ => None,
         };
         let block_check = self.has("no-quota-block-within-base").is_some();
+        self.note_scaling(w);
+        let install = self.install.after_step(w);
+        if self.install.reached {
+            for (s, hit) in self.sometimes.iter_mut() {
+                if *s == SometimesSpec::VmRunningAtSettingCreate {
+                    *hit = true;
+                }
+            }
+        }
+        if install.is_some() {
+            return install;
+        }
         let mut wake = Vec::new();
         for r in &w.cluster.api.records {
             match (&r.verb, r.kind, &r.result) {
@@ -168,7 +194,56 @@ impl Checker {
                 return Some(v);
             }
         }
+        if let Some(m) = self.host_view.as_mut().and_then(|h| h.after_step(w)) {
+            return Some(Self::violation(
+                w,
+                "host-view-fresh",
+                InvariantKind::Eventually,
+                m,
+            ));
+        }
         None
+    }
+
+    /// Notes which version's overhead rule scaled each migrating VM: a quota write that adds
+    /// a migration key (either shape) was made under the version in force now, and one that
+    /// removes it ends that scaling. Only keys are read here, never the deltas written.
+    fn note_scaling(&mut self, w: &World) {
+        for r in &w.cluster.api.records {
+            if r.kind != Kind::ResourceQuota || r.verb != Verb::Update || r.result.is_err() {
+                continue;
+            }
+            let (Some(before), Some(after)) = (&r.before, &r.after) else {
+                continue;
+            };
+            let (old, new) = (&before.meta.annotations, &after.meta.annotations);
+            if old.keys().eq(new.keys()) {
+                continue;
+            }
+            let vm_of = |k: &str| -> Option<String> {
+                if let Some(name) = k.strip_prefix(MIGRATING_NAME_PREFIX) {
+                    return Some(name.to_string());
+                }
+                let uid = k.strip_prefix(MIGRATING_UID_PREFIX)?;
+                w.cluster
+                    .api
+                    .store
+                    .list(Kind::VirtualMachineInstance, &r.namespace)
+                    .find(|v| v.meta.uid == uid)
+                    .map(|v| v.meta.name.clone())
+            };
+            for k in old.keys().filter(|k| !new.contains_key(*k)) {
+                if let Some(vm) = vm_of(k) {
+                    self.scaled_with.remove(&(r.namespace.clone(), vm));
+                }
+            }
+            for k in new.keys().filter(|k| !old.contains_key(*k)) {
+                if let Some(vm) = vm_of(k) {
+                    self.scaled_with
+                        .insert((r.namespace.clone(), vm), w.behaviours.overhead_ratio);
+                }
+            }
+        }
     }
 
     fn check_migration_final(&self, w: &World, id: ObjId, deadline: SimTime) -> Option<Violation> {
@@ -209,6 +284,9 @@ impl Checker {
                 ),
             ));
         }
+        if let Some(v) = self.install.at_end(w) {
+            return Some(v);
+        }
         if self.has("migration-completes").is_some() {
             let ids: Vec<ObjId> = w
                 .cluster
@@ -230,11 +308,29 @@ impl Checker {
                 return Some(v);
             }
         }
+        if let Some(m) = self.host_view.as_ref().and_then(|h| h.at_end(w)) {
+            return Some(Self::violation(
+                w,
+                "host-view-fresh",
+                InvariantKind::Eventually,
+                m,
+            ));
+        }
         None
     }
 
     /// `spec.hard` (and `status.hard`) of each default quota equals the Rancher base plus the
     /// deltas of migrations still active, and no annotation of a finished migration is left.
+    ///
+    /// Each delta is recomputed from the VMI (its limits plus KubeVirt's memory overhead), not
+    /// read from the annotations: an oracle made of what Harvester wrote would agree with
+    /// whatever Harvester got wrong. The overhead depends on the Harvester version (no ratio
+    /// up to v1.4.1, "1.5" from v1.4.2), and after an `UpgradeHarvester` two versions have
+    /// been in force. Harvester computes a delta once, when it annotates the quota, and
+    /// v1.4.2 keeps counting a v1.4.1 old-key delta as written, so a migration scaled before
+    /// an upgrade and still active after it is owed the old version's delta. So the rule
+    /// used is that of the version in force when the migration's key was written
+    /// (`note_scaling`), or of the version in force now for a migration not yet scaled.
     fn quota_converges(&self, w: &World) -> Option<Violation> {
         let store = &w.cluster.api.store;
         for ns in &self.namespaces {
@@ -271,7 +367,10 @@ impl Checker {
                             + memory_overhead(
                                 b.memory_request,
                                 b.cpu.value(),
-                                w.behaviours.overhead_ratio,
+                                self.scaled_with
+                                    .get(&(ns.name.clone(), vmi.meta.name.clone()))
+                                    .copied()
+                                    .unwrap_or(w.behaviours.overhead_ratio),
                             ),
                     );
                 }

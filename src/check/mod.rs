@@ -4,6 +4,8 @@
 //! whether a run reached a state, so a sweep proves the scenario hits its race window.
 
 mod checker;
+mod host_view;
+mod install;
 mod run;
 
 pub use checker::{Checker, InvariantKind, Violation};

@@ -1,7 +1,9 @@
 //! Sweeps over seeds and `verify` of each scenario's expectations.
 
 pub mod exhaustive;
+pub mod repro;
 pub mod results;
+pub mod shrink;
 pub mod strategy;
 pub mod sweep;
 pub mod verify;

@@ -49,6 +49,15 @@ impl Strategy {
         }
     }
 
+    /// The `hvsim run` arguments that select this strategy (empty for random).
+    pub fn run_args(self) -> String {
+        match self {
+            Strategy::Random => String::new(),
+            Strategy::Pct { depth } => format!(" --strategy pct --depth {depth}"),
+            Strategy::Swarm => " --strategy swarm".to_string(),
+        }
+    }
+
     /// The choice source for one run of this strategy.
     pub fn choices(self, seed: u64) -> Box<dyn Choices> {
         match self {

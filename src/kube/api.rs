@@ -57,6 +57,11 @@ pub struct ApiRecord {
 /// A validating admission webhook.
 pub trait AdmissionHook {
     fn name(&self) -> &'static str;
+    /// The kind this hook admits, if only one. One webhook server (`validator.harvesterhci.io`)
+    /// has a hook per resource; `replace_hook` tells them apart by this.
+    fn kind(&self) -> Option<Kind> {
+        None
+    }
     /// `old` is `None` on create. Returns the denial message.
     fn validate(&self, old: Option<&Obj>, new: &Obj, store: &Store) -> Result<(), String>;
 }
@@ -113,6 +118,20 @@ impl ApiServer {
 
     pub fn add_hook(&mut self, hook: Box<dyn AdmissionHook>) {
         self.hooks.push(hook);
+    }
+
+    /// Puts `hook` in place of the hook of the same name and kind (its server was upgraded),
+    /// keeping the order hooks run in; adds it if there was none.
+    pub fn replace_hook(&mut self, hook: Box<dyn AdmissionHook>) {
+        let (name, kind) = (hook.name(), hook.kind());
+        match self
+            .hooks
+            .iter()
+            .position(|h| h.name() == name && h.kind() == kind)
+        {
+            Some(i) => self.hooks[i] = hook,
+            None => self.hooks.push(hook),
+        }
     }
 
     pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<&Snap> {
@@ -212,7 +231,12 @@ impl ApiServer {
             obj.meta.name = format!("{}{}", obj.meta.generate_name, self.name_suffix());
         }
         let kind = obj.kind();
-        let name_errs = validation::is_dns1123_subdomain(&obj.meta.name);
+        // `ValidateNamespaceName` is a DNS-1123 label; the other kinds here use subdomains.
+        let name_errs = if kind == Kind::Namespace {
+            validation::is_dns1123_label(&obj.meta.name)
+        } else {
+            validation::is_dns1123_subdomain(&obj.meta.name)
+        };
         let mut errs: Vec<String> = name_errs
             .iter()
             .map(|m| validation::field_invalid("metadata.name", &obj.meta.name, m))
@@ -496,6 +520,61 @@ mod tests {
             e.to_string(),
             format!("ResourceQuota \"default-abcde\" is invalid: metadata.annotations: Invalid value: \"{key}\": name part must be no more than 63 characters")
         );
+    }
+
+    struct Deny(Option<Kind>, &'static str);
+
+    impl AdmissionHook for Deny {
+        fn name(&self) -> &'static str {
+            "validator.example.io"
+        }
+        fn kind(&self) -> Option<Kind> {
+            self.0
+        }
+        fn validate(&self, _: Option<&Obj>, new: &Obj, _: &Store) -> Result<(), String> {
+            match self.0 {
+                Some(k) if k != new.kind() => Ok(()),
+                _ => Err(self.1.to_string()),
+            }
+        }
+    }
+
+    #[test]
+    fn replacing_a_hook_keeps_the_other_hooks_of_its_webhook_server() {
+        let mut api = ApiServer::new();
+        api.add_hook(Box::new(Deny(Some(Kind::Namespace), "old namespace rule")));
+        api.add_hook(Box::new(Deny(Some(Kind::ResourceQuota), "quota rule")));
+        api.replace_hook(Box::new(Deny(Some(Kind::Namespace), "new namespace rule")));
+        let ns = Obj::new(
+            Meta::named("", "ns1"),
+            Body::Namespace(NamespaceBody::default()),
+        );
+        assert_eq!(
+            api.create(0, ns).unwrap_err().to_string(),
+            "admission webhook \"validator.example.io\" denied the request: new namespace rule"
+        );
+        assert_eq!(
+            api.create(0, rq()).unwrap_err().to_string(),
+            "admission webhook \"validator.example.io\" denied the request: quota rule"
+        );
+    }
+
+    #[test]
+    fn a_namespace_name_must_be_a_dns1123_label_on_create() {
+        let mut api = ApiServer::new();
+        let ns = |name: &str| {
+            Obj::new(
+                Meta::named("", name),
+                Body::Namespace(NamespaceBody::default()),
+            )
+        };
+        let e = api.create(0, ns("ns.1")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Namespace \"ns.1\" is invalid: metadata.name: Invalid value: \"ns.1\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+        );
+        assert_eq!(e.code(), 422);
+        api.create(0, ns(&"n".repeat(63))).unwrap();
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::api::{ActorId, ApiServer};
 use super::controller::{Cache, Ctx, Outcome, Reader, Reconciler};
 use super::object::{Kind, ObjId, Snap};
 use super::workqueue::{RateLimiter, WorkQueue};
-use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat};
+use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat, TraceRec};
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -68,9 +68,31 @@ struct Slot {
     /// `EnqueueAfter`): at most one waiting entry per key, at the earliest time asked for.
     /// A `Requeue` event whose time is not the entry's is stale and ignored.
     waiting: BTreeMap<ObjId, SimTime>,
+    /// Full traces: the watch delivery that last enqueued each key, and when the worker took
+    /// its current key with the delivery that caused it.
+    cause: BTreeMap<ObjId, u64>,
+    taken: Option<(SimTime, Option<u64>)>,
 }
 
 impl Slot {
+    fn for_controllers(controllers: Vec<Box<dyn Reconciler>>) -> Vec<Slot> {
+        controllers
+            .into_iter()
+            .map(|rec| {
+                let limiter = RateLimiter::new(rec.rate_limiter());
+                Slot {
+                    rec,
+                    queue: WorkQueue::default(),
+                    limiter,
+                    busy: None,
+                    waiting: BTreeMap::new(),
+                    cause: BTreeMap::new(),
+                    taken: None,
+                }
+            })
+            .collect()
+    }
+
     /// `AddAfter(key, d)`: keeps an earlier waiting entry for the key, else (re)schedules.
     fn add_after(&mut self, sim: &mut Sim<Ev>, key: ObjId, d: SimDuration, at: (u16, u8, u32)) {
         let ready = sim.now() + d;
@@ -100,12 +122,32 @@ pub struct Process {
     cache: Cache,
     streams: [Stream; Kind::COUNT],
     slots: Vec<Slot>,
+    /// Controllers the process runs from its next start (an upgraded image).
+    next_slots: Option<Vec<Slot>>,
     timing: ProcessTiming,
     /// Restarts so far (for reports).
     pub restarts: u32,
 }
 
 impl Process {
+    /// Down, with cache, watch streams, queues, backoff and in-flight work lost; events of
+    /// the old epoch are ignored.
+    fn stop(&mut self) {
+        self.up = false;
+        self.epoch += 1;
+        self.cache.clear();
+        for s in self.streams.iter_mut() {
+            *s = Stream::default();
+        }
+        for s in self.slots.iter_mut() {
+            s.queue.clear();
+            s.limiter.clear();
+            s.waiting.clear();
+            s.busy = None;
+            s.rec.reset();
+        }
+    }
+
     pub fn cache(&self) -> &Cache {
         &self.cache
     }
@@ -123,6 +165,9 @@ pub struct Cluster {
     /// Actor names by id: processes and the scenario's users.
     pub actors: Vec<String>,
     keys: Vec<ObjId>,
+    /// Ids for deliveries and reconcile spans in full traces (writes use their
+    /// resourceVersion, far below this range).
+    next_flow: u64,
 }
 
 impl Default for Cluster {
@@ -138,6 +183,7 @@ impl Cluster {
             procs: Vec::new(),
             actors: Vec::new(),
             keys: Vec::new(),
+            next_flow: 1 << 40,
         }
     }
 
@@ -159,19 +205,7 @@ impl Cluster {
         for k in watches {
             w[*k as usize] = true;
         }
-        let slots = controllers
-            .into_iter()
-            .map(|rec| {
-                let limiter = RateLimiter::new(rec.rate_limiter());
-                Slot {
-                    rec,
-                    queue: WorkQueue::default(),
-                    limiter,
-                    busy: None,
-                    waiting: BTreeMap::new(),
-                }
-            })
-            .collect();
+        let slots = Slot::for_controllers(controllers);
         self.procs.push(Process {
             name: name.to_string(),
             actor,
@@ -181,6 +215,7 @@ impl Cluster {
             cache: Cache::default(),
             streams: Default::default(),
             slots,
+            next_slots: None,
             timing,
             restarts: 0,
         });
@@ -197,6 +232,52 @@ impl Cluster {
                 epoch: p.epoch,
             },
         );
+    }
+
+    /// Schedules a process's start at `t` (a component that comes up later, such as KubeVirt
+    /// during a cluster's install).
+    pub fn start_process_at(&self, sim: &mut Sim<Ev>, proc: u16, t: SimTime) {
+        let p = &self.procs[proc as usize];
+        sim.schedule_at(
+            t,
+            Ev::Start {
+                proc,
+                epoch: p.epoch,
+            },
+        );
+    }
+
+    /// Voids the start already scheduled for a process that is not up (by `start_all`), so
+    /// it comes up only when `start_process` or `start_process_at` says.
+    pub fn defer_start(&mut self, proc: u16) {
+        let p = &mut self.procs[proc as usize];
+        if !p.up {
+            p.epoch += 1;
+        }
+    }
+
+    /// Adds kinds to what a process that is not up watches (controllers added for a
+    /// scenario that needs them).
+    pub fn add_watches(&mut self, proc: u16, kinds: &[Kind]) {
+        let p = &mut self.procs[proc as usize];
+        debug_assert!(!p.up, "watches change only while a process is down");
+        for k in kinds {
+            p.watches[*k as usize] = true;
+        }
+    }
+
+    /// Replaces a process's controllers, as a new image of it would run. A process that is
+    /// down starts with them; a running one keeps its handlers (and their queues) until it
+    /// next starts, so an upgrade is a kill followed by this, or this followed by a kill.
+    pub fn replace_controllers(&mut self, proc: u16, controllers: Vec<Box<dyn Reconciler>>) {
+        let p = &mut self.procs[proc as usize];
+        let slots = Slot::for_controllers(controllers);
+        if p.up {
+            p.next_slots = Some(slots);
+        } else {
+            p.slots = slots;
+            p.next_slots = None;
+        }
     }
 
     pub fn process_index(&self, name: &str) -> Option<u16> {
@@ -268,19 +349,7 @@ impl Cluster {
         if !p.up {
             return;
         }
-        p.up = false;
-        p.epoch += 1;
-        p.cache.clear();
-        for s in p.streams.iter_mut() {
-            *s = Stream::default();
-        }
-        for s in p.slots.iter_mut() {
-            s.queue.clear();
-            s.limiter.clear();
-            s.waiting.clear();
-            s.busy = None;
-            s.rec.reset();
-        }
+        p.stop();
         let (lo, hi) = p.timing.restart;
         let d = sim.pick_duration(ChoiceKind::Restart, p.actor as u32, lo, hi);
         let name = p.name.clone();
@@ -294,6 +363,25 @@ impl Cluster {
                 epoch: p.epoch,
             },
         );
+    }
+
+    /// Stops a running process and starts it again at this instant, with nothing of its old
+    /// state: a browser page reload (the page's store and components are rebuilt and list
+    /// again). Returns false if the process was not running.
+    pub fn reload(&mut self, proc: u16, sim: &mut Sim<Ev>) -> bool {
+        let p = &mut self.procs[proc as usize];
+        if !p.up {
+            return false;
+        }
+        p.stop();
+        sim.schedule_in(
+            SimDuration::ZERO,
+            Ev::Start {
+                proc,
+                epoch: p.epoch,
+            },
+        );
+        true
     }
 
     /// Handles a control-plane event. Returns false for `External` events.
@@ -329,6 +417,9 @@ impl Cluster {
             return;
         }
         p.up = true;
+        if let Some(slots) = p.next_slots.take() {
+            p.slots = slots;
+        }
         if sim.steps() > 1 && sim.now() > SimTime::ZERO {
             p.restarts += 1;
         }
@@ -359,7 +450,7 @@ impl Cluster {
             }
             let ids: Vec<ObjId> = self.api.store.ids_of(kind).collect();
             for id in ids {
-                self.enqueue_for(proc, id, false);
+                self.enqueue_for(proc, id, false, None);
             }
         }
         for c in 0..self.procs[proc as usize].slots.len() {
@@ -368,7 +459,7 @@ impl Cluster {
     }
 
     /// Maps one changed object to keys for every controller of a process and enqueues them.
-    fn enqueue_for(&mut self, proc: u16, id: ObjId, deleted_obj: bool) {
+    fn enqueue_for(&mut self, proc: u16, id: ObjId, deleted_obj: bool, cause: Option<u64>) {
         let p = &mut self.procs[proc as usize];
         let obj = match p.cache.get(id) {
             Some(o) => o.clone(),
@@ -384,6 +475,9 @@ impl Cluster {
             slot.rec.keys_for(id, &obj, read, &mut self.keys);
             for &k in &self.keys {
                 slot.queue.add(k);
+                if let Some(c) = cause {
+                    slot.cause.insert(k, c);
+                }
             }
         }
     }
@@ -403,23 +497,30 @@ impl Cluster {
         let Some((_, d)) = p.streams[kind as usize].pending.pop_front() else {
             return;
         };
-        let name = &p.name;
-        trace.emit(sim.steps(), sim.now(), name, TraceCat::Deliver, || {
-            format!(
+        let mut cause = None;
+        if trace.wants(TraceCat::Deliver) {
+            self.next_flow += 1;
+            cause = Some(self.next_flow);
+            let text = format!(
                 "watch {} {} rv={}",
                 if d.deleted { "DELETED" } else { "MODIFIED" },
                 d.obj,
                 d.obj.meta.resource_version
-            )
-        });
+            );
+            let mut rec = TraceRec::new(sim.steps(), sim.now(), &p.name, TraceCat::Deliver, text);
+            rec.object = d.obj.to_string();
+            rec.flow_from = Some(d.obj.meta.resource_version);
+            rec.flow_id = cause;
+            trace.push(rec);
+        }
         if d.deleted {
             // OnChange is called for deletions too (with the last state), then the cache drops it.
             p.cache.set(d.id, Some(d.obj.clone()));
-            self.enqueue_for(proc, d.id, true);
+            self.enqueue_for(proc, d.id, true, cause);
             self.procs[proc as usize].cache.set(d.id, None);
         } else {
             p.cache.set(d.id, Some(d.obj));
-            self.enqueue_for(proc, d.id, false);
+            self.enqueue_for(proc, d.id, false, cause);
         }
         for c in 0..self.procs[proc as usize].slots.len() {
             self.kick(sim, proc, c as u8);
@@ -436,6 +537,7 @@ impl Cluster {
         }
         let Some(key) = slot.queue.get() else { return };
         slot.busy = Some(key);
+        slot.taken = Some((sim.now(), slot.cause.remove(&key)));
         let (lo, hi) = p.timing.reconcile;
         let d = sim.pick_duration(ChoiceKind::Reconcile, p.actor as u32, lo, hi);
         sim.schedule_in(
@@ -458,7 +560,14 @@ impl Cluster {
         let slot = &mut p.slots[ctrl as usize];
         let Some(key) = slot.busy.take() else { return };
         let actor_name = self.actors[p.actor as usize].as_str();
+        let span = if trace.wants(TraceCat::Slice) {
+            self.next_flow += 1;
+            Some(self.next_flow)
+        } else {
+            None
+        };
         let mut ctx = Ctx {
+            flow: span,
             api: &mut self.api,
             cache: &p.cache,
             now,
@@ -477,6 +586,21 @@ impl Cluster {
                 .map(|o| o.meta.key())
                 .unwrap_or_else(|| format!("#{}", key.0))
         });
+        if let Some(id) = span {
+            let (start, cause) = slot.taken.take().unwrap_or((now, None));
+            let outcome = match &result {
+                Ok(Outcome::Done) => "done".to_string(),
+                Ok(Outcome::RequeueAfter(d)) => format!("requeue after {d}"),
+                Err(e) => format!("error: {e}"),
+            };
+            let mut rec =
+                TraceRec::new(step, now, actor_name, TraceCat::Slice, format!("{ctrl_name} {key_name}: {outcome}"));
+            rec.start = Some(start);
+            rec.flow_from = cause;
+            rec.flow_id = Some(id);
+            rec.object = key_name.clone();
+            trace.push(rec);
+        }
         match result {
             Ok(Outcome::Done) => slot.limiter.forget(key),
             Ok(Outcome::RequeueAfter(d)) => {
@@ -538,6 +662,8 @@ impl Cluster {
             for s in &p.slots {
                 s.busy.hash(h);
                 s.queue.hash_into(h);
+                // Which pending `Requeue` events are live (the stale ones are ignored).
+                s.waiting.hash(h);
             }
         }
     }

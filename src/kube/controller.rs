@@ -113,6 +113,8 @@ pub struct Ctx<'a> {
     pub step: u64,
     pub choices: &'a mut dyn Choices,
     pub trace: &'a mut Trace,
+    /// The reconcile span of a full trace, which this reconcile's writes are linked from.
+    pub flow: Option<u64>,
 }
 
 impl<'a> Ctx<'a> {
@@ -127,14 +129,9 @@ impl<'a> Ctx<'a> {
     fn traced<T>(&mut self, r: Result<T, ApiError>) -> Result<T, ApiError> {
         if self.trace.wants(TraceCat::Write) {
             if let Some(rec) = self.api.records.last() {
-                let text = super::describe::describe_record(rec);
-                self.trace.emit(
-                    self.step,
-                    self.now,
-                    self.actor_name,
-                    TraceCat::Write,
-                    || text,
-                );
+                let mut t = super::describe::trace_record(rec, self.step, self.now, self.actor_name);
+                t.flow_from = self.flow;
+                self.trace.push(t);
             }
         }
         r

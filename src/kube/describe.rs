@@ -90,6 +90,21 @@ fn body_diff(out: &mut Vec<String>, a: &Obj, b: &Obj) {
                 ));
             }
         }
+        (Body::VirtualMachine(x), Body::VirtualMachine(y)) => vm_diff(out, x, y),
+        (Body::PersistentVolumeClaim(x), Body::PersistentVolumeClaim(y)) if x.phase != y.phase => {
+            out.push(format!("phase {:?}→{:?}", x.phase, y.phase));
+        }
+        (Body::Setting(x), Body::Setting(y)) => {
+            if x.default != y.default {
+                out.push(format!("default {:?}→{:?}", x.default, y.default));
+            }
+            if x.value != y.value {
+                out.push(format!("value {:?}→{:?}", x.value, y.value));
+            }
+        }
+        (Body::Addon(x), Body::Addon(y)) if x.applied != y.applied => {
+            out.push("spec.checksum recorded (applied)".into());
+        }
         (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
             if x.node != y.node {
                 out.push(format!("status.nodeName {}→{}", x.node, y.node));
@@ -105,9 +120,72 @@ fn body_diff(out: &mut Vec<String>, a: &Obj, b: &Obj) {
     }
 }
 
+fn vm_diff(
+    out: &mut Vec<String>,
+    x: &crate::kube::object::VmBody,
+    y: &crate::kube::object::VmBody,
+) {
+    if x.run_strategy != y.run_strategy {
+        out.push(format!(
+            "spec.runStrategy {}→{}",
+            x.run_strategy.name(),
+            y.run_strategy.name()
+        ));
+    }
+    if x.state_change_requests != y.state_change_requests {
+        let reqs: Vec<&str> = y
+            .state_change_requests
+            .iter()
+            .map(|r| if r.start { "Start" } else { "Stop" })
+            .collect();
+        out.push(format!("stateChangeRequests [{}]", reqs.join(", ")));
+    }
+    if x.status_run_strategy != y.status_run_strategy {
+        let rs = y.status_run_strategy.map_or("\"\"", |r| r.name());
+        out.push(format!("status.runStrategy {rs}"));
+    }
+    if x.created != y.created {
+        out.push(format!("created {}", y.created));
+    }
+    if x.ready != y.ready {
+        out.push(format!("ready {}", y.ready));
+    }
+    if x.printable_status != y.printable_status {
+        let show = |s: &str| {
+            if s.is_empty() {
+                "\"\"".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        out.push(format!(
+            "printableStatus {}→{}",
+            show(&x.printable_status),
+            show(&y.printable_status)
+        ));
+    }
+}
+
 fn summary(o: &Obj) -> String {
     match &o.body {
+        Body::VirtualMachine(b) => format!(
+            "runStrategy {}, cpu {}, memory {}",
+            b.run_strategy.name(),
+            b.cpu.fmt_decimal(),
+            b.memory.fmt_binary()
+        ),
+        Body::Setting(b) => format!("default {:?}, value {:?}", b.default, b.value),
+        Body::PersistentVolumeClaim(b) => match &b.image {
+            Some(i) => format!("storageClass {}, image {i}", b.storage_class),
+            None => format!("storageClass {}", b.storage_class),
+        },
+        Body::Opaque(b) => format!("{} {} (not modelled)", b.api_version, b.kind),
         Body::ResourceQuota(b) => format!("spec.hard {}", b.spec_hard.pretty()),
+        // A pod without limits is not a virt-launcher pod (the harvester pod).
+        Body::Pod(b) if b.limits.is_empty() => match &b.node {
+            Some(n) => format!("on {n}, phase {:?}", b.phase),
+            None => String::new(),
+        },
         Body::Pod(b) => format!("limits {}", b.limits.pretty()),
         Body::VirtualMachineInstanceMigration(b) => format!("vmi {}", b.vmi_name),
         _ => String::new(),
@@ -122,7 +200,12 @@ pub fn describe_record(r: &ApiRecord) -> String {
     } else {
         format!("{}/{}", r.namespace, r.name)
     };
-    let head = format!("{} {} {}", r.verb.http(), r.kind.plural(), key);
+    // An opaque object's resource is in its body.
+    let resource = match r.after.as_ref().or(r.before.as_ref()).map(|o| &o.body) {
+        Some(Body::Opaque(o)) => o.resource(),
+        _ => r.kind.plural().to_string(),
+    };
+    let head = format!("{} {} {}", r.verb.http(), resource, key);
     match &r.result {
         Err(e) => format!("{head} → {} {e}", e.code()),
         Ok(()) => {
@@ -161,4 +244,27 @@ pub fn describe_record(r: &ApiRecord) -> String {
             }
         }
     }
+}
+
+/// A request as a structured trace record: the text above, the object, the HTTP code, and
+/// (for a write that changed something) the new resourceVersion as its flow id, which the
+/// watch deliveries of that change link back to.
+pub fn trace_record(r: &ApiRecord, step: u64, time: crate::engine::SimTime, actor: &str) -> crate::engine::TraceRec {
+    let mut t = crate::engine::TraceRec::new(step, time, actor, crate::engine::TraceCat::Write, describe_record(r));
+    t.object = if r.namespace.is_empty() {
+        format!("{} {}", r.kind.short(), r.name)
+    } else {
+        format!("{} {}/{}", r.kind.short(), r.namespace, r.name)
+    };
+    t.code = match &r.result {
+        Err(e) => e.code(),
+        Ok(()) if r.verb == crate::kube::Verb::Create => 201,
+        Ok(()) => 200,
+    };
+    if let (Ok(()), Some(after)) = (&r.result, &r.after) {
+        if r.before.as_ref().is_none_or(|b| b.meta.resource_version != after.meta.resource_version) {
+            t.flow_id = Some(after.meta.resource_version);
+        }
+    }
+    t
 }

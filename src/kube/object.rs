@@ -21,10 +21,17 @@ pub enum Kind {
     VirtualMachine,
     VirtualMachineInstance,
     VirtualMachineInstanceMigration,
+    /// Harvester's `harvesterhci.io/v1beta1 Setting` (cluster-scoped).
+    Setting,
+    PersistentVolumeClaim,
+    /// RKE2's (k3s) `k3s.cattle.io/v1 Addon`: one auto-deploy manifest file.
+    Addon,
+    /// An object of a kind hvsim does not model (from a manifest): kept, applied, never read.
+    Opaque,
 }
 
 impl Kind {
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 11;
     pub const ALL: [Kind; Kind::COUNT] = [
         Kind::Namespace,
         Kind::ResourceQuota,
@@ -33,6 +40,10 @@ impl Kind {
         Kind::VirtualMachine,
         Kind::VirtualMachineInstance,
         Kind::VirtualMachineInstanceMigration,
+        Kind::Setting,
+        Kind::PersistentVolumeClaim,
+        Kind::Addon,
+        Kind::Opaque,
     ];
 
     /// The resource name used in API error texts (`resourcequotas`).
@@ -45,6 +56,11 @@ impl Kind {
             Kind::VirtualMachine => "virtualmachines.kubevirt.io",
             Kind::VirtualMachineInstance => "virtualmachineinstances.kubevirt.io",
             Kind::VirtualMachineInstanceMigration => "virtualmachineinstancemigrations.kubevirt.io",
+            Kind::Setting => "settings.harvesterhci.io",
+            Kind::PersistentVolumeClaim => "persistentvolumeclaims",
+            Kind::Addon => "addons.k3s.cattle.io",
+            // The real resource is in the object's body (`OpaqueBody`).
+            Kind::Opaque => "objects",
         }
     }
 
@@ -58,6 +74,10 @@ impl Kind {
             Kind::VirtualMachine => "VirtualMachine",
             Kind::VirtualMachineInstance => "VirtualMachineInstance",
             Kind::VirtualMachineInstanceMigration => "VirtualMachineInstanceMigration",
+            Kind::Setting => "Setting",
+            Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
+            Kind::Addon => "Addon",
+            Kind::Opaque => "Object",
         }
     }
 
@@ -71,11 +91,16 @@ impl Kind {
             Kind::VirtualMachine => "vm",
             Kind::VirtualMachineInstance => "vmi",
             Kind::VirtualMachineInstanceMigration => "vmim",
+            Kind::Setting => "setting",
+            Kind::PersistentVolumeClaim => "pvc",
+            Kind::Addon => "addon",
+            Kind::Opaque => "obj",
         }
     }
 
     pub fn namespaced(self) -> bool {
-        !matches!(self, Kind::Namespace | Kind::Node)
+        // An opaque object may be either; its namespace says which.
+        !matches!(self, Kind::Namespace | Kind::Node | Kind::Setting)
     }
 }
 
@@ -196,11 +221,61 @@ pub struct PodBody {
     pub require_node: Option<String>,
 }
 
+/// KubeVirt's `spec.runStrategy` (`spec.running: true|false` reads as Always|Halted).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub enum RunStrategy {
+    Always,
+    /// Harvester's default for the VMs it creates (annotation `harvesterhci.io/vmRunStrategy`).
+    #[default]
+    RerunOnFailure,
+    Manual,
+    Halted,
+    Once,
+}
+
+impl RunStrategy {
+    pub const ALL: [RunStrategy; 5] = [
+        RunStrategy::Always,
+        RunStrategy::RerunOnFailure,
+        RunStrategy::Manual,
+        RunStrategy::Halted,
+        RunStrategy::Once,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStrategy::Always => "Always",
+            RunStrategy::RerunOnFailure => "RerunOnFailure",
+            RunStrategy::Manual => "Manual",
+            RunStrategy::Halted => "Halted",
+            RunStrategy::Once => "Once",
+        }
+    }
+}
+
+/// One entry of a VM's `status.stateChangeRequests` (what `virtctl start|stop` asks for).
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct StateChangeRequest {
+    /// true: `Start`; false: `Stop`.
+    pub start: bool,
+    /// `data["uid"]`: the VMI a stop request is for.
+    pub uid: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct VmBody {
     pub cpu: super::quantity::Quantity,
     pub memory: super::quantity::Quantity,
     pub printable_status: String,
+    pub run_strategy: RunStrategy,
+    /// Claims the VM's disks use (`persistentVolumeClaim.claimName`, `dataVolume.name`).
+    pub claims: Vec<String>,
+    pub state_change_requests: Vec<StateChangeRequest>,
+    /// `status.runStrategy`: recorded once a VMI has been created for the VM.
+    pub status_run_strategy: Option<RunStrategy>,
+    /// `status.created`, `status.ready`.
+    pub created: bool,
+    pub ready: bool,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
@@ -238,6 +313,57 @@ pub struct VmimBody {
     pub target_pod: Option<String>,
 }
 
+/// A Harvester setting: `default` and `value` are top-level fields of the object.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct SettingBody {
+    pub default: String,
+    pub value: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum PvcPhase {
+    Pending,
+    Bound,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct PvcBody {
+    pub storage_class: String,
+    /// The Harvester image the volume is made from (annotation `harvesterhci.io/imageId`):
+    /// the claim binds once the image is downloaded.
+    pub image: Option<String>,
+    pub phase: PvcPhase,
+}
+
+/// An auto-deploy manifest file as RKE2's deploy controller records it: its path and the
+/// objects it holds (in file order), and whether the whole file has been applied
+/// (`spec.checksum` set).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct AddonBody {
+    pub source: String,
+    pub objects: Vec<Obj>,
+    pub applied: bool,
+}
+
+/// What hvsim knows of an object of a kind it does not model.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct OpaqueBody {
+    pub api_version: String,
+    pub kind: String,
+}
+
+impl OpaqueBody {
+    /// The resource name as the API server would give it (`configmaps`,
+    /// `virtualmachineimages.harvesterhci.io`): the lowercased kind plus "s", and the group.
+    pub fn resource(&self) -> String {
+        let plural = format!("{}s", self.kind.to_lowercase());
+        match self.api_version.split_once('/') {
+            Some((group, _)) => format!("{plural}.{group}"),
+            None => plural,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct NodeBody {
     pub capacity: ResourceList,
@@ -253,6 +379,10 @@ pub enum Body {
     VirtualMachine(VmBody),
     VirtualMachineInstance(VmiBody),
     VirtualMachineInstanceMigration(VmimBody),
+    Setting(SettingBody),
+    PersistentVolumeClaim(PvcBody),
+    Addon(AddonBody),
+    Opaque(OpaqueBody),
 }
 
 impl Body {
@@ -265,6 +395,10 @@ impl Body {
             Body::VirtualMachine(_) => Kind::VirtualMachine,
             Body::VirtualMachineInstance(_) => Kind::VirtualMachineInstance,
             Body::VirtualMachineInstanceMigration(_) => Kind::VirtualMachineInstanceMigration,
+            Body::Setting(_) => Kind::Setting,
+            Body::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            Body::Addon(_) => Kind::Addon,
+            Body::Opaque(_) => Kind::Opaque,
         }
     }
 }
@@ -307,6 +441,10 @@ accessors! {
     vm, vm_mut, VirtualMachine, VmBody;
     vmi, vmi_mut, VirtualMachineInstance, VmiBody;
     vmim, vmim_mut, VirtualMachineInstanceMigration, VmimBody;
+    setting, setting_mut, Setting, SettingBody;
+    pvc, pvc_mut, PersistentVolumeClaim, PvcBody;
+    addon, addon_mut, Addon, AddonBody;
+    opaque, opaque_mut, Opaque, OpaqueBody;
 }
 
 impl Obj {
@@ -329,6 +467,9 @@ impl Obj {
 
 impl fmt::Display for Obj {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind().short(), self.meta.key())
+        match &self.body {
+            Body::Opaque(o) => write!(f, "{} {}", o.kind, self.meta.key()),
+            _ => write!(f, "{} {}", self.kind().short(), self.meta.key()),
+        }
     }
 }

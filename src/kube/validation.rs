@@ -154,9 +154,34 @@ pub fn is_valid_label_value(value: &str) -> Vec<String> {
     errs
 }
 
-/// One `field.Error` rendered as apimachinery prints it.
+/// One `field.Error` rendered as apimachinery prints it (a string value goes through Go's
+/// `%q`).
 pub fn field_invalid(path: &str, value: &str, detail: &str) -> String {
-    format!("{path}: Invalid value: \"{value}\": {detail}")
+    format!("{path}: Invalid value: {}: {detail}", go_quote(value))
+}
+
+/// Go's `%q` for a string: double quotes, `"` and `\` escaped, control characters as
+/// escapes; printable non-ASCII is kept as is.
+fn go_quote(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            '\u{7}' => q.push_str("\\a"),
+            '\u{8}' => q.push_str("\\b"),
+            '\u{b}' => q.push_str("\\v"),
+            '\u{c}' => q.push_str("\\f"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => q.push_str(&format!("\\x{:02x}", c as u32)),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
 }
 
 /// `ValidateAnnotations`: every key a qualified name (compared in lower case), and the
@@ -263,6 +288,285 @@ mod tests {
         assert_eq!(
             is_valid_label_value(&"a".repeat(64)),
             vec!["must be no more than 63 characters"]
+        );
+    }
+    // ---- The full texts apimachinery prints (`RegexError` keeps its double space before
+    // "or": `"'" + example + "', "` then `" or "`). ----
+
+    const NAME_PART_REGEX: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    const PREFIX_PART_REGEX: &str = "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    const SUBDOMAIN_REGEX: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    const LABEL_REGEX: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    const LABEL_VALUE_REGEX: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    const TWO_SLASHES: &str = "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
+
+    fn annotations(keys: &[&str]) -> BTreeMap<String, String> {
+        keys.iter()
+            .map(|k| (k.to_string(), "v".to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn these_qualified_names_are_valid() {
+        let prefix_253 = format!("{}.io", "a".repeat(250));
+        let name_63 = "n".repeat(63);
+        for ok in [
+            "a",
+            "Z",
+            "0",
+            "MyName",
+            "my.name",
+            "123-abc",
+            "a_b.c-d",
+            "A--__..9",
+            "example.com/MyName",
+            "harvesterhci.io/migrating-vm1",
+            "harvesterhci.io/migratingUID-6f1c2a7e-0c2b-4f7e-9d3a-2b1f0e4d5c6a",
+            "field.cattle.io/resourceQuota",
+            "x/y",
+            "a-1.b-2/c",
+            name_63.as_str(),
+            &format!("{prefix_253}/x"),
+            &format!("example.com/{name_63}"),
+        ] {
+            assert_eq!(is_qualified_name(ok), Vec::<String>::new(), "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_qualified_name_is_empty_and_fails_the_regex() {
+        assert_eq!(
+            is_qualified_name(""),
+            vec!["name part must be non-empty", NAME_PART_REGEX]
+        );
+    }
+
+    #[test]
+    fn a_lone_slash_has_an_empty_prefix_and_an_empty_name() {
+        assert_eq!(
+            is_qualified_name("/"),
+            vec![
+                "prefix part must be non-empty",
+                "name part must be non-empty",
+                NAME_PART_REGEX
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_name_after_a_prefix_is_reported_with_the_regex() {
+        assert_eq!(
+            is_qualified_name("example.com/"),
+            vec!["name part must be non-empty", NAME_PART_REGEX]
+        );
+    }
+
+    #[test]
+    fn two_or_more_slashes_give_the_single_qualified_name_error() {
+        for bad in ["a/b/c", "example.com/a/b", "//", "a//b"] {
+            assert_eq!(is_qualified_name(bad), vec![TWO_SLASHES], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn leading_or_trailing_punctuation_fails_the_name_part_regex() {
+        for bad in [
+            "-abc", "abc-", ".abc", "abc.", "_abc", "abc_", "-", ".", "_", "x/-a", "x/a.",
+        ] {
+            assert_eq!(is_qualified_name(bad), vec![NAME_PART_REGEX], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn characters_outside_the_alphabet_fail_the_name_part_regex() {
+        for bad in ["a b", "a@b", "a:b", "a+b", "é", "a\"b"] {
+            assert_eq!(is_qualified_name(bad), vec![NAME_PART_REGEX], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_name_part_of_64_characters_that_also_ends_badly_gets_both_errors_in_order() {
+        let bad = format!("{}-", "a".repeat(63));
+        assert_eq!(
+            is_qualified_name(&bad),
+            vec![
+                "name part must be no more than 63 characters",
+                NAME_PART_REGEX
+            ]
+        );
+    }
+
+    #[test]
+    fn an_upper_case_or_badly_punctuated_prefix_fails_the_subdomain_regex() {
+        for bad in [
+            "Example.com/x",
+            "example.com./x",
+            ".example.com/x",
+            "example..com/x",
+            "-example.com/x",
+            "example-.com/x",
+            "exa_mple.com/x",
+        ] {
+            assert_eq!(is_qualified_name(bad), vec![PREFIX_PART_REGEX], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_of_253_characters_is_valid_and_254_is_not() {
+        let p253 = format!("{}.io", "a".repeat(250));
+        let p254 = format!("{}.io", "a".repeat(251));
+        assert!(is_qualified_name(&format!("{p253}/x")).is_empty());
+        assert_eq!(
+            is_qualified_name(&format!("{p254}/x")),
+            vec!["prefix part must be no more than 253 characters"]
+        );
+    }
+
+    #[test]
+    fn prefix_and_name_errors_are_both_reported_prefix_first() {
+        assert_eq!(
+            is_qualified_name("Bad/-x"),
+            vec![PREFIX_PART_REGEX, NAME_PART_REGEX]
+        );
+    }
+
+    #[test]
+    fn the_old_migration_key_holds_names_up_to_53_characters() {
+        // "migrating-" (10) + vmName <= 63.
+        let ok = format!("harvesterhci.io/migrating-{}", "v".repeat(53));
+        let bad = format!("harvesterhci.io/migrating-{}", "v".repeat(54));
+        assert!(validate_annotations(&annotations(&[&ok])).is_empty());
+        assert_eq!(
+            validate_annotations(&annotations(&[&bad])),
+            vec![format!(
+                "metadata.annotations: Invalid value: \"{bad}\": name part must be no more than 63 characters"
+            )]
+        );
+    }
+
+    #[test]
+    fn annotation_keys_are_checked_in_lower_case_but_reported_as_written() {
+        assert!(validate_annotations(&annotations(&["Harvesterhci.IO/Key"])).is_empty());
+        assert_eq!(
+            validate_annotations(&annotations(&["Example.com/-Key"])),
+            vec![format!(
+                "metadata.annotations: Invalid value: \"Example.com/-Key\": {NAME_PART_REGEX}"
+            )]
+        );
+    }
+
+    #[test]
+    fn label_keys_are_not_lower_cased() {
+        let mut labels = BTreeMap::new();
+        labels.insert("Example.com/x".to_string(), "v".to_string());
+        assert_eq!(
+            validate_labels(&labels),
+            vec![format!(
+                "metadata.labels: Invalid value: \"Example.com/x\": {PREFIX_PART_REGEX}"
+            )]
+        );
+    }
+
+    #[test]
+    fn annotations_of_exactly_256_kib_are_valid_and_one_byte_more_is_too_long() {
+        let key = "k";
+        let mut a = BTreeMap::new();
+        a.insert(
+            key.to_string(),
+            "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT_B - key.len()),
+        );
+        assert!(validate_annotations(&a).is_empty());
+        a.insert("l".to_string(), String::new());
+        assert_eq!(
+            validate_annotations(&a),
+            vec!["metadata.annotations: Too long: must have at most 262144 bytes"]
+        );
+    }
+
+    #[test]
+    fn the_annotation_size_counts_keys_and_values() {
+        let mut a = BTreeMap::new();
+        a.insert(
+            "a".repeat(63),
+            "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT_B - 62),
+        );
+        assert_eq!(
+            validate_annotations(&a),
+            vec!["metadata.annotations: Too long: must have at most 262144 bytes"]
+        );
+    }
+
+    #[test]
+    fn dns1123_subdomains_valid_and_invalid() {
+        for ok in ["a", "0", "vm-1", "vm-1.example", "a.b.c", &"a".repeat(253)] {
+            assert!(is_dns1123_subdomain(ok).is_empty(), "{ok:?}");
+        }
+        for bad in [
+            "", "A", "vm_1", "-vm", "vm-", ".vm", "vm.", "a..b", "a.-b", "a b",
+        ] {
+            assert_eq!(is_dns1123_subdomain(bad), vec![SUBDOMAIN_REGEX], "{bad:?}");
+        }
+        assert_eq!(
+            is_dns1123_subdomain(&"a".repeat(254)),
+            vec!["must be no more than 253 characters"]
+        );
+        assert_eq!(
+            is_dns1123_subdomain(&format!("{}-", "a".repeat(253))),
+            vec!["must be no more than 253 characters", SUBDOMAIN_REGEX]
+        );
+    }
+
+    #[test]
+    fn dns1123_labels_valid_and_invalid() {
+        for ok in ["a", "0", "ns1", "my-name", "123-abc", &"a".repeat(63)] {
+            assert!(is_dns1123_label(ok).is_empty(), "{ok:?}");
+        }
+        for bad in ["", "A", "ns.1", "ns_1", "-ns", "ns-", "n s"] {
+            assert_eq!(is_dns1123_label(bad), vec![LABEL_REGEX], "{bad:?}");
+        }
+        assert_eq!(
+            is_dns1123_label(&"a".repeat(64)),
+            vec!["must be no more than 63 characters"]
+        );
+    }
+
+    #[test]
+    fn label_values_valid_and_invalid() {
+        for ok in [
+            "",
+            "a",
+            "MyValue",
+            "my_value",
+            "12345",
+            "a.b-c_d",
+            &"a".repeat(63),
+        ] {
+            assert!(is_valid_label_value(ok).is_empty(), "{ok:?}");
+        }
+        for bad in ["-a", "a-", "_a", "a.", "a b", "a/b"] {
+            assert_eq!(
+                is_valid_label_value(bad),
+                vec![LABEL_VALUE_REGEX],
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            is_valid_label_value(&format!("{}.", "a".repeat(63))),
+            vec!["must be no more than 63 characters", LABEL_VALUE_REGEX]
+        );
+    }
+
+    #[test]
+    fn several_field_errors_are_joined_in_brackets_one_stands_alone() {
+        assert_eq!(aggregate(&["x".into()]), "x");
+        assert_eq!(aggregate(&["x".into(), "y".into()]), "[x, y]");
+    }
+
+    #[test]
+    fn an_invalid_value_is_quoted_as_go_quotes_it() {
+        assert_eq!(
+            field_invalid("metadata.annotations", "a\"b\\c\nd\u{1}", "detail"),
+            "metadata.annotations: Invalid value: \"a\\\"b\\\\c\\nd\\x01\": detail"
         );
     }
 }

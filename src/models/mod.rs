@@ -6,5 +6,8 @@ pub mod harvester;
 pub mod kcm;
 pub mod kubelet;
 pub mod kubevirt;
+pub mod longhorn;
 pub mod rancher;
+pub mod rke2;
 pub mod scheduler;
+pub mod ui;

@@ -1,5 +1,6 @@
 //! Outputs for people and tools.
 
+pub mod perfetto;
 pub mod progress;
 pub mod timeline;
 pub mod verify_table;

@@ -13,6 +13,8 @@ pub struct Header<'a> {
     pub version: String,
     pub seed: Option<u64>,
     pub file: &'a str,
+    /// Extra `run` arguments that reproduce the seed (`--strategy pct --depth 3`), or empty.
+    pub how: String,
 }
 
 pub fn render(h: &Header<'_>, out: &RunOutcome) -> String {
@@ -20,7 +22,7 @@ pub fn render(h: &Header<'_>, out: &RunOutcome) -> String {
     let seed = h.seed.map(|x| format!(", seed {x}")).unwrap_or_default();
     let _ = writeln!(s, "scenario {}, harvester {}{seed}", h.scenario, h.version);
     let width = out.trace.iter().map(|r| r.actor.len()).max().unwrap_or(4);
-    for r in &out.trace {
+    for r in out.trace.iter().filter(|r| r.cat != TraceCat::Slice) {
         let tag = match r.cat {
             TraceCat::Fault => "FAULT ",
             TraceCat::Action => "ACTION ",
@@ -55,8 +57,8 @@ pub fn verdict(h: &Header<'_>, out: &RunOutcome) -> String {
             if let Some(seed) = h.seed {
                 let _ = write!(
                     s,
-                    "\nreproduce: hvsim run {} --seed {seed} --version {}",
-                    h.file, h.version
+                    "\nreproduce: hvsim run {} --seed {seed} --version {}{}",
+                    h.file, h.version, h.how
                 );
             }
         }

@@ -1,9 +1,39 @@
 //! Scenarios compiled into the binary, so `hvsim verify` runs anywhere.
 
-const BUNDLED: &[(&str, &str)] = &[(
-    "scenarios/quota-race-agent-restart.ron",
-    include_str!("../../scenarios/quota-race-agent-restart.ron"),
-)];
+const BUNDLED: &[(&str, &str)] = &[
+    (
+        "scenarios/quota-race-agent-restart.ron",
+        include_str!("../../scenarios/quota-race-agent-restart.ron"),
+    ),
+    (
+        "scenarios/long-name-migration.ron",
+        include_str!("../../scenarios/long-name-migration.ron"),
+    ),
+    (
+        "scenarios/upgrade-mid-migration.ron",
+        include_str!("../../scenarios/upgrade-mid-migration.ron"),
+    ),
+    (
+        "scenarios/host-view-after-migration.ron",
+        include_str!("../../scenarios/host-view-after-migration.ron"),
+    ),
+    (
+        "scenarios/host-view-after-migration-no-reload.ron",
+        include_str!("../../scenarios/host-view-after-migration-no-reload.ron"),
+    ),
+    (
+        "scenarios/bootstrap-rerun-on-failure.ron",
+        include_str!("../../scenarios/bootstrap-rerun-on-failure.ron"),
+    ),
+    (
+        "scenarios/bootstrap-manual.ron",
+        include_str!("../../scenarios/bootstrap-manual.ron"),
+    ),
+    (
+        "scenarios/bootstrap-slow-image.ron",
+        include_str!("../../scenarios/bootstrap-slow-image.ron"),
+    ),
+];
 
 /// Every bundled scenario as (path, text).
 pub fn bundled() -> &'static [(&'static str, &'static str)] {

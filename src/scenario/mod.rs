@@ -1,15 +1,17 @@
 //! Scenario files: the RON schema, loading with `file:line:column` errors, validation of
 //! cross-references, and the version map.
 
+pub mod bootstrap;
 mod bundled;
 mod locate;
+pub mod manifest;
 pub mod schema;
 mod validate;
 pub mod version;
 
 pub use bundled::{bundled, bundled_by_name};
 pub use schema::*;
-pub use version::{Behaviours, MigrationKey, MigrationQuota, Version};
+pub use version::{Behaviours, MigrationKey, MigrationQuota, StorageNetworkCheck, Version};
 
 use std::fmt;
 use std::path::Path;
@@ -57,6 +59,8 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         )
     })?;
     validate::validate(&scn, file, text)?;
+    let mut scn = scn;
+    bootstrap::load(&mut scn, file, text)?;
     Ok(scn)
 }
 

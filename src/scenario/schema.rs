@@ -3,12 +3,12 @@
 
 use crate::engine::SimDuration;
 use crate::kube::Quantity;
-use serde::{de, Deserialize, Deserializer};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 use super::version::Version;
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -39,6 +39,10 @@ pub struct Scenario {
     /// What `hvsim verify` expects per version.
     #[serde(default)]
     pub expect: BTreeMap<String, Expectation>,
+    /// The cluster's first minutes: RKE2, its auto-deployed manifests, KubeVirt, the harvester
+    /// pod. Absent: the cluster is already installed and every process runs from t=0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<super::bootstrap::Bootstrap>,
 }
 
 fn default_calm() -> SimDuration {
@@ -49,7 +53,7 @@ fn default_budget() -> u64 {
     200_000
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSpec {
     pub name: String,
@@ -68,7 +72,7 @@ fn default_node_memory() -> Quantity {
 }
 
 /// Rancher's `field.cattle.io/resourceQuota` limit: `limitsCpu`, `limitsMemory`.
-#[derive(Deserialize, Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaSpec {
     #[serde(default)]
@@ -77,7 +81,7 @@ pub struct QuotaSpec {
     pub memory: Option<Quantity>,
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct NamespaceSpec {
     pub name: String,
@@ -90,7 +94,7 @@ pub struct NamespaceSpec {
     pub project_default: Option<QuotaSpec>,
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct VmSpec {
     pub name: String,
@@ -109,10 +113,16 @@ impl<'de> Deserialize<'de> for Range {
         let (lo, hi) = <(SimDuration, SimDuration)>::deserialize(d)?;
         if hi < lo {
             return Err(de::Error::custom(format!(
-                "a range whose end ({hi}) is not before its start ({lo})"
+                "expected a range (low, high) with low <= high, not (\"{lo}\", \"{hi}\")"
             )));
         }
         Ok(Range(lo, hi))
+    }
+}
+
+impl Serialize for Range {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.0, self.1).serialize(s)
     }
 }
 
@@ -122,7 +132,7 @@ impl Range {
     }
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields, default)]
 pub struct Timing {
     /// Delay of each watch event to each informer.
@@ -158,7 +168,7 @@ impl Default for Timing {
 }
 
 /// One timeline entry: an action at a fixed time, or at a time chosen per seed in a window.
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     #[serde(default)]
@@ -168,7 +178,7 @@ pub struct Step {
     pub action: Action,
 }
 
-#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum Action {
     /// A user live-migrates a VM (Harvester's migrate action creates a VMIM).
@@ -181,6 +191,19 @@ pub enum Action {
     RestartAgent,
     /// Any controller process is killed and comes back.
     RestartProcess { process: String },
+    /// A user opens the Harvester UI's page of a host (its Virtual Machines tab) in a new
+    /// browser session named `session`: the page lists VMs and VMIs into its store, then
+    /// follows a watch stream whose events reach it after `watch_latency` (default:
+    /// `timing.watch_latency`).
+    OpenHostPage {
+        node: String,
+        session: String,
+        #[serde(default)]
+        watch_latency: Option<Range>,
+    },
+    /// The user reloads a session's page: its store and components are rebuilt from a new
+    /// list.
+    ReloadPage { session: String },
     /// A user changes the namespace's Rancher quota (through Harvester's namespace webhook).
     SetQuota {
         namespace: String,
@@ -189,9 +212,13 @@ pub enum Action {
         #[serde(default)]
         memory: Option<Quantity>,
     },
+    /// The Harvester controllers are upgraded in place: the `harvester` process is killed and
+    /// comes back (after `restart`) running the controllers of version `to`, and the namespace
+    /// webhook answers as `to` does. Other components keep their version.
+    UpgradeHarvester { to: Version },
 }
 
-#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum InvariantSpec {
     /// After calm: every default quota's `spec.hard` (and `status.hard`) equals the Rancher
@@ -202,6 +229,13 @@ pub enum InvariantSpec {
     /// Always: a migration target pod is never rejected by quota while the Rancher base
     /// alone has room for it.
     NoQuotaBlockWithinBase,
+    /// Bounded staleness: every open host page lists a VM exactly when its VMI's
+    /// `status.nodeName` is that host, except for at most `within` plus the session's
+    /// maximum watch latency after a change.
+    HostViewFresh { within: SimDuration },
+    /// The install completes: the harvester deployment's pod is Ready within the bound
+    /// (counted from RKE2's start). Needs a `bootstrap` section.
+    InstallCompletes { within: SimDuration },
 }
 
 impl InvariantSpec {
@@ -210,21 +244,27 @@ impl InvariantSpec {
             InvariantSpec::QuotaConverges => "quota-converges",
             InvariantSpec::MigrationCompletes { .. } => "migration-completes",
             InvariantSpec::NoQuotaBlockWithinBase => "no-quota-block-within-base",
+            InvariantSpec::HostViewFresh { .. } => "host-view-fresh",
+            InvariantSpec::InstallCompletes { .. } => "install-completes",
         }
     }
 }
 
-#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum SometimesSpec {
     /// Rancher reset a quota while a Harvester migration annotation was on it.
     ResetDuringMigration,
+    /// The harvester pod asked to create the `storage-network` setting while a VM was
+    /// Running: the bootstrap race of Harvester #8407 was reached.
+    VmRunningAtSettingCreate,
 }
 
 impl SometimesSpec {
     pub fn name(&self) -> &'static str {
         match self {
             SometimesSpec::ResetDuringMigration => "reset-during-migration",
+            SometimesSpec::VmRunningAtSettingCreate => "vm-running-at-setting-create",
         }
     }
 }
@@ -265,6 +305,12 @@ impl std::fmt::Display for SeedRange {
     }
 }
 
+impl Serialize for SeedRange {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl<'de> Deserialize<'de> for SeedRange {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -272,7 +318,7 @@ impl<'de> Deserialize<'de> for SeedRange {
     }
 }
 
-#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum Expectation {
     /// Every seed in the range holds every invariant.
@@ -306,5 +352,50 @@ impl<'de> Deserialize<'de> for Version {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Version::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+// Written back in the forms the deserializers above parse, so a written scenario (a repro
+// file) loads to the same values.
+
+/// A binary suffix when one is exact (`"6000Mi"`), else the decimal form (`"5"`, `"4015m"`).
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let b = self.fmt_binary();
+        if b.ends_with('i') {
+            s.serialize_str(&b)
+        } else {
+            s.serialize_str(&self.fmt_decimal())
+        }
+    }
+}
+
+/// The Go-style Display (`"1m30s"`, `"150ms"`), except that a fractional second, which
+/// `SimDuration::parse` does not read, is spelled in parts: `"6s330ms139us"`.
+impl Serialize for SimDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let shown = self.to_string();
+        if !shown.contains('.') {
+            return s.serialize_str(&shown);
+        }
+        let us = self.micros();
+        let mut text = SimDuration::from_secs(us / 1_000_000).to_string();
+        if text == "0s" {
+            text.clear();
+        }
+        let (ms, rest) = ((us % 1_000_000) / 1_000, us % 1_000);
+        if ms > 0 {
+            text += &format!("{ms}ms");
+        }
+        if rest > 0 {
+            text += &format!("{rest}us");
+        }
+        s.serialize_str(&text)
+    }
+}
+
+impl Serialize for Version {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }

@@ -290,7 +290,23 @@ impl Validator<'_> {
                     );
                 }
             }
+            Action::OpenHostPage { node, session, .. } => self.host_page(i, node, session)?,
+            Action::ReloadPage { session } => self.reload_page(i, session)?,
             Action::RestartAgent => {}
+            Action::UpgradeHarvester { to } => {
+                // `to` is a known version (the loader parses it). Harvester does not support
+                // downgrades, so no version this file runs may be later than `to`.
+                let runs = std::iter::once(scn.harvester)
+                    .chain(scn.expect.keys().filter_map(|v| Version::parse(v).ok()));
+                if let Some(from) = runs.filter(|v| v > to).max() {
+                    return self.fail(
+                        &at("to"),
+                        format!(
+                            "UpgradeHarvester to {to} from {from} is a downgrade, which Harvester does not support, expected {from} or later"
+                        ),
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -317,6 +333,9 @@ impl Validator<'_> {
                         "MigrationCompletes within 0s, expected a bound above zero".into(),
                     );
                 }
+            }
+            if let InvariantSpec::HostViewFresh { within } = inv {
+                self.host_view_fresh(i, *within)?;
             }
         }
         for (i, s) in self.scn.sometimes.iter().enumerate() {
@@ -414,4 +433,111 @@ fn quoted<S: AsRef<str>>(items: impl Iterator<Item = S>) -> String {
         .map(|s| format!("\"{}\"", s.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The UI's host pages: sessions opened by `OpenHostPage`, reloaded by `ReloadPage`, judged by
+/// `HostViewFresh`.
+impl Validator<'_> {
+    /// Each `OpenHostPage` with its timeline index and session name.
+    fn sessions(&self) -> impl Iterator<Item = (usize, &String)> {
+        self.scn
+            .timeline
+            .iter()
+            .enumerate()
+            .filter_map(|(i, st)| match &st.action {
+                Action::OpenHostPage { session, .. } => Some((i, session)),
+                _ => None,
+            })
+    }
+
+    fn host_page(&self, i: usize, node: &str, session: &str) -> Checked {
+        let scn = self.scn;
+        let at = |field| [Field("timeline"), Index(i), Field("action"), Field(field)];
+        if !scn.nodes.iter().any(|n| n.name == node) {
+            let declared = one_of("nodes", scn.nodes.iter().map(|n| &n.name));
+            return self.fail(
+                &at("node"),
+                format!("OpenHostPage of unknown node \"{node}\", {declared}"),
+            );
+        }
+        if session.is_empty() {
+            return self.fail(
+                &at("session"),
+                "OpenHostPage with an empty session name, expected a name for the browser session"
+                    .into(),
+            );
+        }
+        // The session is an actor of the timeline: a process's name would make both ambiguous.
+        if session == "user" || known_processes(scn).iter().any(|p| p == session) {
+            return self.fail(
+                &at("session"),
+                format!(
+                    "session \"{session}\" has the name of a process, expected a name no process or user has"
+                ),
+            );
+        }
+        if self.sessions().any(|(j, s)| j < i && s == session) {
+            return self.fail(
+                &at("session"),
+                format!(
+                    "duplicate session \"{session}\", expected each session opened once (ReloadPage reloads it)"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn reload_page(&self, i: usize, session: &str) -> Checked {
+        let timeline = &self.scn.timeline;
+        let Some((open, _)) = self.sessions().find(|(_, s)| *s == session) else {
+            return self.fail(
+                &[
+                    Field("timeline"),
+                    Index(i),
+                    Field("action"),
+                    Field("session"),
+                ],
+                format!(
+                    "ReloadPage of unknown session \"{session}\", {}",
+                    one_of("sessions", self.sessions().map(|(_, s)| s))
+                ),
+            );
+        };
+        let (earliest, field) = match (timeline[i].at, timeline[i].within) {
+            (Some(a), _) => (a, "at"),
+            (None, Some(w)) => (w.0, "within"),
+            (None, None) => return Ok(()),
+        };
+        let opened = match (timeline[open].at, timeline[open].within) {
+            (Some(a), _) => a,
+            (None, Some(w)) => w.1,
+            (None, None) => return Ok(()),
+        };
+        if earliest <= opened {
+            return self.fail(
+                &[Field("timeline"), Index(i), Field(field)],
+                format!(
+                    "ReloadPage of session \"{session}\" at {earliest}, not after its OpenHostPage at {opened}, expected a time after {opened}"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn host_view_fresh(&self, i: usize, within: crate::engine::SimDuration) -> Checked {
+        if within.micros() == 0 {
+            return self.fail(
+                &[Field("invariants"), Index(i), Field("within")],
+                "HostViewFresh within 0s, expected a bound above zero".into(),
+            );
+        }
+        if self.sessions().next().is_none() {
+            return self.fail(
+                &[Field("invariants"), Index(i)],
+                "HostViewFresh with no OpenHostPage in the timeline, expected at least one host page to check"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
 }

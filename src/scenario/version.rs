@@ -66,6 +66,19 @@ impl Version {
             } else {
                 "namespace {} has migrating VMs, so you can't change resource quotas"
             },
+            // harvester-ui-extension PR #72 (commit c3f26659), shipped with the v1.4.2 UI.
+            host_vm_rows: if self >= Version::new(1, 4, 2) {
+                HostVmRows::Computed
+            } else {
+                HostVmRows::FetchedOnce
+            },
+            storage_network_check: if self < Version::new(1, 4, 0) {
+                StorageNetworkCheck::SkipEmptyValue
+            } else if self < Version::new(1, 5, 1) {
+                StorageNetworkCheck::Always
+            } else {
+                StorageNetworkCheck::ValueOrDefaultSet
+            },
         }
     }
 }
@@ -106,6 +119,38 @@ pub struct Behaviours {
     pub overhead_ratio: Option<&'static str>,
     /// `pkg/webhook/resources/namespace/validator.go` denial text (`{}` is the namespace).
     pub namespace_webhook_text: &'static str,
+    /// How the UI's Host -> Virtual Machines tab decides which VMs it lists.
+    pub host_vm_rows: HostVmRows,
+    /// When the settings webhook runs its "all VMs stopped" check on a new
+    /// `storage-network` setting (`pkg/webhook/resources/setting/validator.go`).
+    pub storage_network_check: StorageNetworkCheck,
+}
+
+/// When Harvester's setting validator checks that every VM is stopped before it admits a
+/// `storage-network` setting being created (harvester-facts.md section 4).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StorageNetworkCheck {
+    /// Up to v1.3.2: `validateStorageNetwork` returns early for an empty value.
+    SkipEmptyValue,
+    /// v1.4.0 to v1.5.0 (PR #6088, "feat: check setting.Default"): the check runs on every
+    /// create, so the empty default setting that `SetAll` creates is refused while any VM
+    /// is not stopped.
+    Always,
+    /// v1.5.1 (PR #8390, backport ae10cc117) and later: only when the value or the default
+    /// is non-empty.
+    ValueOrDefaultSet,
+}
+
+/// Which VMs the UI's Host -> Virtual Machines tab lists
+/// (`pkg/harvester/detail/harvesterhci.io.host/VirtualMachineInstance.vue`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HostVmRows {
+    /// Up to v1.4.1: `fetch()` fills the `rows` data field once at page load, with the VMs
+    /// whose VMI `status.nodeName` is the node's hostname; membership is never recomputed.
+    FetchedOnce,
+    /// v1.4.2+: `rows` is a computed property over the live store, re-evaluated on every
+    /// change.
+    Computed,
 }
 
 #[cfg(test)]
@@ -132,6 +177,23 @@ mod tests {
             Version::parse("v1.5.0").unwrap().behaviours().migration_key,
             MigrationKey::VmiUid
         );
+    }
+
+    #[test]
+    fn the_storage_network_check_runs_on_empty_settings_from_v1_4_0_to_v1_5_0() {
+        let check = |v: &str| {
+            Version::parse(v)
+                .unwrap()
+                .behaviours()
+                .storage_network_check
+        };
+        assert_eq!(check("v1.3.2"), StorageNetworkCheck::SkipEmptyValue);
+        for v in ["v1.4.0", "v1.4.3", "v1.5.0"] {
+            assert_eq!(check(v), StorageNetworkCheck::Always, "{v}");
+        }
+        for v in ["v1.5.1", "v1.6.0"] {
+            assert_eq!(check(v), StorageNetworkCheck::ValueOrDefaultSet, "{v}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A world built from a scenario: the cluster with its processes for a Harvester version,
 //! the initial objects, the timeline's actions, and the step loop.
 
+pub mod bootstrap;
 pub mod world;
 
 pub use world::{World, WAKE};

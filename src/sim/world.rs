@@ -4,10 +4,12 @@
 //! controller), kube-scheduler, kubelet (all nodes), virt-controller (migration controller),
 //! virt-handler-<node>, harvester (migration annotation controller, and from v1.4.2 the
 //! ResourceQuota controller), cattle-cluster-agent (Rancher quota sync). The initial objects
-//! exist before any process starts; every process starts at t=0 and lists them.
+//! exist before any process starts; every process starts at t=0 and lists them. A scenario
+//! with a `bootstrap` section is a cluster's install instead (`bootstrap.rs`): KubeVirt and
+//! harvester come up later, with RKE2's deploy controller and Longhorn's volumes added.
 
 use crate::engine::{ChoiceKind, Choices, Sim, SimTime, StopReason, Trace, TraceCat};
-use crate::kube::describe::describe_record;
+use crate::kube::describe::trace_record;
 use crate::kube::object::{NamespaceBody, NodeBody, ResourceQuotaBody, VmBody, VmiBody, VmimBody};
 use crate::kube::{ActorId, Resource, ResourceList, VmiPhase};
 use crate::kube::{
@@ -27,6 +29,7 @@ use crate::models::rancher::namespace_quota::{
 };
 use crate::models::rancher::resource_quota_sync::{derive_spec, ResourceQuotaSync};
 use crate::models::scheduler::Scheduler;
+use crate::models::ui::HostPage;
 use crate::scenario::{Action, Behaviours, MigrationQuota, QuotaSpec, Scenario, Version};
 
 /// At most this many extra faults of one kind per run (swarm).
@@ -63,6 +66,20 @@ pub struct World {
     actions: Vec<(SimTime, Action)>,
     /// When the last timeline action has happened; the calm phase starts here.
     pub calm_at: SimTime,
+    /// The UI's host pages, one per `OpenHostPage` session, in timeline order.
+    pub pages: Vec<HostPage>,
+    /// The install's milestones, for a scenario with a `bootstrap` section.
+    pub boot: Option<super::bootstrap::Boot>,
+}
+
+/// The controllers the `harvester` process runs in a version: the migration annotation
+/// controller, and from v1.4.2 the ResourceQuota controller.
+pub fn harvester_controllers(b: Behaviours) -> Vec<Box<dyn Reconciler>> {
+    let mut ctrls: Vec<Box<dyn Reconciler>> = vec![Box::new(MigrationAnnotationController::new(b))];
+    if b.migration_quota == MigrationQuota::BaseDelta {
+        ctrls.push(Box::new(HarvesterRqController));
+    }
+    ctrls
 }
 
 pub fn quota_list(q: &QuotaSpec) -> ResourceList {
@@ -156,11 +173,7 @@ impl World {
                 timing,
             );
         }
-        let mut harvester: Vec<Box<dyn Reconciler>> =
-            vec![Box::new(MigrationAnnotationController::new(behaviours))];
-        if behaviours.migration_quota == MigrationQuota::BaseDelta {
-            harvester.push(Box::new(HarvesterRqController));
-        }
+        let harvester = harvester_controllers(behaviours);
         proc(
             &mut cluster,
             HARVESTER,
@@ -236,7 +249,40 @@ impl World {
         }
         sim.set_horizon(calm_at + scn.calm);
         cluster.start_all(&mut sim);
+        let mut trace = trace;
+        let boot = scn.bootstrap.as_ref().map(|b| {
+            super::bootstrap::Boot::install(
+                &mut cluster,
+                &mut sim,
+                &mut trace,
+                scn,
+                b,
+                behaviours,
+                timing,
+            )
+        });
+        // Browser sessions come after `start_all`: each starts at its OpenHostPage.
+        let pages = scn
+            .timeline
+            .iter()
+            .filter_map(|st| match &st.action {
+                Action::OpenHostPage {
+                    node,
+                    session,
+                    watch_latency,
+                } => Some(HostPage::add(
+                    &mut cluster,
+                    session,
+                    node,
+                    watch_latency.unwrap_or(t.watch_latency).tuple(),
+                    behaviours.host_vm_rows,
+                )),
+                _ => None,
+            })
+            .collect();
         World {
+            boot,
+            pages,
             cluster,
             sim,
             trace,
@@ -287,6 +333,7 @@ impl World {
                     cpu: vm.cpu,
                     memory: vm.memory,
                     printable_status: "Running".into(),
+                    ..Default::default()
                 }),
             ));
             let mut meta = Meta::named(&vm.namespace, &vm.name);
@@ -353,7 +400,11 @@ impl World {
         let ev = self.sim.next_event()?;
         if !self.cluster.handle(&mut self.sim, ev, &mut self.trace) {
             if let Ev::External(i) = ev {
-                if i != WAKE {
+                let boot = match self.boot.as_mut() {
+                    Some(b) => b.handle(i, &mut self.cluster, &mut self.sim, &mut self.trace),
+                    None => false,
+                };
+                if i != WAKE && !boot {
                     self.act(i as usize);
                 }
             }
@@ -369,6 +420,12 @@ impl World {
         let mut h = std::hash::DefaultHasher::new();
         self.sim.now().hash(&mut h);
         self.cluster.hash_state(&mut h, versions);
+        for p in &self.pages {
+            p.screen.hash_into(&mut h);
+        }
+        if let Some(b) = &self.boot {
+            b.hash_into(&mut h);
+        }
         self.sim.pending_hashes().hash(&mut h);
         h.finish()
     }
@@ -397,9 +454,8 @@ impl World {
         }
         let (step, now) = (self.sim.steps(), self.sim.now());
         for r in &self.cluster.api.records {
-            let text = describe_record(r);
             let actor = &self.cluster.actors[r.actor as usize];
-            self.trace.emit(step, now, actor, TraceCat::Write, || text);
+            self.trace.push(trace_record(r, step, now, actor));
         }
     }
 
@@ -433,6 +489,24 @@ impl World {
                 );
                 self.trace_user_records();
             }
+            Action::OpenHostPage { node, session, .. } => {
+                self.trace.emit(step, now, "user", TraceCat::Action, || {
+                    format!("open host {node}'s Virtual Machines tab in browser session {session}")
+                });
+                let rows = self.behaviours.host_vm_rows;
+                if let Some(page) = self.pages.iter().find(|p| &p.session == session) {
+                    page.open(&mut self.cluster, &mut self.sim, rows);
+                }
+            }
+            Action::ReloadPage { session } => {
+                self.trace.emit(step, now, "user", TraceCat::Action, || {
+                    format!("reload the page of browser session {session}")
+                });
+                let rows = self.behaviours.host_vm_rows;
+                if let Some(page) = self.pages.iter().find(|p| &p.session == session) {
+                    page.reload(&mut self.cluster, &mut self.sim, rows);
+                }
+            }
             Action::RestartAgent => {
                 self.trace.emit(step, now, "user", TraceCat::Action, || {
                     format!("delete pod {AGENT} (evicted by the node drain)")
@@ -449,6 +523,7 @@ impl World {
                     self.cluster.kill(p, &mut self.sim, &mut self.trace);
                 }
             }
+            Action::UpgradeHarvester { to } => self.upgrade_harvester(*to),
             Action::SetQuota {
                 namespace,
                 cpu,
@@ -478,6 +553,46 @@ impl World {
                 self.trace_user_records();
             }
         }
+    }
+
+    /// An in-place upgrade of Harvester's controllers: the version in force changes now
+    /// (so checks judge by it), the `harvester` process is killed and comes back after its
+    /// restart delay running `to`'s controllers, and the namespace webhook answers as `to`.
+    /// Nothing else is upgraded: KubeVirt keeps the overhead ratio it started with.
+    fn upgrade_harvester(&mut self, to: Version) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        let from = self.version;
+        let b = to.behaviours();
+        let ctrls = harvester_controllers(b);
+        let names: Vec<&str> = ctrls.iter().map(|c| c.name()).collect();
+        let names = names.join(", ");
+        self.trace.emit(step, now, "user", TraceCat::Action, || {
+            format!("upgrade Harvester {from} → {to}: harvester restarts with {names}")
+        });
+        self.version = to;
+        self.behaviours = b;
+        self.cluster.api.replace_hook(Box::new(NamespaceValidator {
+            text: b.namespace_webhook_text,
+        }));
+        if let Some(p) = self.cluster.process_index(HARVESTER) {
+            self.cluster.kill(p, &mut self.sim, &mut self.trace);
+            self.cluster.replace_controllers(p, ctrls);
+        }
+    }
+
+    /// Puts other controllers into a named process, as a different image of it would run:
+    /// at once if the process is down, else from its next start. For tests that put a
+    /// deliberately broken model into a run. Returns false if there is no such process.
+    pub fn replace_process_controllers(
+        &mut self,
+        name: &str,
+        ctrls: Vec<Box<dyn Reconciler>>,
+    ) -> bool {
+        let Some(p) = self.cluster.process_index(name) else {
+            return false;
+        };
+        self.cluster.replace_controllers(p, ctrls);
+        true
     }
 
     fn find(&self, kind: Kind, name: &str) -> Option<crate::kube::Snap> {

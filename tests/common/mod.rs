@@ -45,6 +45,7 @@ pub fn render(
         version: version.to_string(),
         seed,
         file,
+        how: String::new(),
     };
     timeline::render(&h, out)
 }

@@ -4,3 +4,5 @@ pub mod migration;
 pub mod migration_keys;
 pub mod namespace_webhook;
 pub mod resource_quota;
+pub mod settings;
+pub mod settings_validator;

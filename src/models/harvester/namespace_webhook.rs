@@ -20,6 +20,10 @@ impl AdmissionHook for NamespaceValidator {
         "validator.harvesterhci.io"
     }
 
+    fn kind(&self) -> Option<Kind> {
+        Some(Kind::Namespace)
+    }
+
     fn validate(&self, old: Option<&Obj>, new: &Obj, store: &Store) -> Result<(), String> {
         let Some(old) = old else { return Ok(()) };
         if new.kind() != Kind::Namespace

@@ -4,3 +4,5 @@ pub mod launcher;
 pub mod migration;
 pub mod overhead;
 pub mod virt_handler;
+pub mod vm;
+pub mod vmi;

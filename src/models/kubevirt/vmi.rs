@@ -1,0 +1,145 @@
+//! KubeVirt's VirtualMachineInstance controller (`pkg/virt-controller/watch/vmi.go`, v1.3),
+//! reduced to starting a VMI: once every claim of its VM is bound it creates the
+//! virt-launcher pod; the VMI is Scheduled when the pod is bound to a node, and Running
+//! when the pod runs. A final or deleted VMI's launcher pod is deleted.
+//!
+//! Simplifications: the step from Scheduled to Running is virt-handler's in KubeVirt (the
+//! domain starts); here it follows the pod. A claim that does not exist or is not bound
+//! holds the VMI Pending (KubeVirt creates the pod and the scheduler holds it; the VM reads
+//! WaitingForVolumeBinding either way). A launcher pod is deleted rather than completed.
+
+use super::launcher::launcher_pod;
+use crate::kube::object::PvcPhase;
+use crate::kube::workqueue::RateLimiterKind;
+use crate::kube::{
+    Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, VmiPhase,
+};
+
+pub struct VmiController {
+    ratio: Option<&'static str>,
+}
+
+impl VmiController {
+    pub fn new(ratio: Option<&'static str>) -> Self {
+        VmiController { ratio }
+    }
+}
+
+/// The VMI's own virt-launcher pods (not migration targets), in name order.
+fn launcher_pods<'a>(read: Reader<'a>, ns: &str, vmi: &'a str) -> Vec<(ObjId, &'a Obj)> {
+    read.list(Kind::Pod, ns)
+        .filter(|(_, p)| p.pod().vmi == vmi && p.pod().migration_uid.is_none())
+        .map(|(i, p)| (i, &**p))
+        .collect()
+}
+
+impl Reconciler for VmiController {
+    fn name(&self) -> &'static str {
+        "virt-controller-vmi"
+    }
+
+    fn primary(&self) -> Kind {
+        Kind::VirtualMachineInstance
+    }
+
+    fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
+        let ns = &obj.meta.namespace;
+        match obj.kind() {
+            Kind::VirtualMachineInstance => {
+                out.push(id);
+                if obj.meta.deletion_timestamp.is_some() {
+                    out.extend(
+                        launcher_pods(read, ns, &obj.meta.name)
+                            .iter()
+                            .map(|(i, _)| *i),
+                    );
+                }
+            }
+            Kind::Pod if !obj.pod().vmi.is_empty() && obj.pod().migration_uid.is_none() => {
+                out.push(id);
+                out.extend(read.id_of(Kind::VirtualMachineInstance, ns, &obj.pod().vmi));
+            }
+            Kind::PersistentVolumeClaim => out.extend(
+                read.list(Kind::VirtualMachine, ns)
+                    .filter(|(_, vm)| vm.vm().claims.contains(&obj.meta.name))
+                    .filter_map(|(_, vm)| {
+                        read.id_of(Kind::VirtualMachineInstance, ns, &vm.meta.name)
+                    }),
+            ),
+            _ => {}
+        }
+    }
+
+    fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
+        let Some(obj) = ctx.read().by_id(key) else {
+            return Ok(Outcome::Done);
+        };
+        let ns = obj.meta.namespace.clone();
+        if obj.kind() == Kind::Pod {
+            // A launcher pod outlives neither its VMI nor the VMI's end.
+            let vmi = ctx
+                .read()
+                .get(Kind::VirtualMachineInstance, &ns, &obj.pod().vmi);
+            let done = vmi.is_none_or(|v| v.vmi().phase.is_final());
+            if done && obj.meta.deletion_timestamp.is_none() {
+                ctx.delete(Kind::Pod, &ns, &obj.meta.name)?;
+            }
+            return Ok(Outcome::Done);
+        }
+        let vmi = obj;
+        let b = vmi.vmi();
+        if b.phase.is_final() {
+            let pods: Vec<String> = launcher_pods(ctx.read(), &ns, &vmi.meta.name)
+                .iter()
+                .map(|(_, p)| p.meta.name.clone())
+                .collect();
+            for p in pods {
+                ctx.delete(Kind::Pod, &ns, &p)?;
+            }
+            return Ok(Outcome::Done);
+        }
+        let pod = launcher_pods(ctx.read(), &ns, &vmi.meta.name)
+            .first()
+            .map(|(_, p)| (*p).clone());
+        let Some(pod) = pod else {
+            if b.phase != VmiPhase::Pending {
+                return Ok(Outcome::Done);
+            }
+            let claims = ctx
+                .read()
+                .get(Kind::VirtualMachine, &ns, &vmi.meta.name)
+                .map(|vm| vm.vm().claims.clone())
+                .unwrap_or_default();
+            for c in &claims {
+                match ctx.read().get(Kind::PersistentVolumeClaim, &ns, c) {
+                    None => {
+                        let key = format!("{ns}/{c}");
+                        ctx.log(|| format!("PVC {key} does not exist, waiting for it to appear"));
+                        return Ok(Outcome::Done);
+                    }
+                    Some(p) if p.pvc().phase != PvcPhase::Bound => return Ok(Outcome::Done),
+                    Some(_) => {}
+                }
+            }
+            ctx.create(launcher_pod(&vmi, self.ratio, None))?;
+            return Ok(Outcome::Done);
+        };
+        let p = pod.pod();
+        let (phase, node) = match (&p.node, p.phase) {
+            (Some(n), PodPhase::Running) => (VmiPhase::Running, n.clone()),
+            (Some(n), _) => (VmiPhase::Scheduled, n.clone()),
+            (None, _) => return Ok(Outcome::Done),
+        };
+        if b.phase != phase && !(b.phase == VmiPhase::Running && phase == VmiPhase::Scheduled) {
+            let mut next = (*vmi).clone();
+            next.vmi_mut().phase = phase;
+            next.vmi_mut().node = node;
+            ctx.update_status(next)?;
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn rate_limiter(&self) -> RateLimiterKind {
+        RateLimiterKind::ClientGoDefault
+    }
+}

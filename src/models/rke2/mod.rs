@@ -1,0 +1,3 @@
+//! RKE2 (k3s) server components the install depends on.
+
+pub mod deploy;
