@@ -16,7 +16,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    println!("{:<28} {:<8} {:<14} {:>12} {:>14}", "scenario", "version", "strategy", "median runs", "median time");
+    println!(
+        "{:<28} {:<8} {:<14} {:>12} {:>14}",
+        "scenario", "version", "strategy", "median runs", "median time"
+    );
     for (path, text) in scenario::bundled() {
         let scn = scenario::load_str(path, text).expect("bundled");
         for (v, exp) in &scn.expect {
@@ -24,7 +27,11 @@ fn main() {
                 continue;
             }
             let version = Version::parse(v).unwrap();
-            for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }, Strategy::Swarm] {
+            for strategy in [
+                Strategy::Random,
+                Strategy::Pct { depth: 3 },
+                Strategy::Swarm,
+            ] {
                 let mut runs = Vec::new();
                 let mut secs = Vec::new();
                 for start in 0..20u64 {
@@ -33,7 +40,13 @@ fn main() {
                     let mut seed = start * 100_000;
                     loop {
                         n += 1;
-                        let o = run_with(&scn, version, strategy.choices(seed), Trace::off(), RunOptions::default());
+                        let o = run_with(
+                            &scn,
+                            version,
+                            strategy.choices(seed),
+                            Trace::off(),
+                            RunOptions::default(),
+                        );
                         if o.violation.is_some() || n >= 100_000 {
                             break;
                         }
@@ -60,7 +73,11 @@ fn main() {
                 "exhaustive",
                 r.runs,
                 t.elapsed().as_secs_f64(),
-                if r.violations.is_empty() { "  (none found)" } else { "" }
+                if r.violations.is_empty() {
+                    "  (none found)"
+                } else {
+                    ""
+                }
             );
         }
     }

@@ -156,9 +156,20 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
     }
     if a.check_determinism {
         // Here the question is determinism only: other violations are reported, not failed on.
-        let diverged = summary.by_invariant.get(NONDETERMINISM).map(|s| s.runs).unwrap_or(0);
-        println!("determinism: {} seeds run twice, {diverged} diverged", summary.runs);
-        return if diverged > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        let diverged = summary
+            .by_invariant
+            .get(NONDETERMINISM)
+            .map(|s| s.runs)
+            .unwrap_or(0);
+        println!(
+            "determinism: {} seeds run twice, {diverged} diverged",
+            summary.runs
+        );
+        return if diverged > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        };
     }
     if summary.violating > 0 {
         ExitCode::from(1)
@@ -195,17 +206,32 @@ pub fn shrink(scn: &Scenario, version: Version, seed: u64, out: Option<String>) 
         Err(e) => return usage(format!("seed {seed} on {version}: {e}")),
     };
     let repro = hvsim::explore::repro::Repro::from_shrink(&r);
-    let path = out
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| hvsim::explore::repro::default_path(std::path::Path::new("."), &scn.name));
+    let path = out.map(std::path::PathBuf::from).unwrap_or_else(|| {
+        hvsim::explore::repro::default_path(std::path::Path::new("."), &scn.name)
+    });
     if let Err(e) = hvsim::explore::repro::write(&path, &repro) {
         return usage(e.to_string());
     }
-    println!("{}: {} at step {}", r.violation.invariant, r.violation.message, r.violation.step);
+    println!(
+        "{}: {} at step {}",
+        r.violation.invariant, r.violation.message, r.violation.step
+    );
     println!("original: {}", r.original);
     println!("shrunk:   {}", r.shrunk);
-    println!("attempts: {}{}", r.attempts, if r.budget_exhausted { " (budget exhausted)" } else { "" });
-    println!("wrote {}; replay with: hvsim replay {}", path.display(), path.display());
+    println!(
+        "attempts: {}{}",
+        r.attempts,
+        if r.budget_exhausted {
+            " (budget exhausted)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "wrote {}; replay with: hvsim replay {}",
+        path.display(),
+        path.display()
+    );
     ExitCode::from(1)
 }
 
@@ -216,7 +242,11 @@ pub fn replay(file: &str, verbose: bool, perfetto: Option<String>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage(e.to_string()),
     };
-    let trace = if perfetto.is_some() { Trace::full() } else { Trace::new(true, verbose) };
+    let trace = if perfetto.is_some() {
+        Trace::full()
+    } else {
+        Trace::new(true, verbose)
+    };
     let mut out = repro::replay_with(&r, trace);
     if let Some(path) = &perfetto {
         let doc = hvsim::report::perfetto::export(&out.trace);

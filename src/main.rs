@@ -169,7 +169,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
                 if !verbose {
-                    out.trace.retain(|r| r.cat != hvsim::engine::TraceCat::Deliver);
+                    out.trace
+                        .retain(|r| r.cat != hvsim::engine::TraceCat::Deliver);
                 }
             }
             let h = timeline::Header {

@@ -21,7 +21,7 @@ fn run_exits_1_and_names_the_invariant_when_violated() {
         "run",
         "scenarios/quota-race-agent-restart.ron",
         "--seed",
-        "2",
+        "1",
         "--version",
         "v1.4.1",
     ]);
@@ -31,7 +31,7 @@ fn run_exits_1_and_names_the_invariant_when_violated() {
         "{out}"
     );
     assert!(out.contains(
-        "reproduce: hvsim run scenarios/quota-race-agent-restart.ron --seed 2 --version v1.4.1"
+        "reproduce: hvsim run scenarios/quota-race-agent-restart.ron --seed 1 --version v1.4.1"
     ));
 }
 

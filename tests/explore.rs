@@ -25,8 +25,8 @@ fn id() -> SweepId {
 }
 
 #[test]
-fn every_strategy_finds_the_quota_race_on_v1_4_1() {
-    let scn = load(QUOTA_RACE);
+fn every_strategy_finds_both_forms_of_the_quota_race_in_a_node_drain_on_v1_4_1() {
+    let scn = load(QUOTA_DRAIN);
     let seeds: Vec<u64> = (0..300).collect();
     for strategy in [
         Strategy::Random,
@@ -41,7 +41,10 @@ fn every_strategy_finds_the_quota_race_on_v1_4_1() {
             &mut |_| {},
         );
         for inv in ["quota-converges", "migration-completes"] {
-            assert!(r.iter().any(|r| r.invariant.as_deref() == Some(inv)), "{strategy} did not find {inv}");
+            assert!(
+                r.iter().any(|r| r.invariant.as_deref() == Some(inv)),
+                "{strategy} did not find {inv}"
+            );
         }
     }
     let ex = exhaustive::explore(&scn, v("v1.4.1"), 12, 10_000, true);

@@ -9,23 +9,35 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn check_valid(doc: &Value, what: &str) {
-    let events = doc["traceEvents"].as_array().unwrap_or_else(|| panic!("{what}: no traceEvents"));
+    let events = doc["traceEvents"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no traceEvents"));
     let mut flows: BTreeMap<u64, (u32, u32)> = BTreeMap::new();
     let mut last_ts: BTreeMap<(u64, u64), u64> = BTreeMap::new();
     let mut slices = 0;
     for e in events {
-        let ph = e["ph"].as_str().unwrap_or_else(|| panic!("{what}: event without ph: {e}"));
+        let ph = e["ph"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: event without ph: {e}"));
         if ph == "M" {
             continue;
         }
-        let ts = e["ts"].as_u64().unwrap_or_else(|| panic!("{what}: event without integer ts: {e}"));
+        let ts = e["ts"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{what}: event without integer ts: {e}"));
         let track = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
         match ph {
             "X" => {
                 slices += 1;
-                assert!(e["dur"].as_u64().is_some(), "{what}: slice without duration (not closed): {e}");
+                assert!(
+                    e["dur"].as_u64().is_some(),
+                    "{what}: slice without duration (not closed): {e}"
+                );
                 let prev = last_ts.insert(track, ts).unwrap_or(0);
-                assert!(ts >= prev, "{what}: timestamps go back on track {track:?}: {prev} then {ts}");
+                assert!(
+                    ts >= prev,
+                    "{what}: timestamps go back on track {track:?}: {prev} then {ts}"
+                );
             }
             "s" => flows.entry(e["id"].as_u64().unwrap()).or_default().0 += 1,
             "f" => flows.entry(e["id"].as_u64().unwrap()).or_default().1 += 1,
@@ -35,7 +47,11 @@ fn check_valid(doc: &Value, what: &str) {
     }
     assert!(slices > 0, "{what}: no slices");
     for (id, (s, f)) in flows {
-        assert_eq!((s, f), (1, 1), "{what}: flow {id} must have exactly one start and one end");
+        assert_eq!(
+            (s, f),
+            (1, 1),
+            "{what}: flow {id} must have exactly one start and one end"
+        );
     }
 }
 
@@ -43,7 +59,12 @@ fn check_valid(doc: &Value, what: &str) {
 fn every_bundled_scenario_exports_valid_trace_event_json_for_seed_0() {
     for (path, text) in hvsim::scenario::bundled() {
         let scn = hvsim::scenario::load_str(path, text).unwrap();
-        let out = run(&scn, scn.harvester, Box::new(SeededChoices::new(0)), Trace::full());
+        let out = run(
+            &scn,
+            scn.harvester,
+            Box::new(SeededChoices::new(0)),
+            Trace::full(),
+        );
         let doc = export(&out.trace);
         // Round-trips through text as a viewer would load it.
         let reparsed: Value = serde_json::from_str(&serde_json::to_string(&doc).unwrap()).unwrap();
@@ -54,7 +75,12 @@ fn every_bundled_scenario_exports_valid_trace_event_json_for_seed_0() {
 #[test]
 fn flows_link_a_write_to_the_reconcile_it_caused_and_on_to_its_writes() {
     let scn = load(QUOTA_RACE);
-    let out = run(&scn, v("v1.4.2"), Box::new(SeededChoices::new(1)), Trace::full());
+    let out = run(
+        &scn,
+        v("v1.4.2"),
+        Box::new(SeededChoices::new(1)),
+        Trace::full(),
+    );
     let doc = export(&out.trace);
     let events = doc["traceEvents"].as_array().unwrap();
     let starts: Vec<&Value> = events.iter().filter(|e| e["ph"] == "s").collect();
@@ -67,7 +93,10 @@ fn flows_link_a_write_to_the_reconcile_it_caused_and_on_to_its_writes() {
     };
     let kinds: std::collections::BTreeSet<String> = starts.iter().map(|s| cats(s)).collect();
     // Arrows leave API writes (to deliveries), deliveries (to reconciles) and reconciles (to writes).
-    assert!(kinds.contains("api") && kinds.contains("watch") && kinds.contains("reconcile"), "{kinds:?}");
+    assert!(
+        kinds.contains("api") && kinds.contains("watch") && kinds.contains("reconcile"),
+        "{kinds:?}"
+    );
 }
 
 const TINY: &str = r#"
@@ -87,7 +116,12 @@ Scenario(
 #[test]
 fn a_small_trace_is_pinned() {
     let scn = parse(TINY);
-    let out = run(&scn, v("v1.4.2"), Box::new(SeededChoices::new(0)), Trace::full());
+    let out = run(
+        &scn,
+        v("v1.4.2"),
+        Box::new(SeededChoices::new(0)),
+        Trace::full(),
+    );
     let doc = export(&out.trace);
     check_valid(&doc, "tiny");
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {

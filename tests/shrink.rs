@@ -49,7 +49,11 @@ fn quota_race_repro() -> (ShrinkResult, Repro) {
     // The drain scenario's seeds violate either invariant; take the drift below base.
     let first = (0..100)
         .map(|s| run_seed(&scn, ver, s, Trace::off()))
-        .find(|o| o.violation.as_ref().is_some_and(|v| v.invariant == "quota-converges"))
+        .find(|o| {
+            o.violation
+                .as_ref()
+                .is_some_and(|v| v.invariant == "quota-converges")
+        })
         .expect("a seed in 0..100 that drifts below base");
     let r = shrunk(&scn, ver, &first);
     let repro = Repro::from_shrink(&r);
@@ -95,12 +99,11 @@ fn shrunk_repro_of_every_bundled_violation_replays_the_same_violation_at_the_sam
 }
 
 #[test]
-fn shrinking_the_quota_race_drops_the_idle_node_and_shortens_the_run() {
+fn shrinking_the_quota_race_drops_the_idle_vm_and_node_and_shortens_the_run() {
     let (r, repro) = quota_race_repro();
     assert_eq!(r.violation.invariant, "quota-converges");
     assert!(r.shrunk.steps < r.original.steps, "{r:?}");
-    assert!(r.shrunk.actions < r.original.actions, "{r:?}");
-    assert_eq!(r.shrunk.nodes, 2, "{r:?}");
+    assert_eq!((r.shrunk.vms, r.shrunk.nodes), (1, 2), "{r:?}");
     assert!(r.shrunk.answers < r.original.answers, "{r:?}");
     assert!(!r.budget_exhausted, "{r:?}");
     // The repro still tells the buggy version from the fixed one.
@@ -121,7 +124,14 @@ fn shrinking_the_quota_race_drops_the_idle_node_and_shortens_the_run() {
     let restore = text[reset..]
         .find("[harvester] PUT resourcequotas")
         .expect("a relative restore after the reset");
-    assert!(text[reset + restore..].lines().next().unwrap().contains("-annotation harvesterhci.io/migrating-vm"), "{text}");
+    assert!(
+        text[reset + restore..]
+            .lines()
+            .next()
+            .unwrap()
+            .contains("-annotation harvesterhci.io/migrating-vm"),
+        "{text}"
+    );
 }
 
 /// Issue 3 asks for at most a quarter of the original run's steps. The quota race's run

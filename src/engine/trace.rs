@@ -70,13 +70,23 @@ pub struct Trace {
 
 impl Trace {
     pub fn new(enabled: bool, verbose: bool) -> Self {
-        Trace { enabled, verbose, full: false, recs: Vec::new() }
+        Trace {
+            enabled,
+            verbose,
+            full: false,
+            recs: Vec::new(),
+        }
     }
 
     /// Records everything: also every watch delivery and every reconcile as a span, with
     /// causality links (what a Perfetto trace shows).
     pub fn full() -> Self {
-        Trace { enabled: true, verbose: false, full: true, recs: Vec::new() }
+        Trace {
+            enabled: true,
+            verbose: false,
+            full: true,
+            recs: Vec::new(),
+        }
     }
 
     pub fn off() -> Self {
@@ -105,9 +115,17 @@ impl Trace {
 
     /// Records a line; `text` is only built when the category is wanted.
     #[inline]
-    pub fn emit(&mut self, step: u64, time: SimTime, actor: &str, cat: TraceCat, text: impl FnOnce() -> String) {
+    pub fn emit(
+        &mut self,
+        step: u64,
+        time: SimTime,
+        actor: &str,
+        cat: TraceCat,
+        text: impl FnOnce() -> String,
+    ) {
         if self.wants(cat) {
-            self.recs.push(TraceRec::new(step, time, actor, cat, text()));
+            self.recs
+                .push(TraceRec::new(step, time, actor, cat, text()));
         }
     }
 

@@ -593,8 +593,13 @@ impl Cluster {
                 Ok(Outcome::RequeueAfter(d)) => format!("requeue after {d}"),
                 Err(e) => format!("error: {e}"),
             };
-            let mut rec =
-                TraceRec::new(step, now, actor_name, TraceCat::Slice, format!("{ctrl_name} {key_name}: {outcome}"));
+            let mut rec = TraceRec::new(
+                step,
+                now,
+                actor_name,
+                TraceCat::Slice,
+                format!("{ctrl_name} {key_name}: {outcome}"),
+            );
             rec.start = Some(start);
             rec.flow_from = cause;
             rec.flow_id = Some(id);

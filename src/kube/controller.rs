@@ -129,7 +129,8 @@ impl<'a> Ctx<'a> {
     fn traced<T>(&mut self, r: Result<T, ApiError>) -> Result<T, ApiError> {
         if self.trace.wants(TraceCat::Write) {
             if let Some(rec) = self.api.records.last() {
-                let mut t = super::describe::trace_record(rec, self.step, self.now, self.actor_name);
+                let mut t =
+                    super::describe::trace_record(rec, self.step, self.now, self.actor_name);
                 t.flow_from = self.flow;
                 self.trace.push(t);
             }

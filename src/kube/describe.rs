@@ -249,8 +249,19 @@ pub fn describe_record(r: &ApiRecord) -> String {
 /// A request as a structured trace record: the text above, the object, the HTTP code, and
 /// (for a write that changed something) the new resourceVersion as its flow id, which the
 /// watch deliveries of that change link back to.
-pub fn trace_record(r: &ApiRecord, step: u64, time: crate::engine::SimTime, actor: &str) -> crate::engine::TraceRec {
-    let mut t = crate::engine::TraceRec::new(step, time, actor, crate::engine::TraceCat::Write, describe_record(r));
+pub fn trace_record(
+    r: &ApiRecord,
+    step: u64,
+    time: crate::engine::SimTime,
+    actor: &str,
+) -> crate::engine::TraceRec {
+    let mut t = crate::engine::TraceRec::new(
+        step,
+        time,
+        actor,
+        crate::engine::TraceCat::Write,
+        describe_record(r),
+    );
     t.object = if r.namespace.is_empty() {
         format!("{} {}", r.kind.short(), r.name)
     } else {
@@ -262,7 +273,10 @@ pub fn trace_record(r: &ApiRecord, step: u64, time: crate::engine::SimTime, acto
         Ok(()) => 200,
     };
     if let (Ok(()), Some(after)) = (&r.result, &r.after) {
-        if r.before.as_ref().is_none_or(|b| b.meta.resource_version != after.meta.resource_version) {
+        if r.before
+            .as_ref()
+            .is_none_or(|b| b.meta.resource_version != after.meta.resource_version)
+        {
             t.flow_id = Some(after.meta.resource_version);
         }
     }

@@ -59,7 +59,12 @@ pub fn export(recs: &[TraceRec]) -> Value {
                     "cat": "api", "ph": "X", "ts": ts, "dur": 1, "pid": pid, "tid": tid,
                     "args": {"client": r.actor, "object": r.object, "code": r.code, "request": r.text, "step": r.step},
                 }));
-                Some(Placed { pid, tid, ts, dur: 1 })
+                Some(Placed {
+                    pid,
+                    tid,
+                    ts,
+                    dur: 1,
+                })
             }
             TraceCat::Deliver => {
                 let pid = tracks.pid(&r.actor);
@@ -68,7 +73,12 @@ pub fn export(recs: &[TraceRec]) -> Value {
                     "name": r.text, "cat": "watch", "ph": "X", "ts": ts, "dur": 1, "pid": pid, "tid": tid,
                     "args": {"object": r.object, "step": r.step},
                 }));
-                Some(Placed { pid, tid, ts, dur: 1 })
+                Some(Placed {
+                    pid,
+                    tid,
+                    ts,
+                    dur: 1,
+                })
             }
             TraceCat::Slice => {
                 let pid = tracks.pid(&r.actor);
@@ -81,7 +91,12 @@ pub fn export(recs: &[TraceRec]) -> Value {
                     "cat": "reconcile", "ph": "X", "ts": start, "dur": dur, "pid": pid, "tid": tid,
                     "args": {"key": r.object, "outcome": r.text, "step": r.step},
                 }));
-                Some(Placed { pid, tid, ts: start, dur })
+                Some(Placed {
+                    pid,
+                    tid,
+                    ts: start,
+                    dur,
+                })
             }
             TraceCat::Fault | TraceCat::Action => {
                 events.push(json!({
@@ -109,8 +124,12 @@ pub fn export(recs: &[TraceRec]) -> Value {
     // Flow arrows where both ends are in the trace.
     let mut flow = 0u64;
     for (r, p) in recs.iter().zip(&placed) {
-        let (Some(p), Some(from)) = (p, r.flow_from) else { continue };
-        let Some(&(spid, stid, sts, sdur)) = sources.get(&from) else { continue };
+        let (Some(p), Some(from)) = (p, r.flow_from) else {
+            continue;
+        };
+        let Some(&(spid, stid, sts, sdur)) = sources.get(&from) else {
+            continue;
+        };
         flow += 1;
         // The start sits inside its slice; the end binds to the enclosing slice ("bp": "e").
         let start_ts = sts + sdur.saturating_sub(1).min(sdur / 2);

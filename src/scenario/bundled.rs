@@ -6,6 +6,10 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../scenarios/quota-race-agent-restart.ron"),
     ),
     (
+        "scenarios/quota-race-node-drain.ron",
+        include_str!("../../scenarios/quota-race-node-drain.ron"),
+    ),
+    (
         "scenarios/long-name-migration.ron",
         include_str!("../../scenarios/long-name-migration.ron"),
     ),

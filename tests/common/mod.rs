@@ -7,6 +7,8 @@ use hvsim::report::timeline;
 use hvsim::scenario::{self, Scenario, Version};
 
 pub const QUOTA_RACE: &str = "scenarios/quota-race-agent-restart.ron";
+/// The same race in a node drain: four VMs migrate and the agent is evicted.
+pub const QUOTA_DRAIN: &str = "scenarios/quota-race-node-drain.ron";
 
 pub fn load(path: &str) -> Scenario {
     scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
