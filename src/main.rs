@@ -123,6 +123,17 @@ fn input_error(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Loads a scenario (a path or a bundled name) and the version to run: `--version`, or the
+/// scenario's `harvester`.
+fn load_with_version(
+    file: &str,
+    version: Option<&str>,
+) -> Result<(Scenario, Version), ScenarioError> {
+    let scn = scenario::load(file)?;
+    let version = parse_version(file, version, &scn)?;
+    Ok((scn, version))
+}
+
 fn parse_version(file: &str, v: Option<&str>, scn: &Scenario) -> Result<Version, ScenarioError> {
     match v {
         None => Ok(scn.harvester),
@@ -148,12 +159,8 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return input_error(e),
             };
-            let scn = match scenario::load(&file) {
-                Ok(s) => s,
-                Err(e) => return input_error(e),
-            };
-            let version = match parse_version(&file, version.as_deref(), &scn) {
-                Ok(v) => v,
+            let (scn, version) = match load_with_version(&file, version.as_deref()) {
+                Ok(x) => x,
                 Err(e) => return input_error(e),
             };
             let trace = if perfetto.is_some() {
@@ -201,12 +208,8 @@ fn main() -> ExitCode {
             check_determinism,
             bound,
         } => {
-            let scn = match scenario::load(&file) {
-                Ok(s) => s,
-                Err(e) => return input_error(e),
-            };
-            let version = match parse_version(&file, version.as_deref(), &scn) {
-                Ok(v) => v,
+            let (scn, version) = match load_with_version(&file, version.as_deref()) {
+                Ok(x) => x,
                 Err(e) => return input_error(e),
             };
             let args = explore_cmd::Args {
@@ -231,12 +234,8 @@ fn main() -> ExitCode {
             version,
             out,
         } => {
-            let scn = match scenario::load(&file) {
-                Ok(s) => s,
-                Err(e) => return input_error(e),
-            };
-            let version = match parse_version(&file, version.as_deref(), &scn) {
-                Ok(v) => v,
+            let (scn, version) = match load_with_version(&file, version.as_deref()) {
+                Ok(x) => x,
                 Err(e) => return input_error(e),
             };
             explore_cmd::shrink(&scn, version, seed, out)
