@@ -7,6 +7,7 @@ use hvsim::explore::results::{
 };
 use hvsim::explore::strategy::Strategy;
 use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec, NONDETERMINISM};
+use hvsim::report::json::{self, ExploreId};
 use hvsim::report::progress::Progress;
 use hvsim::scenario::{Scenario, SeedRange, Version};
 use std::collections::BTreeSet;
@@ -24,6 +25,8 @@ pub struct Args {
     pub resume: bool,
     pub check_determinism: bool,
     pub bound: usize,
+    /// `--format json`: print the hvsim.explore/1 document instead of the text summary.
+    pub json: bool,
 }
 
 fn usage(msg: String) -> ExitCode {
@@ -50,6 +53,9 @@ fn sometimes_names(scn: &Scenario) -> Vec<&'static str> {
 
 pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
     if a.strategy == "exhaustive" {
+        if a.json {
+            return usage("--format json is not available with --strategy exhaustive".into());
+        }
         let max_runs = a.budget.unwrap_or(100_000);
         let started = std::time::Instant::now();
         let r = exhaustive::explore(scn, version, a.bound, max_runs, false);
@@ -141,18 +147,41 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
     let wall = progress.elapsed();
     results.extend(done);
     let summary = summarize(&results, &sometimes_names(scn));
-    let shard_text = a.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
+    let shard_text = a
+        .shard
+        .as_ref()
+        .map(|s| format!(", shard {s}"))
+        .unwrap_or_default();
     let title = format!(
         "explored {} on {version} with {strategy}, seeds {range}{shard_text}",
         scn.name
     );
-    print!("{}", render_summary(&title, &summary, Some(wall)));
-    if let Some((inv, st)) = summary.by_invariant.iter().next() {
-        let how = strategy.run_args();
-        println!(
-            "reproduce ({inv}): hvsim run {} --seed {} --version {version}{how}",
-            a.file, st.first_seed
-        );
+    let reproduce = summary.by_invariant.iter().next().map(|(inv, st)| {
+        (
+            inv.clone(),
+            format!(
+                "hvsim run {} --seed {} --version {version}{}",
+                a.file,
+                st.first_seed,
+                strategy.run_args()
+            ),
+        )
+    });
+    if a.json {
+        let id = ExploreId {
+            scenario: &scn.name,
+            version: &version.to_string(),
+            strategy: &strategy.to_string(),
+            seeds: range,
+            shard: a.shard.clone(),
+            reproduce: reproduce.map(|(_, cmd)| cmd),
+        };
+        print!("{}", json::to_text(&json::explore_doc(id, &summary)));
+    } else {
+        print!("{}", render_summary(&title, &summary, Some(wall)));
+        if let Some((inv, cmd)) = &reproduce {
+            println!("reproduce ({inv}): {cmd}");
+        }
     }
     if a.check_determinism {
         // Here the question is determinism only: other violations are reported, not failed on.
@@ -161,10 +190,12 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             .get(NONDETERMINISM)
             .map(|s| s.runs)
             .unwrap_or(0);
-        println!(
-            "determinism: {} seeds run twice, {diverged} diverged",
-            summary.runs
-        );
+        if !a.json {
+            println!(
+                "determinism: {} seeds run twice, {diverged} diverged",
+                summary.runs
+            );
+        }
         return if diverged > 0 {
             ExitCode::from(1)
         } else {
@@ -198,6 +229,27 @@ pub fn merge(files: &[String]) -> ExitCode {
             }
         }
     }
+}
+
+/// `hvsim plot RESULTS.jsonl`: the sweep summary as `DIR/NAME-sweep.svg`.
+pub fn plot(file: &str, dir: &str) -> ExitCode {
+    let (id, results) = match hvsim::explore::results::read_results(file) {
+        Ok((Some(id), r)) => (id, r),
+        Ok((None, _)) => return usage(format!("{file}: no results in the file")),
+        Err(e) => return usage(e),
+    };
+    let title = format!("{} on {} with {}", id.scenario, id.version, id.strategy);
+    let svg = match hvsim::report::plot::sweep_summary_svg(&title, &results) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let path = std::path::Path::new(dir).join(format!("{}-sweep.svg", id.scenario));
+    let path = path.to_string_lossy();
+    if let Err(e) = hvsim::report::plot::write(&path, &svg) {
+        return usage(format!("{path}: cannot write the plot: {e}"));
+    }
+    println!("wrote {path}");
+    ExitCode::SUCCESS
 }
 
 pub fn shrink(scn: &Scenario, version: Version, seed: u64, out: Option<String>) -> ExitCode {

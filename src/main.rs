@@ -1,17 +1,28 @@
 //! The `hvsim` command line: parse, call the library, map outcomes to exit codes
 //! (0 held / expectations met, 1 violated / unmet, 2 bad input or usage).
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use hvsim::check::run;
 use hvsim::engine::Trace;
 use hvsim::explore::strategy::Strategy;
 use hvsim::explore::sweep::default_jobs;
 use hvsim::explore::verify::verify_scenario;
-use hvsim::report::{timeline, verify_table};
+use hvsim::report::{json, markdown, timeline, verify_table};
 use hvsim::scenario::{self, Scenario, ScenarioError, Version};
 use std::process::ExitCode;
 
 mod explore_cmd;
+
+/// What `run`, `verify` and `explore` print.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum Format {
+    /// The human text (default).
+    Text,
+    /// One JSON document with a versioned schema (see the README).
+    Json,
+    /// `verify` only: the matrix as a Markdown table.
+    Markdown,
+}
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +58,12 @@ enum Cmd {
         /// Also write a Perfetto / Chrome trace (Trace Event Format JSON) of the run.
         #[arg(long, value_name = "FILE.json")]
         perfetto: Option<String>,
+        /// Output format: text or json (schema hvsim.run/1).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Also write every trace record as one JSON line to this file.
+        #[arg(long, value_name = "FILE.jsonl")]
+        trace_out: Option<String>,
     },
     /// Explore interleavings: sweep seeds with a strategy and summarize what broke.
     Explore {
@@ -84,6 +101,9 @@ enum Cmd {
         /// Exhaustive: the most branching decisions per run.
         #[arg(long, default_value_t = 12)]
         bound: usize,
+        /// Output format: text or json (schema hvsim.explore/1).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Shrink a violating seed to a small repro and write NAME.repro.ron.
     Shrink {
@@ -108,6 +128,14 @@ enum Cmd {
     },
     /// Join result files of a sharded sweep into one summary.
     Merge { files: Vec<String> },
+    /// Draw a sweep's summary as SVG from a results file (`explore --out`).
+    Plot {
+        /// The results file (JSON Lines).
+        file: String,
+        /// Directory to write NAME-sweep.svg into.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: String,
+    },
     /// Sweep each scenario's `expect` block and print expected vs observed.
     Verify {
         /// Scenario files; none means every bundled scenario.
@@ -115,6 +143,9 @@ enum Cmd {
         /// Parallel runs (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Output format: text, json (schema hvsim.verify/1) or markdown.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
 }
 
@@ -154,7 +185,12 @@ fn main() -> ExitCode {
             strategy,
             depth,
             perfetto,
+            format,
+            trace_out,
         } => {
+            if format == Format::Markdown {
+                return input_error("--format markdown is for verify; run takes text or json");
+            }
             let strategy = match Strategy::parse(&strategy, depth) {
                 Ok(s) => s,
                 Err(e) => return input_error(e),
@@ -163,7 +199,8 @@ fn main() -> ExitCode {
                 Ok(x) => x,
                 Err(e) => return input_error(e),
             };
-            let trace = if perfetto.is_some() {
+            let full = perfetto.is_some() || trace_out.is_some();
+            let trace = if full {
                 Trace::full()
             } else {
                 Trace::new(true, verbose)
@@ -175,10 +212,16 @@ fn main() -> ExitCode {
                     eprintln!("error: {path}: cannot write the trace: {e}");
                     return ExitCode::from(2);
                 }
-                if !verbose {
-                    out.trace
-                        .retain(|r| r.cat != hvsim::engine::TraceCat::Deliver);
+            }
+            if let Some(path) = &trace_out {
+                if let Err(e) = json::write_jsonl(path, &out.trace) {
+                    eprintln!("error: {path}: cannot write the trace: {e}");
+                    return ExitCode::from(2);
                 }
+            }
+            if full && !verbose {
+                out.trace
+                    .retain(|r| r.cat != hvsim::engine::TraceCat::Deliver);
             }
             let h = timeline::Header {
                 scenario: &scn.name,
@@ -187,7 +230,18 @@ fn main() -> ExitCode {
                 file: &file,
                 how: strategy.run_args(),
             };
-            print!("{}", timeline::render(&h, &out));
+            if format == Format::Json {
+                let doc = json::run_doc(
+                    &scn.name,
+                    &version.to_string(),
+                    seed,
+                    &strategy.to_string(),
+                    &out,
+                );
+                print!("{}", json::to_text(&doc));
+            } else {
+                print!("{}", timeline::render(&h, &out));
+            }
             if out.violation.is_some() {
                 ExitCode::from(1)
             } else {
@@ -207,7 +261,11 @@ fn main() -> ExitCode {
             resume,
             check_determinism,
             bound,
+            format,
         } => {
+            if format == Format::Markdown {
+                return input_error("--format markdown is for verify; explore takes text or json");
+            }
             let (scn, version) = match load_with_version(&file, version.as_deref()) {
                 Ok(x) => x,
                 Err(e) => return input_error(e),
@@ -224,10 +282,12 @@ fn main() -> ExitCode {
                 resume,
                 check_determinism,
                 bound,
+                json: format == Format::Json,
             };
             explore_cmd::explore(&scn, version, args)
         }
         Cmd::Merge { files } => explore_cmd::merge(&files),
+        Cmd::Plot { file, out } => explore_cmd::plot(&file, &out),
         Cmd::Shrink {
             file,
             seed,
@@ -245,7 +305,11 @@ fn main() -> ExitCode {
             verbose,
             perfetto,
         } => explore_cmd::replay(&file, verbose, perfetto),
-        Cmd::Verify { files, jobs } => {
+        Cmd::Verify {
+            files,
+            jobs,
+            format,
+        } => {
             let jobs = jobs.unwrap_or_else(default_jobs);
             let mut scns = Vec::new();
             if files.is_empty() {
@@ -267,7 +331,11 @@ fn main() -> ExitCode {
             for s in &scns {
                 rows.extend(verify_scenario(s, jobs));
             }
-            print!("{}", verify_table::render(&rows));
+            match format {
+                Format::Text => print!("{}", verify_table::render(&rows)),
+                Format::Json => print!("{}", json::to_text(&json::verify_doc(&rows))),
+                Format::Markdown => print!("{}", markdown::render_verify(&rows)),
+            }
             if rows.iter().all(|r| r.ok) {
                 ExitCode::SUCCESS
             } else {

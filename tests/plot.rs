@@ -1,0 +1,95 @@
+//! The sweep-summary plot: an SVG with the bars per invariant and the two histograms.
+
+mod common;
+use common::*;
+use hvsim::explore::sweep::sweep;
+use hvsim::report::plot::sweep_summary_svg;
+use hvsim::scenario::SeedRange;
+use std::process::Command;
+
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .map(|t| {
+            let body = &t[t.find('>').unwrap() + 1..];
+            body[..body.find("</text>").unwrap()].trim().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn sweep_summary_svg_has_bars_histograms_and_legends() {
+    let scn = load(QUOTA_RACE);
+    let results = sweep(&scn, v("v1.4.1"), SeedRange { start: 0, end: 20 }, 2);
+    let bad = results.iter().filter(|r| r.invariant.is_some()).count();
+    assert!(bad > 0);
+    let svg = sweep_summary_svg("quota-race-agent-restart on v1.4.1", &results).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    let t = texts(&svg);
+    for want in [
+        format!("quota-race-agent-restart on v1.4.1: 20 runs, {bad} violating"),
+        "violations per invariant".to_string(),
+        "steps to violation".to_string(),
+        "virtual time to violation".to_string(),
+        "virtual time until the violation (s)".to_string(),
+        format!("quota-converges: {bad} runs"),
+    ] {
+        assert!(t.contains(&want), "missing {want:?} in {t:?}");
+    }
+    assert!(svg.contains("<rect"));
+    // Deterministic.
+    assert_eq!(
+        sweep_summary_svg("quota-race-agent-restart on v1.4.1", &results).unwrap(),
+        svg
+    );
+    // No violations still draws.
+    let held = sweep(&scn, v("v1.4.2"), SeedRange { start: 0, end: 5 }, 2);
+    let svg = sweep_summary_svg("held", &held).unwrap();
+    assert!(texts(&svg).contains(&"no violations".to_string()));
+}
+
+#[test]
+fn cli_plot_writes_the_svg() {
+    let dir = std::env::temp_dir().join(format!("hvsim-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let results = dir.join("r.jsonl");
+    let bin = env!("CARGO_BIN_EXE_hvsim");
+    let o = Command::new(bin)
+        .args([
+            "explore",
+            "quota-race-agent-restart",
+            "--budget",
+            "30",
+            "--jobs",
+            "2",
+        ])
+        .arg("--out")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let o = Command::new(bin)
+        .arg("plot")
+        .arg(&results)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.join("quota-race-agent-restart-sweep.svg")).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert!(texts(&svg).contains(&"violations per invariant".to_string()));
+    let o = Command::new(bin)
+        .args(["plot", "/nonexistent/r.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
