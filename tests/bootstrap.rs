@@ -223,6 +223,8 @@ fn server_with_vm(version: &str, printable: &str, vmi: Option<VmiPhase>) -> ApiS
                 memory: Default::default(),
                 memory_request: Default::default(),
                 migration_state: None,
+                domain: Default::default(),
+                cpu_origin: "node-1".into(),
             }),
         ));
     }

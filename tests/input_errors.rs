@@ -90,7 +90,7 @@ fn unknown_node_field_lists_the_known_ones() {
             r#"(name: "node-2")"#,
             r#"(name: "node-2", cpus: "4")"#
         )),
-        r#"bad.ron:4:52: Unexpected field named `cpus` in `NodeSpec`, expected one of `name`, `cpu`, or `memory` instead"#
+        r#"bad.ron:4:52: Unexpected field named `cpus` in `NodeSpec`, expected one of `name`, `cpu`, `memory`, `cpu_model`, `cpu_features`, or `cpu_vendor` instead"#
     );
 }
 
@@ -98,7 +98,7 @@ fn unknown_node_field_lists_the_known_ones() {
 fn unknown_top_level_field_lists_the_known_ones() {
     assert_eq!(
         error(&with_field(r#"colour: "red","#)),
-        r#"bad.ron:9:11: Unexpected field named `colour` in `Scenario`, expected one of `name`, `description`, `harvester`, `nodes`, `namespaces`, `vms`, `timing`, `timeline`, `invariants`, `sometimes`, `calm`, `budget`, `expect`, or `bootstrap` instead"#
+        r#"bad.ron:9:11: Unexpected field named `colour` in `Scenario`, expected one of `name`, `description`, `harvester`, `nodes`, `namespaces`, `vms`, `timing`, `timeline`, `invariants`, `sometimes`, `calm`, `budget`, `expect`, `bootstrap`, or `upgrade` instead"#
     );
 }
 

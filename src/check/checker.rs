@@ -55,6 +55,8 @@ pub struct Checker {
     scaled_with: BTreeMap<(String, String), Option<&'static str>>,
     /// `install-completes` and `vm-running-at-setting-create` (bootstrap scenarios).
     install: super::install::InstallCheck,
+    /// The upgrade's invariants and metrics (scenarios with an `upgrade` section).
+    upgrade: super::upgrade::UpgradeCheck,
 }
 
 impl Checker {
@@ -70,7 +72,13 @@ impl Checker {
             }),
             scaled_with: BTreeMap::new(),
             install: super::install::InstallCheck::new(scn),
+            upgrade: super::upgrade::UpgradeCheck::new(scn),
         }
+    }
+
+    /// Per-run figures of the scenario's flows (the upgrade's).
+    pub fn metrics(&self, w: &World) -> Vec<(String, String)> {
+        self.upgrade.metrics(w)
     }
 
     pub fn sometimes(&self) -> Vec<(&'static str, bool)> {
@@ -119,6 +127,9 @@ impl Checker {
         }
         if install.is_some() {
             return install;
+        }
+        if let Some(v) = self.upgrade.after_step(w) {
+            return Some(v);
         }
         let mut wake = Vec::new();
         for r in &w.cluster.api.records {
@@ -285,6 +296,9 @@ impl Checker {
             ));
         }
         if let Some(v) = self.install.at_end(w) {
+            return Some(v);
+        }
+        if let Some(v) = self.upgrade.at_end(w) {
             return Some(v);
         }
         if self.has("migration-completes").is_some() {

@@ -7,6 +7,7 @@ mod checker;
 mod host_view;
 mod install;
 mod run;
+mod upgrade;
 
 pub use checker::{Checker, InvariantKind, Violation};
 pub use run::{run, run_seed, run_with, RunOptions, RunOutcome};

@@ -21,6 +21,8 @@ pub enum ChoiceKind {
     Transfer,
     /// Delay before a migrated-away source pod completes.
     PodCleanup,
+    /// Duration of a slow operation: a guest's boot, a node's OS upgrade or reboot.
+    Operation,
     /// Time of a timeline action inside its window.
     ActionTime,
     /// Which candidate (node, object) among several.

@@ -32,7 +32,8 @@ fn domain(kind: ChoiceKind, lo: u64, hi: u64) -> Vec<u64> {
         ChoiceKind::Restart
         | ChoiceKind::PodStart
         | ChoiceKind::Transfer
-        | ChoiceKind::PodCleanup => vec![lo, hi],
+        | ChoiceKind::PodCleanup
+        | ChoiceKind::Operation => vec![lo, hi],
         ChoiceKind::ExtraFaults
         | ChoiceKind::WatchLatency
         | ChoiceKind::Reconcile

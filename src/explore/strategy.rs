@@ -89,6 +89,7 @@ fn is_delay(kind: ChoiceKind) -> bool {
             | ChoiceKind::PodStart
             | ChoiceKind::Transfer
             | ChoiceKind::PodCleanup
+            | ChoiceKind::Operation
     )
 }
 

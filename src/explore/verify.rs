@@ -2,7 +2,7 @@
 //! seed range and compare what happened with what was expected.
 
 use super::sweep::{sweep, SeedResult};
-use crate::scenario::{Expectation, Scenario, SeedRange, Version};
+use crate::scenario::{parse_expect_key, Expectation, RepoVmPolicy, Scenario, SeedRange};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyRow {
@@ -86,15 +86,27 @@ pub fn judge(
     }
 }
 
+/// The scenario with a repo VM policy in place of its version's.
+pub fn with_policy(scn: &Scenario, p: RepoVmPolicy) -> Scenario {
+    let mut s = scn.clone();
+    if let Some(u) = s.upgrade.as_mut() {
+        u.repo_vm_policy = Some(p);
+    }
+    s
+}
+
 pub fn verify_scenario(scn: &Scenario, jobs: usize) -> Vec<VerifyRow> {
     scn.expect
         .iter()
         .map(|(v, exp)| {
-            let version = Version::parse(v).expect("validated");
+            let (version, policy) = parse_expect_key(v).expect("validated");
             let seeds = match exp {
                 Expectation::Holds { seeds } | Expectation::Violates { seeds, .. } => *seeds,
             };
-            let results = sweep(scn, version, seeds, jobs);
+            let results = match policy {
+                None => sweep(scn, version, seeds, jobs),
+                Some(p) => sweep(&with_policy(scn, p), version, seeds, jobs),
+            };
             judge(scn, v, exp, &results)
         })
         .collect()

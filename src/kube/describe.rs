@@ -78,6 +78,41 @@ fn body_diff(out: &mut Vec<String>, a: &Obj, b: &Obj) {
                     if y.ready { " ready" } else { "" }
                 ));
             }
+            if !x.unschedulable && y.unschedulable {
+                out.push("condition PodScheduled=False (Unschedulable)".into());
+            }
+        }
+        (Body::Node(x), Body::Node(y)) => {
+            if x.drain_taint != y.drain_taint {
+                out.push(format!(
+                    "{}taint kubevirt.io/drain=draining:NoSchedule",
+                    if y.drain_taint { "+" } else { "-" }
+                ));
+            }
+            if x.ready != y.ready {
+                out.push(format!("Ready {}", y.ready));
+            }
+        }
+        (Body::Upgrade(x), Body::Upgrade(y)) => {
+            for ((n, s), (_, t)) in x.nodes.iter().zip(&y.nodes) {
+                if s != t {
+                    out.push(format!("node {n} {}→{}", s.name(), t.name()));
+                }
+            }
+            if x.state != y.state {
+                out.push(format!("state {}→{}", x.state, y.state));
+            }
+            if x.restore != y.restore {
+                let names: Vec<String> = y
+                    .restore
+                    .iter()
+                    .map(|(ns, n)| format!("{ns}/{n}"))
+                    .collect();
+                out.push(format!("restore [{}]", names.join(", ")));
+            }
+        }
+        (Body::Job(x), Body::Job(y)) if x.complete != y.complete => {
+            out.push("status.succeeded 1".into());
         }
         (Body::VirtualMachineInstanceMigration(x), Body::VirtualMachineInstanceMigration(y)) => {
             if x.phase != y.phase {
@@ -88,6 +123,11 @@ fn body_diff(out: &mut Vec<String>, a: &Obj, b: &Obj) {
                     "{}condition migrationRejectedByResourceQuota",
                     if y.rejected_by_quota { "+" } else { "-" }
                 ));
+            }
+            if x.failure_reason != y.failure_reason {
+                if let Some(r) = &y.failure_reason {
+                    out.push(format!("failureReason {r:?}"));
+                }
             }
         }
         (Body::VirtualMachine(x), Body::VirtualMachine(y)) => vm_diff(out, x, y),
@@ -188,6 +228,7 @@ fn summary(o: &Obj) -> String {
         },
         Body::Pod(b) => format!("limits {}", b.limits.pretty()),
         Body::VirtualMachineInstanceMigration(b) => format!("vmi {}", b.vmi_name),
+        Body::Job(b) => format!("{} on {}", b.job_type.name(), b.node),
         _ => String::new(),
     }
 }

@@ -28,10 +28,14 @@ pub enum Kind {
     Addon,
     /// An object of a kind hvsim does not model (from a manifest): kept, applied, never read.
     Opaque,
+    /// Harvester's `harvesterhci.io/v1beta1 Upgrade` (in `harvester-system`).
+    Upgrade,
+    /// A `batch/v1 Job` of the upgrade (`harvesterhci.io/upgradeJobType`).
+    Job,
 }
 
 impl Kind {
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 13;
     pub const ALL: [Kind; Kind::COUNT] = [
         Kind::Namespace,
         Kind::ResourceQuota,
@@ -44,6 +48,8 @@ impl Kind {
         Kind::PersistentVolumeClaim,
         Kind::Addon,
         Kind::Opaque,
+        Kind::Upgrade,
+        Kind::Job,
     ];
 
     /// The resource name used in API error texts (`resourcequotas`).
@@ -61,6 +67,8 @@ impl Kind {
             Kind::Addon => "addons.k3s.cattle.io",
             // The real resource is in the object's body (`OpaqueBody`).
             Kind::Opaque => "objects",
+            Kind::Upgrade => "upgrades.harvesterhci.io",
+            Kind::Job => "jobs.batch",
         }
     }
 
@@ -78,6 +86,8 @@ impl Kind {
             Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
             Kind::Addon => "Addon",
             Kind::Opaque => "Object",
+            Kind::Upgrade => "Upgrade",
+            Kind::Job => "Job",
         }
     }
 
@@ -95,6 +105,8 @@ impl Kind {
             Kind::PersistentVolumeClaim => "pvc",
             Kind::Addon => "addon",
             Kind::Opaque => "obj",
+            Kind::Upgrade => "upgrade",
+            Kind::Job => "job",
         }
     }
 
@@ -219,6 +231,12 @@ pub struct PodBody {
     pub avoid_node: Option<String>,
     /// Node the pod must land on (a targeted migration).
     pub require_node: Option<String>,
+    /// `spec.nodeSelector`: labels the node must carry.
+    pub node_selector: BTreeMap<String, String>,
+    /// Condition `PodScheduled=False, reason Unschedulable`, set by the scheduler.
+    pub unschedulable: bool,
+    /// The VMI has a readiness probe: the pod is Ready only once the guest answers it.
+    pub probe: bool,
 }
 
 /// KubeVirt's `spec.runStrategy` (`spec.running: true|false` reads as Always|Halted).
@@ -262,8 +280,64 @@ pub struct StateChangeRequest {
     pub uid: Option<String>,
 }
 
+/// `spec.domain.cpu.model`: KubeVirt's CPU modes.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub enum CpuMode {
+    /// KubeVirt's default (`DefaultCPUModel = CPUModeHostModel`).
+    #[default]
+    HostModel,
+    HostPassthrough,
+    /// A named libvirt model such as `Cascadelake-Server`.
+    Named(String),
+}
+
+impl CpuMode {
+    pub fn parse(s: &str) -> CpuMode {
+        match s {
+            "host-model" => CpuMode::HostModel,
+            "host-passthrough" => CpuMode::HostPassthrough,
+            m => CpuMode::Named(m.to_string()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            CpuMode::HostModel => "host-model",
+            CpuMode::HostPassthrough => "host-passthrough",
+            CpuMode::Named(m) => m,
+        }
+    }
+}
+
+/// The parts of a VM's template the drain and upgrade flows read.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Domain {
+    pub cpu_model: CpuMode,
+    /// Any CD-ROM or containerDisk disk (what Harvester's live-migrate detector looks for).
+    pub cdrom: bool,
+    /// KubeVirt's `LiveMigratable` condition (false for e.g. non-shared volumes).
+    pub live_migratable: bool,
+    /// `evictionStrategy: LiveMigrate` or `LiveMigrateIfPossible`.
+    pub evict: bool,
+    /// A readiness probe on the guest (the upgrade repo's HTTP check).
+    pub probe: bool,
+}
+
+impl Default for Domain {
+    fn default() -> Self {
+        Domain {
+            cpu_model: CpuMode::HostModel,
+            cdrom: false,
+            live_migratable: true,
+            evict: true,
+            probe: false,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct VmBody {
+    pub domain: Domain,
     pub cpu: super::quantity::Quantity,
     pub memory: super::quantity::Quantity,
     pub printable_status: String,
@@ -288,6 +362,8 @@ pub struct MigrationState {
     pub end_timestamp: Option<SimTime>,
     pub completed: bool,
     pub failed: bool,
+    /// `failureReason` the source handler reports with `failed`.
+    pub failure_reason: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -301,6 +377,10 @@ pub struct VmiBody {
     /// `spec.domain.resources.requests.memory` (limit / overcommit ratio).
     pub memory_request: super::quantity::Quantity,
     pub migration_state: Option<MigrationState>,
+    pub domain: Domain,
+    /// The node whose CPU the guest's CPU was defined on when it started (its host-model
+    /// or host-passthrough CPU); empty until the VMI first runs.
+    pub cpu_origin: String,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -311,6 +391,10 @@ pub struct VmimBody {
     pub rejected_by_quota: bool,
     pub target_node: Option<String>,
     pub target_pod: Option<String>,
+    /// `status.migrationState.failureReason` once Failed.
+    pub failure_reason: Option<String>,
+    /// When the phase became final.
+    pub finished_at: Option<SimTime>,
 }
 
 /// A Harvester setting: `default` and `value` are top-level fields of the object.
@@ -368,6 +452,70 @@ impl OpaqueBody {
 pub struct NodeBody {
     pub capacity: ResourceList,
     pub unschedulable: bool,
+    /// The taint `kubevirt.io/drain=draining:NoSchedule`.
+    pub drain_taint: bool,
+    /// The Ready condition (false while rebooting).
+    pub ready: bool,
+    /// How many times the node has booted since the run began.
+    pub boots: u32,
+}
+
+/// The per-node states of a Harvester upgrade (`upgrade.Status.NodeStatuses[node].State`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum NodeUpgradeState {
+    ImagesPreloaded,
+    PreDraining,
+    PreDrained,
+    PostDraining,
+    WaitingReboot,
+    Succeeded,
+}
+
+impl NodeUpgradeState {
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeUpgradeState::ImagesPreloaded => "Images preloaded",
+            NodeUpgradeState::PreDraining => "Pre-draining",
+            NodeUpgradeState::PreDrained => "Pre-drained",
+            NodeUpgradeState::PostDraining => "Post-draining",
+            NodeUpgradeState::WaitingReboot => "Waiting Reboot",
+            NodeUpgradeState::Succeeded => "Succeeded",
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct UpgradeBody {
+    /// Label `harvesterhci.io/upgradeState`: `UpgradingNodes`, then `Succeeded`.
+    pub state: String,
+    /// Per node, in upgrade order.
+    pub nodes: Vec<(String, NodeUpgradeState)>,
+    /// VMs the pre-drain job stopped, to be started again after the node's upgrade (the
+    /// `restore-vm` list; used by versions that restore).
+    pub restore: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum JobType {
+    PreDrain,
+    PostDrain,
+}
+
+impl JobType {
+    pub fn name(self) -> &'static str {
+        match self {
+            JobType::PreDrain => "pre-drain",
+            JobType::PostDrain => "post-drain",
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct JobBody {
+    pub node: String,
+    pub job_type: JobType,
+    /// `status.succeeded == 1`.
+    pub complete: bool,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -383,6 +531,8 @@ pub enum Body {
     PersistentVolumeClaim(PvcBody),
     Addon(AddonBody),
     Opaque(OpaqueBody),
+    Upgrade(UpgradeBody),
+    Job(JobBody),
 }
 
 impl Body {
@@ -399,6 +549,8 @@ impl Body {
             Body::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
             Body::Addon(_) => Kind::Addon,
             Body::Opaque(_) => Kind::Opaque,
+            Body::Upgrade(_) => Kind::Upgrade,
+            Body::Job(_) => Kind::Job,
         }
     }
 }
@@ -445,6 +597,8 @@ accessors! {
     pvc, pvc_mut, PersistentVolumeClaim, PvcBody;
     addon, addon_mut, Addon, AddonBody;
     opaque, opaque_mut, Opaque, OpaqueBody;
+    upgrade, upgrade_mut, Upgrade, UpgradeBody;
+    job, job_mut, Job, JobBody;
 }
 
 impl Obj {

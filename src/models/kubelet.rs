@@ -2,7 +2,9 @@
 //! work queue, but each pod's start and completion timing is drawn on its own).
 //! A bound pod starts after a chosen delay and becomes Ready; a virt-launcher pod whose VMI
 //! has migrated away completes (Succeeded) some seconds later, and counts in quota
-//! `status.used` until then. Left out: image pulls, probes, container restarts.
+//! `status.used` until then. A pod with a readiness probe (a guest the upgrade polls, the
+//! repo VM) turns Ready only after its guest has booted. Left out: image pulls, liveness
+//! probes, container restarts.
 
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
@@ -10,6 +12,7 @@ use std::collections::BTreeMap;
 
 pub struct Kubelet {
     pod_start: (SimDuration, SimDuration),
+    guest_boot: (SimDuration, SimDuration),
     cleanup: (SimDuration, SimDuration),
     due: BTreeMap<ObjId, SimTime>,
 }
@@ -18,6 +21,7 @@ impl Kubelet {
     pub fn new(pod_start: (SimDuration, SimDuration), cleanup: (SimDuration, SimDuration)) -> Self {
         Kubelet {
             pod_start,
+            guest_boot: (SimDuration::from_secs(20), SimDuration::from_secs(40)),
             cleanup,
             due: BTreeMap::new(),
         }
@@ -44,6 +48,14 @@ impl Kubelet {
         }
         self.due.remove(&key);
         None
+    }
+}
+
+impl Kubelet {
+    /// How long a probed guest takes to boot until its readiness probe passes.
+    pub fn with_guest_boot(mut self, range: (SimDuration, SimDuration)) -> Self {
+        self.guest_boot = range;
+        self
     }
 }
 
@@ -90,10 +102,26 @@ impl Reconciler for Kubelet {
                 }
                 let mut next = (*pod).clone();
                 next.pod_mut().phase = PodPhase::Running;
-                next.pod_mut().ready = true;
+                next.pod_mut().ready = !b.probe;
                 ctx.update_status(next)?;
                 let name = pod.meta.key();
                 ctx.log(|| format!("pod {name} Running on {node}"));
+                if b.probe {
+                    let d = ctx.pick_duration(ChoiceKind::Operation, self.guest_boot);
+                    self.due.insert(key, ctx.now + d);
+                    return Ok(Outcome::RequeueAfter(d));
+                }
+                Ok(Outcome::Done)
+            }
+            PodPhase::Running if !b.ready && b.probe && b.migration_uid.is_none() => {
+                if let Some(o) = self.wait(key, ctx, ChoiceKind::Operation, self.guest_boot) {
+                    return Ok(o);
+                }
+                let mut next = (*pod).clone();
+                next.pod_mut().ready = true;
+                ctx.update_status(next)?;
+                let name = pod.meta.key();
+                ctx.log(|| format!("pod {name} Ready: the guest answers its readiness probe"));
                 Ok(Outcome::Done)
             }
             PodPhase::Running => {

@@ -2,6 +2,7 @@
 //! versions, and what it leaves out. Version differences are behaviour switches taken from
 //! `scenario::version`; no model contains a "bug happens here" branch.
 
+pub mod cpu;
 pub mod harvester;
 pub mod kcm;
 pub mod kubelet;

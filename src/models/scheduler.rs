@@ -1,26 +1,45 @@
-//! kube-scheduler, reduced to binding: a pending pod goes to a node that is schedulable,
-//! is not the node its anti-affinity excludes, matches its required node if any, and has
-//! capacity left for the pod's limits. Among several candidates the choice stream picks.
-//! Left out: scoring, taints and tolerations, preemption; an unschedulable pod just waits.
+//! kube-scheduler, reduced to binding: a pending pod goes to a node that is schedulable and
+//! Ready, carries every label of the pod's `nodeSelector`, has no `NoSchedule` taint the pod
+//! does not tolerate (virt-launcher pods tolerate none, so the drain taint
+//! `kubevirt.io/drain` keeps them off), is not the node its anti-affinity excludes, matches
+//! its required node if any, and has capacity left for the pod's limits. Among several
+//! candidates the choice stream picks. A pod that fits nowhere gets the condition
+//! `PodScheduled=False` (reason Unschedulable) and waits for a node change.
+//! Left out: scoring, preemption, other taints and tolerations.
 
 use crate::engine::{Choice, ChoiceKind};
+use crate::kube::object::PodBody;
 use crate::kube::{
     Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, ResourceList,
 };
+use crate::models::kubevirt::node_labeller::matches;
+use std::collections::BTreeMap;
 
 pub struct Scheduler;
 
-fn used_on(read: Reader<'_>, node: &str) -> ResourceList {
-    let mut used = ResourceList::new();
+/// What the pods bound to each node use, in one pass over the pods.
+fn used_per_node(read: Reader<'_>) -> BTreeMap<&str, ResourceList> {
+    let mut used: BTreeMap<&str, ResourceList> = BTreeMap::new();
     for (_, p) in read.list_all(Kind::Pod) {
         let b = p.pod();
-        if b.node.as_deref() == Some(node)
-            && matches!(b.phase, PodPhase::Pending | PodPhase::Running)
-        {
-            used = used.add(&b.limits);
+        if let (Some(n), PodPhase::Pending | PodPhase::Running) = (b.node.as_deref(), b.phase) {
+            let e = used.entry(n).or_default();
+            *e = e.add(&b.limits);
         }
     }
     used
+}
+
+/// Whether the scheduler may bind the pod to the node (capacity aside).
+pub fn fits(pod: &PodBody, node: &Obj) -> bool {
+    let n = node.node();
+    let name = node.meta.name.as_str();
+    !n.unschedulable
+        && n.ready
+        && !n.drain_taint
+        && pod.avoid_node.as_deref() != Some(name)
+        && pod.require_node.as_deref().is_none_or(|r| r == name)
+        && matches(&node.meta.labels, &pod.node_selector)
 }
 
 impl Reconciler for Scheduler {
@@ -55,23 +74,29 @@ impl Reconciler for Scheduler {
         {
             return Ok(Outcome::Done);
         }
+        let used = used_per_node(read);
+        let none = ResourceList::new();
         let candidates: Vec<String> = read
             .list_all(Kind::Node)
             .filter(|(_, n)| {
-                let name = &n.meta.name;
-                !n.node().unschedulable
-                    && b.avoid_node.as_deref() != Some(name.as_str())
-                    && b.require_node.as_deref().is_none_or(|r| r == name)
-                    && used_on(read, name)
+                fits(b, n)
+                    && used
+                        .get(n.meta.name.as_str())
+                        .unwrap_or(&none)
                         .add(&b.limits)
                         .fits_within(&n.node().capacity)
             })
             .map(|(_, n)| n.meta.name.clone())
             .collect();
         if candidates.is_empty() {
-            let name = pod.meta.key();
-            let nodes = read.list_all(Kind::Node).count();
-            ctx.log(|| format!("FailedScheduling {name}: 0/{nodes} nodes are available"));
+            if !b.unschedulable {
+                let name = pod.meta.key();
+                let nodes = read.list_all(Kind::Node).count();
+                ctx.log(|| format!("FailedScheduling {name}: 0/{nodes} nodes are available"));
+                let mut next = (*pod).clone();
+                next.pod_mut().unschedulable = true;
+                ctx.update_status(next)?;
+            }
             return Ok(Outcome::Done);
         }
         let i = ctx.choices.pick(
@@ -81,6 +106,7 @@ impl Reconciler for Scheduler {
         );
         let mut next = (*pod).clone();
         next.pod_mut().node = Some(candidates[i as usize].clone());
+        next.pod_mut().unschedulable = false;
         ctx.update(next)?;
         Ok(Outcome::Done)
     }

@@ -101,6 +101,10 @@ pub struct RunDoc {
     pub steps: u64,
     pub end_us: u64,
     pub sometimes: Vec<SometimesDoc>,
+    /// Figures of the run's flows (upgrade scenarios: `upgrade duration`, `repo downtime`,
+    /// `migrations started`, `migrations failed`, `VMs stopped`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, String>,
     /// The timeline's lines (watch deliveries only with `--verbose`).
     pub trace: Vec<TraceLine>,
 }
@@ -141,6 +145,7 @@ pub fn run_doc(
                 reached: *r,
             })
             .collect(),
+        metrics: out.metrics.iter().cloned().collect(),
         trace: out
             .trace
             .iter()

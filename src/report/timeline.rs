@@ -70,5 +70,8 @@ pub fn verdict(h: &Header<'_>, out: &RunOutcome) -> String {
             if *hit { "reached" } else { "not reached" }
         );
     }
+    for (name, value) in &out.metrics {
+        let _ = write!(s, "\nmetric {name}: {value}");
+    }
     s
 }

@@ -37,6 +37,18 @@ const BUNDLED: &[(&str, &str)] = &[
         "scenarios/bootstrap-slow-image.ron",
         include_str!("../../scenarios/bootstrap-slow-image.ron"),
     ),
+    (
+        "scenarios/upgrade-homogeneous.ron",
+        include_str!("../../scenarios/upgrade-homogeneous.ron"),
+    ),
+    (
+        "scenarios/upgrade-heterogeneous-cpu.ron",
+        include_str!("../../scenarios/upgrade-heterogeneous-cpu.ron"),
+    ),
+    (
+        "scenarios/upgrade-single-compatible-node.ron",
+        include_str!("../../scenarios/upgrade-single-compatible-node.ron"),
+    ),
 ];
 
 /// Every bundled scenario as (path, text).

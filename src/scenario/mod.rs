@@ -11,7 +11,10 @@ pub mod version;
 
 pub use bundled::{bundled, bundled_by_name};
 pub use schema::*;
-pub use version::{Behaviours, MigrationKey, MigrationQuota, StorageNetworkCheck, Version};
+pub use version::parse_expect_key;
+pub use version::{
+    Behaviours, MigrationKey, MigrationQuota, RepoVmCpu, RepoVmPolicy, StorageNetworkCheck, Version,
+};
 
 use std::fmt;
 use std::path::Path;

@@ -43,6 +43,28 @@ pub struct Scenario {
     /// pod. Absent: the cluster is already installed and every process runs from t=0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<super::bootstrap::Bootstrap>,
+    /// A multi-node Harvester upgrade running from t=0: its node-by-node flow and its
+    /// upgrade-repo VM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeSpec>,
+}
+
+/// The node part of a Harvester upgrade (harvester-facts.md 3.2): the cluster has
+/// preloaded the new images on every node and the repo VM is running on `repo_node`.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeSpec {
+    /// The Upgrade object's name (`hvst-upgrade-s2mk7`); the repo VM is
+    /// `upgrade-repo-<name>`.
+    pub name: String,
+    /// The node the repo VM runs on when the node upgrades begin.
+    pub repo_node: String,
+    /// The order nodes are upgraded in (default: the order of `nodes`).
+    #[serde(default)]
+    pub order: Vec<String>,
+    /// Overrides the version's treatment of the repo VM (to try a proposed fix).
+    #[serde(default)]
+    pub repo_vm_policy: Option<super::version::RepoVmPolicy>,
 }
 
 fn default_calm() -> SimDuration {
@@ -61,6 +83,16 @@ pub struct NodeSpec {
     pub cpu: Quantity,
     #[serde(default = "default_node_memory")]
     pub memory: Quantity,
+    /// The host CPU: a catalogue model (`hvsim` README, "CPU catalogue"), or with
+    /// `cpu_features` any model name. Default `Icelake-Server`.
+    #[serde(default)]
+    pub cpu_model: Option<String>,
+    /// The host's whole feature list, instead of the catalogue's.
+    #[serde(default)]
+    pub cpu_features: Option<Vec<String>>,
+    /// The vendor of an explicit CPU (`Intel` or `AMD`; default `Intel`).
+    #[serde(default)]
+    pub cpu_vendor: Option<String>,
 }
 
 fn default_node_cpu() -> Quantity {
@@ -102,6 +134,19 @@ pub struct VmSpec {
     pub node: String,
     pub cpu: Quantity,
     pub memory: Quantity,
+    /// `spec.domain.cpu.model`: `host-model` (default), `host-passthrough` or a named model.
+    #[serde(default)]
+    pub cpu_model: Option<String>,
+    /// The VM has a CD-ROM or containerDisk disk.
+    #[serde(default)]
+    pub cdrom: bool,
+    /// KubeVirt's LiveMigratable condition (default true).
+    #[serde(default = "yes")]
+    pub live_migratable: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A `(low, high)` range each answer is drawn from.
@@ -149,6 +194,12 @@ pub struct Timing {
     pub migration_transfer: Range,
     /// Delay before a migrated-away source pod completes (≈30 s observed).
     pub source_pod_cleanup: Range,
+    /// A guest's boot until its readiness probe passes (the repo VM's HTTP server).
+    pub guest_boot: Range,
+    /// The post-drain job's OS and RKE2 upgrade of a node, before it reboots.
+    pub os_upgrade: Range,
+    /// A node's reboot until it is Ready again.
+    pub node_reboot: Range,
 }
 
 impl Default for Timing {
@@ -163,6 +214,9 @@ impl Default for Timing {
             pod_start: Range(s(5), s(15)),
             migration_transfer: Range(s(3), s(10)),
             source_pod_cleanup: Range(s(20), s(40)),
+            guest_boot: Range(s(20), s(40)),
+            os_upgrade: Range(s(60), s(180)),
+            node_reboot: Range(s(60), s(180)),
         }
     }
 }
@@ -236,6 +290,17 @@ pub enum InvariantSpec {
     /// The install completes: the harvester deployment's pod is Ready within the bound
     /// (counted from RKE2's start). Needs a `bootstrap` section.
     InstallCompletes { within: SimDuration },
+    /// The upgrade reaches Succeeded within the bound. Needs an `upgrade` section.
+    UpgradeCompletes { within: SimDuration },
+    /// Always: during the upgrade the repo (the repo VM's HTTP server) is never unreachable
+    /// for longer than `budget` at a stretch.
+    RepoAvailable { budget: SimDuration },
+    /// Always: no VMI runs on a node whose CPU cannot run its guest CPU (its named model, or
+    /// the host model and required features, or for host-passthrough every feature, of the
+    /// node it started on).
+    CpuCompatible,
+    /// After calm: every VM that was running when the run began runs again.
+    VmsRestored,
 }
 
 impl InvariantSpec {
@@ -246,6 +311,10 @@ impl InvariantSpec {
             InvariantSpec::NoQuotaBlockWithinBase => "no-quota-block-within-base",
             InvariantSpec::HostViewFresh { .. } => "host-view-fresh",
             InvariantSpec::InstallCompletes { .. } => "install-completes",
+            InvariantSpec::UpgradeCompletes { .. } => "upgrade-completes",
+            InvariantSpec::RepoAvailable { .. } => "repo-available",
+            InvariantSpec::CpuCompatible => "cpu-compatible",
+            InvariantSpec::VmsRestored => "vms-restored",
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::locate::{Doc, Seg, Seg::*};
 use super::schema::*;
-use super::version::Version;
+use super::version::{parse_expect_key, Version};
 use super::ScenarioError;
 use crate::kube::validation::{
     aggregate, field_invalid, is_dns1123_label, is_dns1123_subdomain, is_valid_label_value,
@@ -38,8 +38,10 @@ pub fn validate(scn: &Scenario, file: &str, text: &str) -> Result<(), ScenarioEr
         doc: Doc::parse(text),
     };
     v.nodes()?;
+    v.cpus()?;
     v.namespaces()?;
     v.vms()?;
+    v.upgrade()?;
     v.timeline()?;
     v.invariants()?;
     v.run_limits()?;
@@ -84,6 +86,98 @@ impl Validator<'_> {
                     ),
                 );
             }
+        }
+        Ok(())
+    }
+
+    fn cpus(&self) -> Checked {
+        let names = crate::models::cpu::catalogue_names();
+        for (i, node) in self.scn.nodes.iter().enumerate() {
+            if let Some(m) = &node.cpu_model {
+                if node.cpu_features.is_none() && !names.contains(&m.as_str()) {
+                    return self.fail(
+                        &[Field("nodes"), Index(i), Field("cpu_model")],
+                        format!(
+                            "unknown CPU model \"{m}\", {} (or give cpu_features)",
+                            one_of("catalogue models", names.iter())
+                        ),
+                    );
+                }
+            }
+            if let Some(v) = &node.cpu_vendor {
+                if !["Intel", "AMD"].contains(&v.as_str()) {
+                    return self.fail(
+                        &[Field("nodes"), Index(i), Field("cpu_vendor")],
+                        format!("unknown CPU vendor \"{v}\", expected \"Intel\" or \"AMD\""),
+                    );
+                }
+            }
+        }
+        for (i, vm) in self.scn.vms.iter().enumerate() {
+            let Some(m) = &vm.cpu_model else { continue };
+            if m == "host-model" || m == "host-passthrough" || names.contains(&m.as_str()) {
+                continue;
+            }
+            let known = self
+                .scn
+                .nodes
+                .iter()
+                .any(|n| n.cpu_model.as_deref() == Some(m.as_str()));
+            if !known {
+                return self.fail(
+                    &[Field("vms"), Index(i), Field("cpu_model")],
+                    format!(
+                        "unknown CPU model \"{m}\", expected \"host-model\", \"host-passthrough\" or a named model: {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn upgrade(&self) -> Checked {
+        let Some(u) = &self.scn.upgrade else {
+            return Ok(());
+        };
+        let nodes: Vec<&str> = self.scn.nodes.iter().map(|n| n.name.as_str()).collect();
+        if !nodes.contains(&u.repo_node.as_str()) {
+            return self.fail(
+                &[Field("upgrade"), Field("repo_node")],
+                format!(
+                    "repo_node \"{}\" is not a node of the scenario, {}",
+                    u.repo_node,
+                    one_of("nodes", nodes.iter())
+                ),
+            );
+        }
+        for (j, n) in u.order.iter().enumerate() {
+            let at = [Field("upgrade"), Field("order"), Index(j)];
+            if !nodes.contains(&n.as_str()) {
+                return self.fail(
+                    &at,
+                    format!(
+                        "order names \"{n}\", which is not a node, {}",
+                        one_of("nodes", nodes.iter())
+                    ),
+                );
+            }
+            if u.order[..j].contains(n) {
+                return self.fail(
+                    &at,
+                    format!("order names \"{n}\" twice, expected each node once"),
+                );
+            }
+        }
+        if !u.order.is_empty() && u.order.len() != nodes.len() {
+            return self.fail(
+                &[Field("upgrade"), Field("order")],
+                format!(
+                    "order lists {} of the {} nodes, expected every node once",
+                    u.order.len(),
+                    nodes.len()
+                ),
+            );
         }
         Ok(())
     }
@@ -371,8 +465,15 @@ impl Validator<'_> {
     fn expectations(&self) -> Checked {
         let declared: Vec<&str> = self.scn.invariants.iter().map(|i| i.name()).collect();
         for (version, expectation) in &self.scn.expect {
-            if let Err(message) = Version::parse(version) {
-                return self.fail(&[Field("expect"), Key(version)], message);
+            match parse_expect_key(version) {
+                Err(message) => return self.fail(&[Field("expect"), Key(version)], message),
+                Ok((_, Some(_))) if self.scn.upgrade.is_none() => {
+                    return self.fail(
+                        &[Field("expect"), Key(version)],
+                        format!("\"{version}\" names a repo VM policy but the scenario has no upgrade section, expected a plain version"),
+                    )
+                }
+                Ok(_) => {}
             }
             let Expectation::Violates { invariants, .. } = expectation else {
                 continue;

@@ -72,6 +72,24 @@ impl Version {
             } else {
                 HostVmRows::FetchedOnce
             },
+            repo_vm_policy: if self < Version::new(1, 4, 2) {
+                RepoVmPolicy::StopInPreDrain
+            } else if self < Version::new(1, 6, 0) {
+                RepoVmPolicy::LiveMigrate
+            } else {
+                RepoVmPolicy::StopInPreDrain
+            },
+            // v1.4.3 carries no CPU model on the repo VM (harvester-facts.md 3.1).
+            repo_vm_cpu: if self < Version::new(1, 4, 2) || self == Version::new(1, 4, 3) {
+                RepoVmCpu::HostModel
+            } else {
+                RepoVmCpu::HostPassthrough
+            },
+            repo_vm_rerun_on_failure: self >= Version::new(1, 5, 0),
+            // v1.6.0 `upgrade_node.sh` `check_migrations_phase` and the multi-node restore-vm
+            // (PR #8526).
+            stop_failed_evacuations: self >= Version::new(1, 6, 0),
+            restore_stopped_vms: self >= Version::new(1, 6, 0),
             storage_network_check: if self < Version::new(1, 4, 0) {
                 StorageNetworkCheck::SkipEmptyValue
             } else if self < Version::new(1, 5, 1) {
@@ -87,6 +105,27 @@ impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)
     }
+}
+
+/// An `expect` key: a version, optionally with a repo VM policy to try in its place
+/// (`"v1.4.2+LiveMigrateIfCompatibleElseStop"`).
+pub fn parse_expect_key(key: &str) -> Result<(Version, Option<RepoVmPolicy>), String> {
+    let (v, policy) = match key.split_once('+') {
+        Some((v, p)) => (v, Some(p)),
+        None => (key, None),
+    };
+    let version = Version::parse(v)?;
+    let policy = match policy {
+        None => None,
+        Some(p) => Some(RepoVmPolicy::parse(p).ok_or_else(|| {
+            let names: Vec<&str> = RepoVmPolicy::ALL.iter().map(|p| p.name()).collect();
+            format!(
+                "unknown repo VM policy \"{p}\" after \"+\", expected one of {}",
+                names.join(", ")
+            )
+        })?),
+    };
+    Ok((version, policy))
 }
 
 /// Harvester setting `additional-guest-memory-overhead-ratio` default, used by v1.4.2+.
@@ -124,6 +163,61 @@ pub struct Behaviours {
     /// When the settings webhook runs its "all VMs stopped" check on a new
     /// `storage-network` setting (`pkg/webhook/resources/setting/validator.go`).
     pub storage_network_check: StorageNetworkCheck,
+    /// What the pre-drain job's live-migrate detector does with the upgrade-repo VM.
+    pub repo_vm_policy: RepoVmPolicy,
+    /// The repo VM's `spec.domain.cpu.model`.
+    pub repo_vm_cpu: RepoVmCpu,
+    /// The repo VM runs with `RerunOnFailure` (v1.5.x+) rather than `running: true`.
+    pub repo_vm_rerun_on_failure: bool,
+    /// The pre-drain wait loop stops VMs whose evacuation migration failed.
+    pub stop_failed_evacuations: bool,
+    /// VMs the pre-drain job stopped are started again after the node's upgrade.
+    pub restore_stopped_vms: bool,
+}
+
+/// What the pre-drain job does with the upgrade-repo VM on the node it drains
+/// (harvester-facts.md 3.3, 3.4, 3.5).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub enum RepoVmPolicy {
+    /// Up to v1.4.1, and again from v1.6.0: the detector lists every VMI on the node and the
+    /// repo VM, having CD-ROM disks, is "non-live-migratable", so it is stopped; the
+    /// post-drain job starts it again.
+    StopInPreDrain,
+    /// v1.4.2 to v1.5.x (PR #7440): the detector skips VMIs labelled
+    /// `harvesterhci.io/upgrade`, so the drain taint live-migrates the repo VM.
+    LiveMigrate,
+    /// Not shipped: a proposed fix to try. Live-migrate the repo VM when some other node can
+    /// run its CPU, else stop it as `StopInPreDrain` does.
+    LiveMigrateIfCompatibleElseStop,
+}
+
+impl RepoVmPolicy {
+    pub const ALL: [RepoVmPolicy; 3] = [
+        RepoVmPolicy::StopInPreDrain,
+        RepoVmPolicy::LiveMigrate,
+        RepoVmPolicy::LiveMigrateIfCompatibleElseStop,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RepoVmPolicy::StopInPreDrain => "StopInPreDrain",
+            RepoVmPolicy::LiveMigrate => "LiveMigrate",
+            RepoVmPolicy::LiveMigrateIfCompatibleElseStop => "LiveMigrateIfCompatibleElseStop",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RepoVmPolicy> {
+        Self::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
+/// The repo VM's CPU model by version (harvester-facts.md 3.1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RepoVmCpu {
+    /// No model given: KubeVirt's default `host-model`.
+    HostModel,
+    /// PR #7573: `host-passthrough`.
+    HostPassthrough,
 }
 
 /// When Harvester's setting validator checks that every VM is stopped before it admits a
@@ -194,6 +288,19 @@ mod tests {
         for v in ["v1.5.1", "v1.6.0"] {
             assert_eq!(check(v), StorageNetworkCheck::ValueOrDefaultSet, "{v}");
         }
+    }
+
+    #[test]
+    fn the_repo_vm_is_stopped_up_to_v1_4_1_migrated_until_v1_5_x_and_stopped_from_v1_6_0() {
+        let b = |v: &str| Version::parse(v).unwrap().behaviours();
+        assert_eq!(b("v1.4.1").repo_vm_policy, RepoVmPolicy::StopInPreDrain);
+        assert_eq!(b("v1.4.1").repo_vm_cpu, RepoVmCpu::HostModel);
+        assert_eq!(b("v1.4.2").repo_vm_policy, RepoVmPolicy::LiveMigrate);
+        assert_eq!(b("v1.4.2").repo_vm_cpu, RepoVmCpu::HostPassthrough);
+        assert_eq!(b("v1.5.1").repo_vm_policy, RepoVmPolicy::LiveMigrate);
+        assert_eq!(b("v1.6.0").repo_vm_policy, RepoVmPolicy::StopInPreDrain);
+        assert!(b("v1.6.0").stop_failed_evacuations && b("v1.6.0").restore_stopped_vms);
+        assert!(!b("v1.5.1").restore_stopped_vms);
     }
 
     #[test]

@@ -252,6 +252,9 @@ impl Boot {
                         migration_uid: None,
                         avoid_node: None,
                         require_node: None,
+                        node_selector: Default::default(),
+                        unschedulable: false,
+                        probe: false,
                     }),
                 );
                 let name = match cluster.api.create(self.kubelet_actor, pod) {

@@ -10,11 +10,13 @@
 
 use crate::engine::{ChoiceKind, Choices, Sim, SimTime, StopReason, Trace, TraceCat};
 use crate::kube::describe::trace_record;
+use crate::kube::object::{CpuMode, Domain};
 use crate::kube::object::{NamespaceBody, NodeBody, ResourceQuotaBody, VmBody, VmiBody, VmimBody};
 use crate::kube::{ActorId, Resource, ResourceList, VmiPhase};
 use crate::kube::{
     Body, Cluster, Ev, Kind, Meta, MigrationPhase, Obj, PodPhase, ProcessTiming, Reconciler,
 };
+use crate::models::cpu::{HostCpu, DEFAULT_MODEL};
 use crate::models::harvester::migration::MigrationAnnotationController;
 use crate::models::harvester::namespace_webhook::NamespaceValidator;
 use crate::models::harvester::resource_quota::ResourceQuotaController as HarvesterRqController;
@@ -22,6 +24,7 @@ use crate::models::kcm::resource_quota::ResourceQuotaController as KcmRqControll
 use crate::models::kubelet::Kubelet;
 use crate::models::kubevirt::launcher::launcher_pod;
 use crate::models::kubevirt::migration::MigrationController;
+use crate::models::kubevirt::node_labeller::node_labels;
 use crate::models::kubevirt::overhead::memory_request;
 use crate::models::kubevirt::virt_handler::{VirtHandler, LABEL_NODE_NAME};
 use crate::models::rancher::namespace_quota::{
@@ -31,6 +34,7 @@ use crate::models::rancher::resource_quota_sync::{derive_spec, ResourceQuotaSync
 use crate::models::scheduler::Scheduler;
 use crate::models::ui::HostPage;
 use crate::scenario::{Action, Behaviours, MigrationQuota, QuotaSpec, Scenario, Version};
+use std::collections::BTreeMap;
 
 /// At most this many extra faults of one kind per run (swarm).
 pub const MAX_EXTRA_FAULTS: u64 = 3;
@@ -93,6 +97,35 @@ pub fn quota_list(q: &QuotaSpec) -> ResourceList {
     rl
 }
 
+/// Each node's CPU: its catalogue model, or its explicit features.
+pub fn host_cpus(scn: &Scenario) -> BTreeMap<String, HostCpu> {
+    scn.nodes
+        .iter()
+        .map(|n| {
+            let model = n.cpu_model.as_deref().unwrap_or(DEFAULT_MODEL);
+            let cpu = match &n.cpu_features {
+                Some(f) => HostCpu::explicit(n.cpu_vendor.as_deref().unwrap_or("Intel"), model, f),
+                None => HostCpu::of(model).expect("validated: a catalogue model"),
+            };
+            (n.name.clone(), cpu)
+        })
+        .collect()
+}
+
+/// A scenario VM's template as KubeVirt sees it.
+pub fn vm_domain(vm: &crate::scenario::VmSpec) -> Domain {
+    Domain {
+        cpu_model: vm
+            .cpu_model
+            .as_deref()
+            .map(CpuMode::parse)
+            .unwrap_or_default(),
+        cdrom: vm.cdrom,
+        live_migratable: vm.live_migratable,
+        ..Domain::default()
+    }
+}
+
 /// The Rancher base of a namespace as its quota sync derives it from the scenario.
 pub fn rancher_base(ns: &crate::scenario::NamespaceSpec) -> Option<ResourceList> {
     let requested = ns.quota.as_ref().map(quota_list);
@@ -107,8 +140,12 @@ impl World {
         choices: Box<dyn Choices>,
         trace: Trace,
     ) -> World {
-        let behaviours = version.behaviours();
+        let mut behaviours = version.behaviours();
+        if let Some(p) = scn.upgrade.as_ref().and_then(|u| u.repo_vm_policy) {
+            behaviours.repo_vm_policy = p;
+        }
         let t = &scn.timing;
+        let cpus = std::rc::Rc::new(host_cpus(scn));
         let mut cluster = Cluster::new();
         let timing = ProcessTiming {
             watch_latency: t.watch_latency.tuple(),
@@ -141,10 +178,10 @@ impl World {
             &mut cluster,
             "kubelet",
             &[Pod, VirtualMachineInstance],
-            vec![Box::new(Kubelet::new(
-                t.pod_start.tuple(),
-                t.source_pod_cleanup.tuple(),
-            ))],
+            vec![Box::new(
+                Kubelet::new(t.pod_start.tuple(), t.source_pod_cleanup.tuple())
+                    .with_guest_boot(t.guest_boot.tuple()),
+            )],
             timing,
         );
         proc(
@@ -155,6 +192,7 @@ impl World {
                 VirtualMachineInstance,
                 Pod,
                 ResourceQuota,
+                Node,
             ],
             vec![Box::new(MigrationController::new(
                 behaviours.overhead_ratio,
@@ -169,6 +207,7 @@ impl World {
                 vec![Box::new(VirtHandler::new(
                     &n.name,
                     t.migration_transfer.tuple(),
+                    cpus.clone(),
                 ))],
                 timing,
             );
@@ -203,6 +242,9 @@ impl World {
         }));
 
         Self::seed_objects(&mut cluster, scn, &behaviours);
+        if let Some(u) = &scn.upgrade {
+            super::upgrade::install(&mut cluster, scn, u, behaviours, timing, cpus.clone());
+        }
 
         let mut sim = Sim::new(choices, SimTime::MAX, scn.budget);
         let mut actions = Vec::new();
@@ -296,8 +338,12 @@ impl World {
 
     fn seed_objects(cluster: &mut Cluster, scn: &Scenario, b: &Behaviours) {
         let api = &mut cluster.api;
+        let cpus = host_cpus(scn);
         for n in &scn.nodes {
             let mut meta = Meta::named("", &n.name);
+            if let Some(cpu) = cpus.get(&n.name) {
+                meta.labels = node_labels(cpu);
+            }
             meta.labels
                 .insert("kubernetes.io/hostname".into(), n.name.clone());
             let capacity = ResourceList::new()
@@ -308,6 +354,9 @@ impl World {
                 Body::Node(NodeBody {
                     capacity,
                     unschedulable: false,
+                    drain_taint: false,
+                    ready: true,
+                    boots: 0,
                 }),
             ));
         }
@@ -327,12 +376,14 @@ impl World {
         let mut pods_by_ns: Vec<(String, ResourceList)> = Vec::new();
         for vm in &scn.vms {
             let meta = Meta::named(&vm.namespace, &vm.name);
+            let domain = vm_domain(vm);
             api.seed(Obj::new(
                 meta,
                 Body::VirtualMachine(VmBody {
                     cpu: vm.cpu,
                     memory: vm.memory,
                     printable_status: "Running".into(),
+                    domain: domain.clone(),
                     ..Default::default()
                 }),
             ));
@@ -347,6 +398,8 @@ impl World {
                     memory: vm.memory,
                     memory_request: memory_request(vm.memory),
                     migration_state: None,
+                    domain,
+                    cpu_origin: vm.node.clone(),
                 }),
             ));
             let mut pod = launcher_pod(&vmi, b.overhead_ratio, None);
@@ -482,6 +535,8 @@ impl World {
                     rejected_by_quota: false,
                     target_node: target.clone(),
                     target_pod: None,
+                    failure_reason: None,
+                    finished_at: None,
                 };
                 let _ = self.cluster.api.create(
                     self.user,

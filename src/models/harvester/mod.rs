@@ -6,3 +6,5 @@ pub mod namespace_webhook;
 pub mod resource_quota;
 pub mod settings;
 pub mod settings_validator;
+pub mod upgrade;
+pub mod upgrade_jobs;

@@ -1,5 +1,6 @@
 //! The virt-launcher pod KubeVirt renders for a VMI (`services/template.go`), reduced to
-//! what quota, scheduling and the upgrade flow read: limits, labels, node constraints.
+//! what quota, scheduling and the upgrade flow read: limits, labels, node constraints
+//! (the CPU selector of `node_labeller::launcher_selector`).
 //! Limits: `limits.cpu` = the VM's cpu limit, `limits.memory` = memory limit + overhead.
 
 use super::overhead::memory_overhead;
@@ -46,6 +47,11 @@ pub fn launcher_pod(vmi: &Obj, ratio: Option<&str>, migration_uid: Option<&str>)
             migration_uid: migration_uid.map(str::to_string),
             avoid_node: None,
             require_node: None,
+            node_selector: super::node_labeller::launcher_selector(&vmi.vmi().domain.cpu_model),
+            unschedulable: false,
+            // A migration target's readiness follows the source guest's; only a fresh start
+            // waits for the guest to answer.
+            probe: vmi.vmi().domain.probe && migration_uid.is_none(),
         }),
     )
 }

@@ -11,18 +11,35 @@
 //! pod it creates no other until its informer has seen that one, so a stale pod cache does
 //! not double the pod (and the quota usage). Expectations live in memory and die with the
 //! process, as in KubeVirt.
-//! Left out: migration policies, hotplug attachment pods, expectation timeouts, the
-//! pending-pod timeouts (the target pod is always schedulable in these scenarios), abort by
-//! deletion.
+//! Target pods of a `host-model` VMI carry the source's CPU selectors
+//! (`node_labeller::host_model_target_selector`). `handleTargetPodCreation` holds a target
+//! pod back while 5 migrations run in the cluster or 2 leave the VMI's node (re-checked every
+//! 5 s); `handleMigrationBackoff` holds a `kubevirt-evacuation-*` migration back 20 s,
+//! doubling per earlier consecutive failed evacuation of the same VMI; and
+//! `handlePendingPodTimeout` deletes a target pod that stayed unschedulable for 300 s, which
+//! fails the migration ("target pod disappeared"), with the events
+//! `MigrationTargetPodUnschedulable` and, for host-model, `NoSuitableNodesForHostModelMigration`.
+//! Left out: migration policies, hotplug attachment pods, expectation timeouts, the 900 s
+//! catch-all pending timeout, abort by deletion, PDB expansion.
 
 use super::launcher::launcher_pod;
-use crate::kube::object::MigrationState;
+use super::node_labeller::{host_model_target_selector, CPU_FEATURE, CPU_MODEL_MIGRATION};
+use crate::engine::{SimDuration, SimTime};
+use crate::kube::object::{CpuMode, MigrationState};
 use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
     ApiError, Ctx, Kind, MigrationPhase, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileError,
     ReconcileResult, Reconciler,
 };
 use std::collections::BTreeSet;
+
+/// `virtv1.EvacuationMigrationAnnotation`.
+pub const EVACUATION_ANNOTATION: &str = "kubevirt.io/evacuationMigration";
+/// `ParallelMigrationsPerCluster` and `ParallelOutboundMigrationsPerNode` defaults.
+pub const PARALLEL_PER_CLUSTER: usize = 5;
+pub const PARALLEL_OUTBOUND_PER_NODE: usize = 2;
+/// `defaultUnschedulablePendingTimeoutSeconds`.
+pub const UNSCHEDULABLE_TIMEOUT: SimDuration = SimDuration::from_secs(300);
 
 pub struct MigrationController {
     /// `additionalGuestMemoryOverheadRatio` in the KubeVirt CR.
@@ -41,11 +58,24 @@ impl MigrationController {
 }
 
 fn set_phase(ctx: &mut Ctx<'_>, vmim: &Obj, phase: MigrationPhase) -> ReconcileResult {
+    set_phase_with(ctx, vmim, phase, None)
+}
+
+fn set_phase_with(
+    ctx: &mut Ctx<'_>,
+    vmim: &Obj,
+    phase: MigrationPhase,
+    failure: Option<String>,
+) -> ReconcileResult {
     let mut next = vmim.clone();
     let b = next.vmim_mut();
     b.phase = phase;
     if phase != MigrationPhase::Pending {
         b.rejected_by_quota = false;
+    }
+    if phase.is_final() {
+        b.finished_at = Some(ctx.now);
+        b.failure_reason = failure;
     }
     ctx.update_status(next)?;
     let key = vmim.meta.key();
@@ -60,13 +90,92 @@ fn set_phase(ctx: &mut Ctx<'_>, vmim: &Obj, phase: MigrationPhase) -> ReconcileR
 }
 
 fn fail(ctx: &mut Ctx<'_>, vmim: &Obj, reason: &str) -> ReconcileResult {
+    fail_with(ctx, vmim, reason, None)
+}
+
+/// Fails the migration; `failure` is the source handler's `failureReason`, if any.
+fn fail_with(
+    ctx: &mut Ctx<'_>,
+    vmim: &Obj,
+    reason: &str,
+    failure: Option<String>,
+) -> ReconcileResult {
     let key = vmim.meta.key();
-    let reason = reason.to_string();
-    ctx.log(|| format!("FailedMigration {key}: {reason}"));
+    let text = match &failure {
+        Some(f) => format!("{reason}: {f}"),
+        None => reason.to_string(),
+    };
+    ctx.log(|| format!("FailedMigration {key}: {text}"));
     if let Some(pod) = &vmim.vmim().target_pod {
         let _ = ctx.delete(Kind::Pod, &vmim.meta.namespace, pod);
     }
-    set_phase(ctx, vmim, MigrationPhase::Failed)
+    set_phase_with(
+        ctx,
+        vmim,
+        MigrationPhase::Failed,
+        Some(failure.unwrap_or(text)),
+    )
+}
+
+/// `handleMigrationBackoff`: how long an evacuation migration still waits, from the
+/// consecutive failed evacuations of the same VMI before it (20 s, doubling).
+fn evacuation_backoff(read: Reader<'_>, vmim: &Obj, now: SimTime) -> Option<SimDuration> {
+    vmim.annotation(EVACUATION_ANNOTATION)?;
+    let mut earlier: Vec<&Obj> = read
+        .list(Kind::VirtualMachineInstanceMigration, &vmim.meta.namespace)
+        .map(|(_, m)| &**m)
+        .filter(|m| {
+            m.vmim().vmi_name == vmim.vmim().vmi_name
+                && m.annotation(EVACUATION_ANNOTATION).is_some()
+                && m.meta.uid != vmim.meta.uid
+                && m.meta.creation_timestamp <= vmim.meta.creation_timestamp
+        })
+        .collect();
+    // Newest first.
+    earlier.sort_by_key(|m| std::cmp::Reverse((m.meta.creation_timestamp, m.meta.uid.clone())));
+    let mut backoff = SimDuration::ZERO;
+    let mut last_failed: Option<SimTime> = None;
+    for m in earlier {
+        match m.vmim().phase {
+            MigrationPhase::Succeeded => break,
+            MigrationPhase::Failed => {
+                backoff = if backoff == SimDuration::ZERO {
+                    SimDuration::from_secs(20)
+                } else {
+                    backoff + backoff
+                };
+                last_failed = last_failed.max(m.vmim().finished_at);
+            }
+            _ => {}
+        }
+    }
+    let until = last_failed? + backoff;
+    (now < until).then(|| until - now)
+}
+
+/// Migrations with a target pod that have not ended (`findRunningMigrations`), and how
+/// many of them leave `node`.
+fn running_migrations(read: Reader<'_>, node: &str) -> (usize, usize) {
+    let mut all = 0;
+    let mut outbound = 0;
+    for (_, m) in read.list_all(Kind::VirtualMachineInstanceMigration) {
+        let p = m.vmim().phase;
+        if p.is_final() || matches!(p, MigrationPhase::Unset | MigrationPhase::Pending) {
+            continue;
+        }
+        all += 1;
+        let on = read
+            .get(
+                Kind::VirtualMachineInstance,
+                &m.meta.namespace,
+                &m.vmim().vmi_name,
+            )
+            .is_some_and(|v| v.vmi().node == node);
+        if on {
+            outbound += 1;
+        }
+    }
+    (all, outbound)
 }
 
 fn target_pod(read: Reader<'_>, vmim: &Obj) -> Option<crate::kube::Snap> {
@@ -76,6 +185,52 @@ fn target_pod(read: Reader<'_>, vmim: &Obj) -> Option<crate::kube::Snap> {
                 && p.meta.deletion_timestamp.is_none()
         })
         .map(|(_, p)| p.clone())
+}
+
+impl MigrationController {
+    /// `handlePendingPodTimeout` for an unschedulable target pod.
+    fn pending_timeout(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        vmim: &Obj,
+        vmi: &Obj,
+        pod: &Obj,
+    ) -> ReconcileResult {
+        let vk = vmi.meta.key();
+        if vmi.vmi().domain.cpu_model == CpuMode::HostModel {
+            let wanted: Vec<String> = pod
+                .pod()
+                .node_selector
+                .iter()
+                .filter(|(k, _)| k.starts_with(CPU_FEATURE) || k.starts_with(CPU_MODEL_MIGRATION))
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect();
+            ctx.log(|| {
+                format!(
+                    "NoSuitableNodesForHostModelMigration {vk}: Migration cannot proceed since no node is suitable to run the required CPU model / required features: map[{}]",
+                    wanted.join(" ")
+                )
+            });
+        }
+        ctx.log(|| {
+            format!(
+                "MigrationTargetPodUnschedulable: Migration target pod for VMI [{vk}] is currently unschedulable."
+            )
+        });
+        let pending = ctx.now - pod.meta.creation_timestamp;
+        if pending < UNSCHEDULABLE_TIMEOUT {
+            return Ok(Outcome::RequeueAfter(SimDuration(
+                UNSCHEDULABLE_TIMEOUT.0 - pending.0,
+            )));
+        }
+        ctx.delete(Kind::Pod, &pod.meta.namespace, &pod.meta.name)?;
+        let pk = pod.meta.key();
+        let mk = vmim.meta.key();
+        ctx.log(|| {
+            format!("SuccessfulDelete {mk}: deleted pending migration target pod {pk}: unschedulable pod timeout period exceeded")
+        });
+        Ok(Outcome::Done)
+    }
 }
 
 impl Reconciler for MigrationController {
@@ -175,7 +330,41 @@ impl Reconciler for MigrationController {
                 if self.expecting_pod.contains(&key) {
                     return Ok(Outcome::Done);
                 }
+                if let Some(wait) = evacuation_backoff(read, &vmim, ctx.now) {
+                    let k = vmim.meta.key();
+                    ctx.log(|| {
+                        format!("MigrationBackOff {k}: backoff migrating vmi for {wait} after failed evacuations")
+                    });
+                    return Ok(Outcome::RequeueAfter(wait));
+                }
+                let (running, outbound) = running_migrations(read, &vmi.vmi().node);
+                if running >= PARALLEL_PER_CLUSTER || outbound >= PARALLEL_OUTBOUND_PER_NODE {
+                    return Ok(Outcome::RequeueAfter(SimDuration::from_secs(5)));
+                }
                 let mut pod = launcher_pod(&vmi, self.ratio, Some(&vmim.meta.uid));
+                if vmi.vmi().domain.cpu_model == CpuMode::HostModel {
+                    let source_pod = read
+                        .list(Kind::Pod, &ns)
+                        .find(|(_, p)| {
+                            p.pod().vmi == vmi.meta.name
+                                && p.pod().node.as_deref() == Some(vmi.vmi().node.as_str())
+                                && p.pod().phase == PodPhase::Running
+                        })
+                        .map(|(_, p)| p.pod().node_selector.clone())
+                        .unwrap_or_default();
+                    let node_labels = read
+                        .get(Kind::Node, "", &vmi.vmi().node)
+                        .map(|n| n.meta.labels.clone())
+                        .unwrap_or_default();
+                    match host_model_target_selector(&source_pod, &node_labels) {
+                        Ok(sel) => pod.pod_mut().node_selector.extend(sel),
+                        Err(e) => {
+                            return Err(ReconcileError::Other(format!(
+                                "failed to create vmi migration target pod: {e}"
+                            )))
+                        }
+                    }
+                }
                 {
                     let p = pod.pod_mut();
                     p.avoid_node = Some(vmi.vmi().node.clone());
@@ -207,6 +396,9 @@ impl Reconciler for MigrationController {
                 }
                 Some(p) if p.pod().phase == PodPhase::Running && p.pod().ready => {
                     set_phase(ctx, &vmim, MigrationPhase::Scheduled)
+                }
+                Some(p) if p.pod().unschedulable && p.pod().node.is_none() => {
+                    self.pending_timeout(ctx, &vmim, &vmi, &p)
                 }
                 Some(_) => Ok(Outcome::Done),
             },
@@ -246,7 +438,12 @@ impl Reconciler for MigrationController {
                     &vmim,
                     "migrationState cleared or taken over by another migration",
                 ),
-                Some(m) if m.failed => fail(ctx, &vmim, "source node reported migration failed"),
+                Some(m) if m.failed => fail_with(
+                    ctx,
+                    &vmim,
+                    "Source node reported migration failed",
+                    m.failure_reason.clone(),
+                ),
                 Some(m) if m.completed => {
                     ctx.log(|| {
                         "SuccessfulMigration: Source node reported migration succeeded".to_string()

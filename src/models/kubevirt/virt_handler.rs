@@ -2,25 +2,49 @@
 //! The target handler reports `targetNodeAddress` once its pod is up; the source handler
 //! starts the transfer (`startTimestamp`), and when it completes it does the "ACK": sets
 //! `completed`, moves `status.nodeName` and the `kubevirt.io/nodeName` label to the target.
-//! Left out: libvirt domain events, the migration proxy, CPU-feature failures.
+//! libvirt's CPU check (harvester-facts.md 3.5): a `host-passthrough` guest carries every
+//! feature of the host it started on, so when the transfer ends on a target lacking one of
+//! them, libvirt refuses the domain and the source handler reports the migration failed with
+//! libvirt's text (Harvester #5755, #8298). Host-model and named-model guests are guarded by
+//! the target pod's node selectors instead; the model does not check them again here.
+//! Left out: libvirt domain events, the migration proxy, progress and completion timeouts.
 
+use super::node_labeller::passthrough_missing;
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
+use crate::kube::object::CpuMode;
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler};
+use crate::models::cpu::HostCpu;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 pub const LABEL_NODE_NAME: &str = "kubevirt.io/nodeName";
 
+/// libvirt's error for a host-passthrough guest whose CPU the target lacks.
+pub fn libvirt_cpu_mismatch(missing: &[String]) -> String {
+    format!(
+        "Live migration failed error encountered during MigrateToURI3 libvirt api call: virError(Code=9, Domain=31, Message='operation failed: guest CPU doesn't match specification: missing features: {}')",
+        missing.join(",")
+    )
+}
+
 pub struct VirtHandler {
     node: String,
+    /// Every node's CPU (what libvirt on each host knows of its own CPU).
+    cpus: Rc<BTreeMap<String, HostCpu>>,
     transfer: (SimDuration, SimDuration),
     /// When the transfer of an in-flight outbound migration completes (in memory only).
     done_at: BTreeMap<ObjId, SimTime>,
 }
 
 impl VirtHandler {
-    pub fn new(node: &str, transfer: (SimDuration, SimDuration)) -> Self {
+    pub fn new(
+        node: &str,
+        transfer: (SimDuration, SimDuration),
+        cpus: Rc<BTreeMap<String, HostCpu>>,
+    ) -> Self {
         VirtHandler {
             node: node.to_string(),
+            cpus,
             transfer,
             done_at: BTreeMap::new(),
         }
@@ -100,6 +124,27 @@ impl Reconciler for VirtHandler {
         }
         let mut next = (*vmi).clone();
         let target = ms.target_node.clone();
+        if vmi.vmi().domain.cpu_model == CpuMode::HostPassthrough {
+            let origin = self.cpus.get(&vmi.vmi().cpu_origin);
+            let dest = self.cpus.get(&target);
+            if let (Some(o), Some(d)) = (origin, dest) {
+                let missing = passthrough_missing(o, d);
+                if !missing.is_empty() {
+                    let reason = libvirt_cpu_mismatch(&missing);
+                    {
+                        let m = next.vmi_mut().migration_state.as_mut().expect("present");
+                        m.failed = true;
+                        m.completed = true;
+                        m.end_timestamp = Some(ctx.now);
+                        m.failure_reason = Some(reason.clone());
+                    }
+                    ctx.update_status(next)?;
+                    self.done_at.remove(&key);
+                    ctx.log(|| format!("Migration failed: {reason}"));
+                    return Ok(Outcome::Done);
+                }
+            }
+        }
         {
             let b = next.vmi_mut();
             let m = b.migration_state.as_mut().expect("present");

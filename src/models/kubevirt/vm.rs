@@ -69,8 +69,11 @@ fn is_set_to_start(vm: &Obj, vmi: Option<&Obj>) -> bool {
 /// The VMI `startVMI` creates from the VM's template.
 pub fn vmi_for(vm: &Obj) -> Obj {
     let b = vm.vm();
+    let mut meta = Meta::named(&vm.meta.namespace, &vm.meta.name);
+    // The template's labels (Harvester's `harvesterhci.io/upgrade` on the repo VM).
+    meta.labels = vm.meta.labels.clone();
     Obj::new(
-        Meta::named(&vm.meta.namespace, &vm.meta.name),
+        meta,
         Body::VirtualMachineInstance(VmiBody {
             node: String::new(),
             phase: VmiPhase::Pending,
@@ -78,6 +81,8 @@ pub fn vmi_for(vm: &Obj) -> Obj {
             memory: b.memory,
             memory_request: memory_request(b.memory),
             migration_state: None,
+            domain: b.domain.clone(),
+            cpu_origin: String::new(),
         }),
     )
 }

@@ -9,6 +9,7 @@
 //! WaitingForVolumeBinding either way). A launcher pod is deleted rather than completed.
 
 use super::launcher::launcher_pod;
+use super::virt_handler::LABEL_NODE_NAME;
 use crate::kube::object::PvcPhase;
 use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
@@ -133,8 +134,19 @@ impl Reconciler for VmiController {
         if b.phase != phase && !(b.phase == VmiPhase::Running && phase == VmiPhase::Scheduled) {
             let mut next = (*vmi).clone();
             next.vmi_mut().phase = phase;
-            next.vmi_mut().node = node;
-            ctx.update_status(next)?;
+            if phase == VmiPhase::Running && b.cpu_origin.is_empty() {
+                // The guest's CPU is defined by the host it starts on.
+                next.vmi_mut().cpu_origin = node.clone();
+            }
+            next.vmi_mut().node = node.clone();
+            if vmi.label(LABEL_NODE_NAME) != Some(node.as_str()) {
+                // `kubevirt.io/nodeName`, which node-local selectors (the upgrade's
+                // live-migrate detector and wait loop) list by.
+                next.meta.labels.insert(LABEL_NODE_NAME.into(), node);
+                ctx.update(next)?;
+            } else {
+                ctx.update_status(next)?;
+            }
         }
         Ok(Outcome::Done)
     }

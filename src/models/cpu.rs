@@ -1,0 +1,409 @@
+//! Host CPUs: a small catalogue of real server CPU generations, and what a node's CPU can run.
+//!
+//! Each catalogue entry is a libvirt/QEMU named model with its feature set (QEMU's
+//! `target/i386/cpu.c` definitions, reduced to the features that tell the generations apart)
+//! plus the features a host of that generation has beyond the named model, which libvirt
+//! reports as the host-model's required features (KubeVirt's node labeller turns them into
+//! `host-model-required-features.node.kubevirt.io/<f>` labels). A host's full feature set is
+//! the model's features plus those extras.
+//!
+//! Simplifications: the host-model CPU of a host is its own generation's named model (libvirt
+//! picks the closest named model, which for these generations is the same); feature names
+//! are libvirt's; microcode-dependent flags are left out except `waitpkg`, the feature of
+//! the libvirt failure quoted in Harvester #5755.
+
+use std::collections::BTreeSet;
+
+pub struct CatalogueEntry {
+    pub model: &'static str,
+    pub vendor: &'static str,
+    /// Features of the named model, beyond the vendor's common set.
+    pub features: &'static [&'static str],
+    /// Features hosts of this generation report beyond the named model.
+    pub host_extra: &'static [&'static str],
+}
+
+const INTEL_COMMON: &[&str] = &[
+    "sse4.2",
+    "avx",
+    "avx2",
+    "fma",
+    "bmi1",
+    "bmi2",
+    "aes",
+    "pclmulqdq",
+    "movbe",
+    "rdrand",
+    "rdseed",
+    "adx",
+    "smap",
+    "smep",
+    "xsaveopt",
+    "invpcid",
+    "pcid",
+    "erms",
+];
+
+const AMD_COMMON: &[&str] = &[
+    "sse4.2",
+    "avx",
+    "avx2",
+    "fma",
+    "bmi1",
+    "bmi2",
+    "aes",
+    "pclmulqdq",
+    "movbe",
+    "rdrand",
+    "rdseed",
+    "adx",
+    "smap",
+    "smep",
+    "xsaveopt",
+    "sha-ni",
+    "clzero",
+    "xsaveerptr",
+    "clflushopt",
+];
+
+const SKYLAKE: &[&str] = &[
+    "avx512f",
+    "avx512dq",
+    "avx512cd",
+    "avx512bw",
+    "avx512vl",
+    "clflushopt",
+    "clwb",
+    "pku",
+    "xsavec",
+];
+const CASCADELAKE: &[&str] = &[
+    "avx512f",
+    "avx512dq",
+    "avx512cd",
+    "avx512bw",
+    "avx512vl",
+    "clflushopt",
+    "clwb",
+    "pku",
+    "xsavec",
+    "avx512vnni",
+    "md-clear",
+];
+const ICELAKE: &[&str] = &[
+    "avx512f",
+    "avx512dq",
+    "avx512cd",
+    "avx512bw",
+    "avx512vl",
+    "clflushopt",
+    "clwb",
+    "pku",
+    "xsavec",
+    "avx512vnni",
+    "md-clear",
+    "avx512vbmi",
+    "avx512vbmi2",
+    "gfni",
+    "vaes",
+    "vpclmulqdq",
+    "avx512bitalg",
+    "avx512-vpopcntdq",
+    "sha-ni",
+    "rdpid",
+    "wbnoinvd",
+];
+const SAPPHIRERAPIDS: &[&str] = &[
+    "avx512f",
+    "avx512dq",
+    "avx512cd",
+    "avx512bw",
+    "avx512vl",
+    "clflushopt",
+    "clwb",
+    "pku",
+    "xsavec",
+    "avx512vnni",
+    "md-clear",
+    "avx512vbmi",
+    "avx512vbmi2",
+    "gfni",
+    "vaes",
+    "vpclmulqdq",
+    "avx512bitalg",
+    "avx512-vpopcntdq",
+    "sha-ni",
+    "rdpid",
+    "wbnoinvd",
+    "amx-tile",
+    "amx-int8",
+    "amx-bf16",
+    "avx512-bf16",
+    "avx512-fp16",
+    "avx-vnni",
+    "serialize",
+    "tsxldtrk",
+    "movdiri",
+    "movdir64b",
+];
+const EPYC_ROME: &[&str] = &[
+    "clwb",
+    "rdpid",
+    "wbnoinvd",
+    "umip",
+    "perfctr-core",
+    "amd-stibp",
+    "ibpb",
+];
+const EPYC_MILAN: &[&str] = &[
+    "clwb",
+    "rdpid",
+    "wbnoinvd",
+    "umip",
+    "perfctr-core",
+    "amd-stibp",
+    "ibpb",
+    "pku",
+    "vaes",
+    "vpclmulqdq",
+    "erms",
+    "fsrm",
+    "invpcid",
+    "pcid",
+    "ibrs",
+    "amd-ssbd",
+];
+const EPYC_GENOA: &[&str] = &[
+    "clwb",
+    "rdpid",
+    "wbnoinvd",
+    "umip",
+    "perfctr-core",
+    "amd-stibp",
+    "ibpb",
+    "pku",
+    "vaes",
+    "vpclmulqdq",
+    "erms",
+    "fsrm",
+    "invpcid",
+    "pcid",
+    "ibrs",
+    "amd-ssbd",
+    "avx512f",
+    "avx512dq",
+    "avx512cd",
+    "avx512bw",
+    "avx512vl",
+    "avx512vbmi",
+    "avx512vbmi2",
+    "gfni",
+    "avx512vnni",
+    "avx512bitalg",
+    "avx512-vpopcntdq",
+    "avx512-bf16",
+    "la57",
+    "auto-ibrs",
+];
+
+const INTEL_HOST: &[&str] = &[
+    "ss",
+    "vmx",
+    "pdcm",
+    "hypervisor",
+    "tsc_adjust",
+    "arch-capabilities",
+];
+const AMD_HOST: &[&str] = &["x2apic", "hypervisor", "tsc_adjust", "topoext", "virt-ssbd"];
+
+/// The built-in catalogue, oldest generation first per vendor.
+pub const CATALOGUE: &[CatalogueEntry] = &[
+    CatalogueEntry {
+        model: "Skylake-Server",
+        vendor: "Intel",
+        features: SKYLAKE,
+        host_extra: INTEL_HOST,
+    },
+    CatalogueEntry {
+        model: "Cascadelake-Server",
+        vendor: "Intel",
+        features: CASCADELAKE,
+        host_extra: INTEL_HOST,
+    },
+    CatalogueEntry {
+        model: "Icelake-Server",
+        vendor: "Intel",
+        features: ICELAKE,
+        host_extra: INTEL_HOST,
+    },
+    CatalogueEntry {
+        model: "SapphireRapids",
+        vendor: "Intel",
+        features: SAPPHIRERAPIDS,
+        host_extra: &[
+            "ss",
+            "vmx",
+            "pdcm",
+            "hypervisor",
+            "tsc_adjust",
+            "arch-capabilities",
+            "waitpkg",
+        ],
+    },
+    CatalogueEntry {
+        model: "EPYC-Rome",
+        vendor: "AMD",
+        features: EPYC_ROME,
+        host_extra: AMD_HOST,
+    },
+    CatalogueEntry {
+        model: "EPYC-Milan",
+        vendor: "AMD",
+        features: EPYC_MILAN,
+        host_extra: AMD_HOST,
+    },
+    CatalogueEntry {
+        model: "EPYC-Genoa",
+        vendor: "AMD",
+        features: EPYC_GENOA,
+        host_extra: AMD_HOST,
+    },
+];
+
+/// The CPU model nodes get when a scenario names none.
+pub const DEFAULT_MODEL: &str = "Icelake-Server";
+
+pub fn catalogue_names() -> Vec<&'static str> {
+    CATALOGUE.iter().map(|e| e.model).collect()
+}
+
+pub fn entry(model: &str) -> Option<&'static CatalogueEntry> {
+    CATALOGUE.iter().find(|e| e.model == model)
+}
+
+fn common(vendor: &str) -> &'static [&'static str] {
+    if vendor == "AMD" {
+        AMD_COMMON
+    } else {
+        INTEL_COMMON
+    }
+}
+
+/// The full feature set of a named catalogue model (without host extras).
+pub fn model_features(model: &str) -> Option<BTreeSet<String>> {
+    entry(model).map(|e| {
+        common(e.vendor)
+            .iter()
+            .chain(e.features)
+            .map(|f| f.to_string())
+            .collect()
+    })
+}
+
+/// One node's CPU as its virt-handler's node labeller sees it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct HostCpu {
+    pub vendor: String,
+    /// The host-model CPU name (`host-model-cpu.node.kubevirt.io/<name>`).
+    pub host_model: String,
+    /// Every feature the host has.
+    pub features: BTreeSet<String>,
+    /// Features beyond the host model (`host-model-required-features...`).
+    pub required: BTreeSet<String>,
+}
+
+impl HostCpu {
+    /// A catalogue host.
+    pub fn of(model: &str) -> Option<HostCpu> {
+        let e = entry(model)?;
+        let base = model_features(model)?;
+        let required: BTreeSet<String> = e.host_extra.iter().map(|f| f.to_string()).collect();
+        Some(HostCpu {
+            vendor: e.vendor.into(),
+            host_model: e.model.into(),
+            features: base.union(&required).cloned().collect(),
+            required,
+        })
+    }
+
+    /// A host given by its feature list. If `model` is a catalogue model, the features the
+    /// host has beyond it are its host-model required features; otherwise there are none.
+    pub fn explicit(vendor: &str, model: &str, features: &[String]) -> HostCpu {
+        let features: BTreeSet<String> = features.iter().cloned().collect();
+        let required = match model_features(model) {
+            Some(base) => features.difference(&base).cloned().collect(),
+            None => BTreeSet::new(),
+        };
+        HostCpu {
+            vendor: vendor.into(),
+            host_model: model.into(),
+            features,
+            required,
+        }
+    }
+
+    /// Whether this host can run the named model (all its features present, same vendor).
+    pub fn supports_model(&self, model: &str) -> bool {
+        if model == self.host_model {
+            return true;
+        }
+        match (entry(model), model_features(model)) {
+            (Some(e), Some(f)) => e.vendor == self.vendor && f.is_subset(&self.features),
+            _ => false,
+        }
+    }
+
+    /// The named models this host supports, its own first then catalogue order.
+    pub fn supported_models(&self) -> Vec<String> {
+        let mut out = vec![self.host_model.clone()];
+        for e in CATALOGUE {
+            if e.model != self.host_model && self.supports_model(e.model) {
+                out.push(e.model.to_string());
+            }
+        }
+        out
+    }
+
+    /// The features of `other` this host lacks, in name order.
+    pub fn missing(&self, other: &BTreeSet<String>) -> Vec<String> {
+        other.difference(&self.features).cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_intel_generations_support_the_older_models_and_not_the_reverse() {
+        let spr = HostCpu::of("SapphireRapids").unwrap();
+        let clx = HostCpu::of("Cascadelake-Server").unwrap();
+        assert!(spr.supports_model("Cascadelake-Server"));
+        assert!(spr.supports_model("Skylake-Server"));
+        assert!(!clx.supports_model("SapphireRapids"));
+        assert!(!clx.supports_model("EPYC-Rome"));
+        assert_eq!(
+            clx.supported_models(),
+            vec!["Cascadelake-Server", "Skylake-Server"]
+        );
+    }
+
+    #[test]
+    fn a_sapphire_rapids_host_has_waitpkg_that_an_icelake_host_lacks() {
+        let spr = HostCpu::of("SapphireRapids").unwrap();
+        let icx = HostCpu::of("Icelake-Server").unwrap();
+        assert!(icx.missing(&spr.features).contains(&"waitpkg".to_string()));
+        assert!(spr.missing(&icx.features).is_empty());
+    }
+
+    #[test]
+    fn explicit_features_beyond_a_catalogue_model_are_required_features() {
+        let mut f: Vec<String> = model_features("Skylake-Server")
+            .unwrap()
+            .into_iter()
+            .collect();
+        f.push("avx512vnni".into());
+        let h = HostCpu::explicit("Intel", "Skylake-Server", &f);
+        assert_eq!(h.required.iter().collect::<Vec<_>>(), vec!["avx512vnni"]);
+    }
+}

@@ -1,0 +1,159 @@
+//! KubeVirt v1.3's evacuation controller (`pkg/virt-controller/watch/drain/evacuation`),
+//! keyed by node: while a node carries the drain taint `kubevirt.io/drain`, it creates a
+//! `kubevirt-evacuation-*` migration (annotation `kubevirt.io/evacuationMigration=<node>`)
+//! for every VMI on the node that is live-migratable, has an eviction strategy of
+//! `LiveMigrate`/`LiveMigrateIfPossible`, and has no unfinished migration, within
+//! `freeSpots = min(5 − active migrations in the cluster, 2 − active migrations from this
+//! node)`; with no free spot, or more candidates than spots, it looks again after 5 s.
+//! (The backoff after failed evacuations is the migration controller's,
+//! `migration.rs` `evacuation_backoff`.)
+//!
+//! Like the real controller it keeps *expectations*: after creating migrations for a node it
+//! creates no more for that node until its informer has seen them.
+//!
+//! Simplifications: "active" counts every unfinished migration; candidates are taken in name
+//! order; the VMI's single-active-pod condition is not checked.
+
+use super::migration::{EVACUATION_ANNOTATION, PARALLEL_OUTBOUND_PER_NODE, PARALLEL_PER_CLUSTER};
+use crate::engine::SimDuration;
+use crate::kube::object::VmimBody;
+use crate::kube::{
+    Body, Ctx, Kind, Meta, MigrationPhase, Obj, ObjId, Outcome, Reader, ReconcileResult,
+    Reconciler, VmiPhase,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Default)]
+pub struct EvacuationController {
+    /// Per node: VMIs whose evacuation migration was created but not yet seen, with how many
+    /// evacuation migrations of that VMI the informer must show.
+    expecting: BTreeMap<ObjId, BTreeMap<(String, String), usize>>,
+}
+
+const RECHECK: SimDuration = SimDuration::from_secs(5);
+
+impl Reconciler for EvacuationController {
+    fn name(&self) -> &'static str {
+        "evacuation-controller"
+    }
+
+    fn primary(&self) -> Kind {
+        Kind::Node
+    }
+
+    fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
+        match obj.kind() {
+            Kind::Node => out.push(id),
+            Kind::VirtualMachineInstance => {
+                out.extend(read.id_of(Kind::Node, "", &obj.vmi().node));
+            }
+            Kind::VirtualMachineInstanceMigration => {
+                if let Some(n) = obj.annotation(EVACUATION_ANNOTATION) {
+                    out.extend(read.id_of(Kind::Node, "", n));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
+        let read = ctx.read();
+        let Some(node) = read.by_id(key) else {
+            return Ok(Outcome::Done);
+        };
+        if !node.node().drain_taint {
+            return Ok(Outcome::Done);
+        }
+        let name = node.meta.name.clone();
+        let mut migrating: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut evacuations: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let mut active = 0usize;
+        let mut from_node = 0usize;
+        for (_, m) in read.list_all(Kind::VirtualMachineInstanceMigration) {
+            if m.annotation(EVACUATION_ANNOTATION).is_some() {
+                *evacuations
+                    .entry((m.meta.namespace.clone(), m.vmim().vmi_name.clone()))
+                    .or_default() += 1;
+            }
+            if m.vmim().phase.is_final() || m.meta.deletion_timestamp.is_some() {
+                continue;
+            }
+            active += 1;
+            let on_node = read
+                .get(
+                    Kind::VirtualMachineInstance,
+                    &m.meta.namespace,
+                    &m.vmim().vmi_name,
+                )
+                .is_some_and(|v| v.vmi().node == name);
+            if on_node {
+                from_node += 1;
+            }
+            migrating.insert((m.meta.namespace.clone(), m.vmim().vmi_name.clone()));
+        }
+        let candidates: Vec<(String, String)> = read
+            .list_all(Kind::VirtualMachineInstance)
+            .map(|(_, v)| v)
+            .filter(|v| {
+                let b = v.vmi();
+                b.node == name
+                    && b.phase == VmiPhase::Running
+                    && v.meta.deletion_timestamp.is_none()
+                    && b.domain.evict
+                    && b.domain.live_migratable
+            })
+            .map(|v| (v.meta.namespace.clone(), v.meta.name.clone()))
+            .filter(|k| !migrating.contains(k))
+            .collect();
+        if let Some(e) = self.expecting.get_mut(&key) {
+            e.retain(|k, n| evacuations.get(k).copied().unwrap_or(0) < *n);
+            if !e.is_empty() {
+                return Ok(Outcome::Done);
+            }
+            self.expecting.remove(&key);
+        }
+        if candidates.is_empty() {
+            return Ok(Outcome::Done);
+        }
+        let free = PARALLEL_PER_CLUSTER
+            .saturating_sub(active)
+            .min(PARALLEL_OUTBOUND_PER_NODE.saturating_sub(from_node));
+        let selected: Vec<(String, String)> = candidates.iter().take(free).cloned().collect();
+        let (n_active, n_cand, n_sel) = (active, candidates.len(), selected.len());
+        ctx.log(|| {
+            format!("node: {name}, migrations: {n_active}, candidates: {n_cand}, selected: {n_sel}")
+        });
+        for (ns, vmi) in selected {
+            let k = (ns.clone(), vmi.clone());
+            let seen = evacuations.get(&k).copied().unwrap_or(0);
+            self.expecting.entry(key).or_default().insert(k, seen + 1);
+            let mut meta = Meta {
+                generate_name: "kubevirt-evacuation-".into(),
+                namespace: ns,
+                ..Meta::default()
+            };
+            meta.annotations
+                .insert(EVACUATION_ANNOTATION.into(), name.clone());
+            ctx.create(Obj::new(
+                meta,
+                Body::VirtualMachineInstanceMigration(VmimBody {
+                    vmi_name: vmi,
+                    phase: MigrationPhase::Unset,
+                    rejected_by_quota: false,
+                    target_node: None,
+                    target_pod: None,
+                    failure_reason: None,
+                    finished_at: None,
+                }),
+            ))?;
+        }
+        if n_cand > n_sel {
+            return Ok(Outcome::RequeueAfter(RECHECK));
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn reset(&mut self) {
+        self.expecting.clear();
+    }
+}
