@@ -287,7 +287,12 @@ pub fn shrink(scn: &Scenario, version: Version, seed: u64, out: Option<String>) 
     ExitCode::from(1)
 }
 
-pub fn replay(file: &str, verbose: bool, perfetto: Option<String>) -> ExitCode {
+pub fn replay(
+    file: &str,
+    verbose: bool,
+    perfetto: Option<String>,
+    plot: Option<String>,
+) -> ExitCode {
     use hvsim::engine::{Trace, TraceCat};
     use hvsim::explore::repro;
     let r = match repro::load(file) {
@@ -299,7 +304,25 @@ pub fn replay(file: &str, verbose: bool, perfetto: Option<String>) -> ExitCode {
     } else {
         Trace::new(true, verbose)
     };
-    let mut out = repro::replay_with(&r, trace);
+    let mut out = match &plot {
+        None => repro::replay_with(&r, trace),
+        Some(dir) => {
+            let title = format!("{} on {}, replay of {file}", r.scenario.name, r.version);
+            let choices = Box::new(hvsim::engine::ReplayChoices::new(r.answers.clone()));
+            let (out, plotted) = hvsim::report::run_plots::run_with_plots(
+                &r.scenario,
+                r.version,
+                choices,
+                trace,
+                Some(dir),
+                &title,
+            );
+            if let Err(e) = plotted {
+                return usage(e);
+            }
+            out
+        }
+    };
     if let Some(path) = &perfetto {
         let doc = hvsim::report::perfetto::export(&out.trace);
         if let Err(e) = hvsim::report::perfetto::write(path, &doc) {

@@ -2,12 +2,11 @@
 //! (0 held / expectations met, 1 violated / unmet, 2 bad input or usage).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hvsim::check::run;
 use hvsim::engine::Trace;
 use hvsim::explore::strategy::Strategy;
 use hvsim::explore::sweep::default_jobs;
 use hvsim::explore::verify::verify_scenario;
-use hvsim::report::{json, markdown, timeline, verify_table};
+use hvsim::report::{json, markdown, run_plots, timeline, verify_table};
 use hvsim::scenario::{self, Scenario, ScenarioError, Version};
 use std::process::ExitCode;
 
@@ -64,6 +63,10 @@ enum Cmd {
         /// Also write every trace record as one JSON line to this file.
         #[arg(long, value_name = "FILE.jsonl")]
         trace_out: Option<String>,
+        /// Also draw the run's plots into this directory (created if needed):
+        /// quota-timeline.svg when the run has a default ResourceQuota.
+        #[arg(long, value_name = "DIR")]
+        plot: Option<String>,
     },
     /// Explore interleavings: sweep seeds with a strategy and summarize what broke.
     Explore {
@@ -125,6 +128,9 @@ enum Cmd {
         /// Also write a Perfetto / Chrome trace of the replay.
         #[arg(long, value_name = "FILE.json")]
         perfetto: Option<String>,
+        /// Also draw the replay's plots into this directory (as `run --plot`).
+        #[arg(long, value_name = "DIR")]
+        plot: Option<String>,
     },
     /// Join result files of a sharded sweep into one summary.
     Merge { files: Vec<String> },
@@ -187,6 +193,7 @@ fn main() -> ExitCode {
             perfetto,
             format,
             trace_out,
+            plot,
         } => {
             if format == Format::Markdown {
                 return input_error("--format markdown is for verify; run takes text or json");
@@ -205,7 +212,22 @@ fn main() -> ExitCode {
             } else {
                 Trace::new(true, verbose)
             };
-            let mut out = run(&scn, version, strategy.choices(seed), trace);
+            let title = format!(
+                "{} on {version}, seed {seed}{}",
+                scn.name,
+                strategy.run_args()
+            );
+            let (mut out, plotted) = run_plots::run_with_plots(
+                &scn,
+                version,
+                strategy.choices(seed),
+                trace,
+                plot.as_deref(),
+                &title,
+            );
+            if let Err(e) = plotted {
+                return input_error(e);
+            }
             if let Some(path) = &perfetto {
                 let doc = hvsim::report::perfetto::export(&out.trace);
                 if let Err(e) = hvsim::report::perfetto::write(path, &doc) {
@@ -304,7 +326,8 @@ fn main() -> ExitCode {
             file,
             verbose,
             perfetto,
-        } => explore_cmd::replay(&file, verbose, perfetto),
+            plot,
+        } => explore_cmd::replay(&file, verbose, perfetto, plot),
         Cmd::Verify {
             files,
             jobs,

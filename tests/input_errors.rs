@@ -510,3 +510,48 @@ fn cli_run_refuses_an_undeclared_invariant_in_expect_with_exit_code_2() {
         r#"9:46: Violates names undeclared invariant "no-quota-block-within-base", expected one of "quota-converges""#,
     );
 }
+
+#[test]
+fn an_unknown_cpu_model_names_the_catalogue() {
+    let text = with(
+        r#"(name: "node-1")"#,
+        r#"(name: "node-1", cpu_model: "Pentium")"#,
+    );
+    assert_eq!(
+        error(&text),
+        r#"bad.ron:4:41: unknown CPU model "Pentium", expected one of "Skylake-Server", "Cascadelake-Server", "Icelake-Server", "SapphireRapids", "EPYC-Rome", "EPYC-Milan", "EPYC-Genoa" (or give cpu_features)"#
+    );
+}
+
+#[test]
+fn an_unknown_vm_cpu_model_lists_the_modes_and_models() {
+    let text = with(
+        r#"memory: "2Gi")"#,
+        r#"memory: "2Gi", cpu_model: "host-modle")"#,
+    );
+    assert!(
+        error(&text).starts_with(r#"bad.ron:6:95: unknown CPU model "host-modle", expected "host-model", "host-passthrough" or a named model: Skylake-Server"#),
+        "{}",
+        error(&text)
+    );
+}
+
+#[test]
+fn an_upgrade_repo_node_that_is_not_a_node_is_refused() {
+    let text = with_field(r#"upgrade: (name: "u1", repo_node: "node-9"),"#);
+    assert_eq!(
+        error(&text),
+        r#"bad.ron:9:38: repo_node "node-9" is not a node of the scenario, expected one of "node-1", "node-2""#
+    );
+}
+
+#[test]
+fn an_unknown_repo_vm_policy_in_an_expect_key_lists_the_policies() {
+    let text = with_field(
+        r#"upgrade: (name: "u1", repo_node: "node-1"), expect: {"v1.4.2+MigrateHarder": Holds(seeds: "0..10")},"#,
+    );
+    assert_eq!(
+        error(&text),
+        r#"bad.ron:9:58: unknown repo VM policy "MigrateHarder" after "+", expected one of StopInPreDrain, LiveMigrate, LiveMigrateIfCompatibleElseStop"#
+    );
+}

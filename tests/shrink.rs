@@ -69,7 +69,11 @@ fn shrunk_repro_of_every_bundled_violation_replays_the_same_violation_at_the_sam
             let Expectation::Violates { seeds, .. } = exp else {
                 continue;
             };
-            let ver = v(version);
+            let (ver, policy) = scenario::parse_expect_key(version).unwrap();
+            let scn = match policy {
+                Some(p) => hvsim::explore::verify::with_policy(&scn, p),
+                None => scn.clone(),
+            };
             let end = seeds.end.min(seeds.start + 1000);
             let Some((seed, first)) = first_violation(&scn, ver, seeds.start..end) else {
                 panic!(

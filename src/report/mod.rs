@@ -1,9 +1,13 @@
 //! Outputs for people and tools.
 
+pub mod gantt;
 pub mod json;
 pub mod markdown;
 pub mod perfetto;
 pub mod plot;
 pub mod progress;
+pub mod quota_plot;
+pub mod run_plots;
 pub mod timeline;
+pub mod upgrade_plot;
 pub mod verify_table;

@@ -1,5 +1,7 @@
 //! Plots as SVG (plotters' SVG backend: text is written as `<text>` elements, so no system
-//! fonts are needed to draw or to view them). Only the sweep summary for now.
+//! fonts are needed to draw or to view them): the sweep summary, and the helpers the run
+//! plots share (`quota_plot`, `gantt`): numbered marker labels that never overlap and the
+//! list of markers under a chart.
 
 use crate::explore::sweep::SeedResult;
 use plotters::coord::ranged1d::SegmentValue;
@@ -15,7 +17,7 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(0x8c, 0x56, 0x4b),
 ];
 
-fn err(e: impl std::fmt::Display) -> String {
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
     format!("cannot draw the plot: {e}")
 }
 
@@ -184,11 +186,159 @@ fn histogram<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes `svg` to `path` through a temporary file, so a failure leaves no partial file.
+/// Ten distinguishable colours (matplotlib's tab10), for states and series.
+pub(crate) const TAB10: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+
+/// A generous estimate of the width in pixels of `s` in sans-serif at plotters font size
+/// `size` (the SVG backend writes `font-size` as `size / 1.24`).
+pub(crate) fn text_px(s: &str, size: u32) -> i32 {
+    (s.chars().count() as f64 * size as f64 / 1.24 * 0.62).ceil() as i32
+}
+
+/// `s` cut to at most `max` characters, with an ellipsis when cut.
+pub(crate) fn ellipsize(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Decimals for tick labels over a range `span` wide (about ten ticks).
+pub(crate) fn tick_decimals(span: f64) -> usize {
+    if span >= 20.0 {
+        0
+    } else if span >= 2.0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Seconds of virtual time as the marker lists print them.
+pub(crate) fn fmt_secs(s: f64) -> String {
+    format!("{s:.3} s")
+}
+
+/// The labels of numbered vertical markers, given as (pixel column, number) in order:
+/// markers closer than their label's width share one label (`3–5`), so no two labels
+/// overlap. Returns (left pixel, text) per label.
+pub(crate) fn marker_number_labels(xs: &[(i32, usize)], size: u32) -> Vec<(i32, String)> {
+    let mut groups: Vec<(i32, usize, usize)> = Vec::new(); // (left px, first, last)
+    let text = |a: usize, b: usize| {
+        if a == b {
+            format!("{a}")
+        } else {
+            format!("{a}–{b}")
+        }
+    };
+    for &(x, n) in xs {
+        if let Some(g) = groups.last_mut() {
+            let right = g.0 + text_px(&text(g.1, g.2), size) + 4;
+            if x - 2 < right {
+                g.2 = n;
+                continue;
+            }
+        }
+        groups.push((x - 2, n, n));
+    }
+    groups
+        .into_iter()
+        .map(|(x, a, b)| (x, text(a, b)))
+        .collect()
+}
+
+/// Font size of the marker lists.
+pub(crate) const LIST_FONT: u32 = 15;
+const LIST_ROW: u32 = 19;
+
+/// The height the list of `n` markers takes in `columns` columns (with its heading).
+pub(crate) fn marker_list_height(n: usize, columns: usize) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    let rows = n.div_ceil(columns.max(1)) as u32;
+    30 + rows * LIST_ROW + 8
+}
+
+/// The numbered list of markers (`3   21.319 s   kill cattle-cluster-agent`), each in its
+/// marker's colour, column after column.
+pub(crate) fn draw_marker_list<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(RGBColor, f64, String)],
+    columns: usize,
+) -> Result<(), String> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let columns = columns.max(1);
+    let rows = entries.len().div_ceil(columns);
+    let (w, _) = area.dim_in_pixel();
+    let col_w = (w as i32 - 20) / columns as i32;
+    area.draw(&Text::new(
+        "markers (numbers at the top of the vertical lines)",
+        (10, 6),
+        ("sans-serif", LIST_FONT + 1)
+            .into_font()
+            .style(FontStyle::Bold),
+    ))
+    .map_err(err)?;
+    let num_w = text_px(&format!("{}", entries.len()), LIST_FONT) + 10;
+    let time_w = text_px("0000.000 s", LIST_FONT) + 12;
+    let max_chars =
+        ((col_w - num_w - time_w - 12) as f64 / (LIST_FONT as f64 / 1.24 * 0.62)).max(8.0) as usize;
+    for (i, (color, at, label)) in entries.iter().enumerate() {
+        let (col, row) = (i / rows, i % rows);
+        let x = 10 + col as i32 * col_w;
+        let y = 30 + row as i32 * LIST_ROW as i32;
+        let style = ("sans-serif", LIST_FONT).into_font().color(color);
+        area.draw(&Text::new(format!("{}", i + 1), (x, y), style.clone()))
+            .map_err(err)?;
+        area.draw(&Text::new(fmt_secs(*at), (x + num_w, y), style.clone()))
+            .map_err(err)?;
+        area.draw(&Text::new(
+            ellipsize(label, max_chars),
+            (x + num_w + time_w, y),
+            style,
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Writes `svg` to `path` through a temporary file in the same directory (synced, then
+/// renamed), so a failure at any point leaves no partial file under either name.
 pub fn write(path: &str, svg: &str) -> std::io::Result<()> {
-    let tmp = format!("{path}.tmp-{}", std::process::id());
-    std::fs::write(&tmp, svg)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
+    use std::io::Write;
+    let p = std::path::Path::new(path);
+    let name = p
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("a file name, not a directory"))?;
+    let tmp = p.with_file_name(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(svg.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, p)
+    })();
+    if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
-    })
+    }
+    written
 }

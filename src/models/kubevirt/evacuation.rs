@@ -65,16 +65,11 @@ impl Reconciler for EvacuationController {
             return Ok(Outcome::Done);
         }
         let name = node.meta.name.clone();
-        let mut migrating: BTreeSet<(String, String)> = BTreeSet::new();
-        let mut evacuations: BTreeMap<(String, String), usize> = BTreeMap::new();
+        // Unfinished migrations: how many in all, how many leave this node, and for which VMIs.
+        let mut migrating: BTreeSet<(&str, &str)> = BTreeSet::new();
         let mut active = 0usize;
         let mut from_node = 0usize;
         for (_, m) in read.list_all(Kind::VirtualMachineInstanceMigration) {
-            if m.annotation(EVACUATION_ANNOTATION).is_some() {
-                *evacuations
-                    .entry((m.meta.namespace.clone(), m.vmim().vmi_name.clone()))
-                    .or_default() += 1;
-            }
             if m.vmim().phase.is_final() || m.meta.deletion_timestamp.is_some() {
                 continue;
             }
@@ -89,7 +84,25 @@ impl Reconciler for EvacuationController {
             if on_node {
                 from_node += 1;
             }
-            migrating.insert((m.meta.namespace.clone(), m.vmim().vmi_name.clone()));
+            migrating.insert((m.meta.namespace.as_str(), m.vmim().vmi_name.as_str()));
+        }
+        if let Some(e) = self.expecting.get_mut(&key) {
+            // How many evacuation migrations of each expected VMI the informer shows.
+            let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+            for (_, m) in read.list_all(Kind::VirtualMachineInstanceMigration) {
+                if m.annotation(EVACUATION_ANNOTATION).is_none() {
+                    continue;
+                }
+                let k = (m.meta.namespace.clone(), m.vmim().vmi_name.clone());
+                if e.contains_key(&k) {
+                    *seen.entry(k).or_default() += 1;
+                }
+            }
+            e.retain(|k, n| seen.get(k).copied().unwrap_or(0) < *n);
+            if !e.is_empty() {
+                return Ok(Outcome::Done);
+            }
+            self.expecting.remove(&key);
         }
         let candidates: Vec<(String, String)> = read
             .list_all(Kind::VirtualMachineInstance)
@@ -101,32 +114,38 @@ impl Reconciler for EvacuationController {
                     && v.meta.deletion_timestamp.is_none()
                     && b.domain.evict
                     && b.domain.live_migratable
+                    && !migrating.contains(&(v.meta.namespace.as_str(), v.meta.name.as_str()))
             })
             .map(|v| (v.meta.namespace.clone(), v.meta.name.clone()))
-            .filter(|k| !migrating.contains(k))
             .collect();
-        if let Some(e) = self.expecting.get_mut(&key) {
-            e.retain(|k, n| evacuations.get(k).copied().unwrap_or(0) < *n);
-            if !e.is_empty() {
-                return Ok(Outcome::Done);
-            }
-            self.expecting.remove(&key);
-        }
         if candidates.is_empty() {
             return Ok(Outcome::Done);
         }
         let free = PARALLEL_PER_CLUSTER
             .saturating_sub(active)
             .min(PARALLEL_OUTBOUND_PER_NODE.saturating_sub(from_node));
-        let selected: Vec<(String, String)> = candidates.iter().take(free).cloned().collect();
+        let selected: Vec<(String, String, usize)> = candidates
+            .iter()
+            .take(free)
+            .map(|(ns, vmi)| {
+                let seen = read
+                    .list(Kind::VirtualMachineInstanceMigration, ns)
+                    .filter(|(_, m)| {
+                        &m.vmim().vmi_name == vmi && m.annotation(EVACUATION_ANNOTATION).is_some()
+                    })
+                    .count();
+                (ns.clone(), vmi.clone(), seen)
+            })
+            .collect();
         let (n_active, n_cand, n_sel) = (active, candidates.len(), selected.len());
         ctx.log(|| {
             format!("node: {name}, migrations: {n_active}, candidates: {n_cand}, selected: {n_sel}")
         });
-        for (ns, vmi) in selected {
-            let k = (ns.clone(), vmi.clone());
-            let seen = evacuations.get(&k).copied().unwrap_or(0);
-            self.expecting.entry(key).or_default().insert(k, seen + 1);
+        for (ns, vmi, seen) in selected {
+            self.expecting
+                .entry(key)
+                .or_default()
+                .insert((ns.clone(), vmi.clone()), seen + 1);
             let mut meta = Meta {
                 generate_name: "kubevirt-evacuation-".into(),
                 namespace: ns,

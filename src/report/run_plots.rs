@@ -1,0 +1,150 @@
+//! The plots of one run (`run --plot DIR`, `replay --plot DIR`): runs with the samplers the
+//! plots need, then writes `DIR/quota-timeline.svg` (when the run has a default
+//! ResourceQuota) and `DIR/gantt.svg` (when upgrade rows are given), each atomically.
+
+use super::gantt::{gantt_svg, GanttMarker, GanttRow};
+use super::quota_plot::{quota_timeline_svg, run_end_s, run_markers, QuotaSampler};
+use super::upgrade_plot::UpgradeSampler;
+use crate::check::{run_with, RunOptions, RunOutcome};
+use crate::engine::{Choices, Trace};
+use crate::scenario::{Scenario, Version};
+use crate::sim::World;
+use std::path::{Path, PathBuf};
+
+pub const QUOTA_TIMELINE: &str = "quota-timeline.svg";
+pub const GANTT: &str = "gantt.svg";
+
+/// What the plots sample while a run steps.
+#[derive(Default)]
+pub struct RunSamples {
+    pub quotas: QuotaSampler,
+    pub upgrade: UpgradeSampler,
+}
+
+impl RunSamples {
+    pub fn observe(&mut self, w: &World) {
+        self.quotas.observe(w);
+        self.upgrade.observe(w);
+    }
+}
+
+/// A run as `check::run`, sampling for the plots when `samples` is given.
+pub fn run_sampled(
+    scn: &Scenario,
+    version: Version,
+    choices: Box<dyn Choices>,
+    trace: Trace,
+    samples: Option<&mut RunSamples>,
+) -> RunOutcome {
+    let Some(samples) = samples else {
+        return run_with(scn, version, choices, trace, RunOptions::default());
+    };
+    let mut observe = |w: &World| {
+        samples.observe(w);
+        false
+    };
+    let opts = RunOptions {
+        observe: Some(&mut observe),
+        ..RunOptions::default()
+    };
+    run_with(scn, version, choices, trace, opts)
+}
+
+/// The rows of the upgrade Gantt of this run, for upgrade scenarios (`upgrade_plot`).
+fn upgrade_gantt(_scn: &Scenario, out: &RunOutcome, samples: &RunSamples) -> Option<Vec<GanttRow>> {
+    if samples.upgrade.is_empty() {
+        return None;
+    }
+    let violated = out
+        .violation
+        .as_ref()
+        .map_or(0.0, |v| v.time.micros() as f64 / 1e6);
+    let end = samples.upgrade.end_s(violated, run_end_s(out));
+    Some(samples.upgrade.rows(end))
+}
+
+/// Draws every plot the run has and writes them into `dir` (created if needed). Returns the
+/// paths written. Everything is drawn before anything is written, and each file is written
+/// to a temporary name in `dir` and renamed, so an error leaves no partial file.
+pub fn write_run_plots(
+    dir: &Path,
+    title: &str,
+    scn: &Scenario,
+    out: &RunOutcome,
+    samples: &RunSamples,
+) -> Result<Vec<PathBuf>, String> {
+    let gantt = upgrade_gantt(scn, out, samples);
+    write_plots(dir, title, out, samples, gantt)
+}
+
+/// As `write_run_plots`, with the Gantt rows given (`gantt.svg` only when `Some`).
+pub fn write_plots(
+    dir: &Path,
+    title: &str,
+    out: &RunOutcome,
+    samples: &RunSamples,
+    gantt: Option<Vec<GanttRow>>,
+) -> Result<Vec<PathBuf>, String> {
+    let markers = run_markers(out);
+    let mut files: Vec<(&str, String)> = Vec::new();
+    if !samples.quotas.is_empty() {
+        let svg = quota_timeline_svg(
+            &format!("{title}: default ResourceQuotas"),
+            &samples.quotas.series(),
+            run_end_s(out),
+            &markers,
+        )?;
+        files.push((QUOTA_TIMELINE, svg));
+    }
+    if let Some(rows) = gantt {
+        // The migration rows show the migrations' phases; markers are for the rest.
+        let gm: Vec<GanttMarker> = markers
+            .iter()
+            .filter(|m| !m.label.starts_with("migration "))
+            .map(|m| GanttMarker {
+                at_s: m.at_s,
+                label: m.label.clone(),
+            })
+            .collect();
+        files.push((GANTT, gantt_svg(&format!("{title}: upgrade"), &rows, &gm)?));
+    }
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    for (name, svg) in files {
+        let path = dir.join(name);
+        super::plot::write(&path.to_string_lossy(), &svg)
+            .map_err(|e| format!("{}: cannot write the plot: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `run --plot DIR` in one call: the run (sampled when `dir` is given), then its plots in
+/// `dir`, the paths written reported on stderr. The outcome, and the plots' error if any.
+pub fn run_with_plots(
+    scn: &Scenario,
+    version: Version,
+    choices: Box<dyn Choices>,
+    trace: Trace,
+    dir: Option<&str>,
+    title: &str,
+) -> (RunOutcome, Result<(), String>) {
+    let Some(dir) = dir else {
+        return (run_sampled(scn, version, choices, trace, None), Ok(()));
+    };
+    let mut samples = RunSamples::default();
+    let out = run_sampled(scn, version, choices, trace, Some(&mut samples));
+    let written = write_run_plots(Path::new(dir), title, scn, &out, &samples).map(|paths| {
+        if paths.is_empty() {
+            eprintln!("no plot for this run (no default ResourceQuota, not an upgrade)");
+        }
+        for p in paths {
+            eprintln!("wrote {}", p.display());
+        }
+    });
+    (out, written)
+}
