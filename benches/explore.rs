@@ -7,7 +7,7 @@ use hvsim::check::RunOptions;
 use hvsim::engine::Trace;
 use hvsim::explore::exhaustive;
 use hvsim::explore::strategy::Strategy;
-use hvsim::scenario::{self, Expectation, Version};
+use hvsim::scenario::{self, Expectation};
 use std::time::Instant;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -17,7 +17,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     println!(
-        "{:<28} {:<8} {:<14} {:>12} {:>14}",
+        "{:<32} {:<40} {:<14} {:>12} {:>14}",
         "scenario", "version", "strategy", "median runs", "median time"
     );
     for (path, text) in scenario::bundled() {
@@ -26,7 +26,11 @@ fn main() {
             if !matches!(exp, Expectation::Violates { .. }) {
                 continue;
             }
-            let version = Version::parse(v).unwrap();
+            let (version, policy) = scenario::parse_expect_key(v).unwrap();
+            let scn = match policy {
+                Some(p) => hvsim::explore::verify::with_policy(&scn, p),
+                None => scn.clone(),
+            };
             for strategy in [
                 Strategy::Random,
                 Strategy::Pct { depth: 3 },
@@ -56,7 +60,7 @@ fn main() {
                     secs.push(t.elapsed().as_secs_f64());
                 }
                 println!(
-                    "{:<28} {:<8} {:<14} {:>12.0} {:>12.4} s",
+                    "{:<32} {:<40} {:<14} {:>12.0} {:>12.4} s",
                     scn.name,
                     v,
                     strategy.to_string(),
@@ -67,7 +71,7 @@ fn main() {
             let t = Instant::now();
             let r = exhaustive::explore(&scn, version, 12, 100_000, true);
             println!(
-                "{:<28} {:<8} {:<14} {:>12} {:>12.4} s{}",
+                "{:<32} {:<40} {:<14} {:>12} {:>12.4} s{}",
                 scn.name,
                 v,
                 "exhaustive",

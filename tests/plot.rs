@@ -93,3 +93,28 @@ fn cli_plot_writes_the_svg() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sweep_summary_of_a_small_hand_made_sweep_is_pinned() {
+    use hvsim::explore::sweep::SeedResult;
+    let r = |seed: u64, inv: Option<&str>, steps: u64, end_s: u64| SeedResult {
+        seed,
+        invariant: inv.map(str::to_string),
+        message: String::new(),
+        steps,
+        end_us: end_s * 1_000_000,
+        reached: Vec::new(),
+    };
+    let results = vec![
+        r(0, Some("quota-converges"), 180, 310),
+        r(1, None, 190, 310),
+        r(2, Some("quota-converges"), 200, 315),
+        r(3, Some("migration-completes"), 120, 305),
+        r(4, None, 185, 310),
+        r(5, Some("quota-converges"), 240, 330),
+    ];
+    let svg = sweep_summary_svg("small sweep", &results).unwrap();
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("sweep_summary_small", svg);
+    });
+}

@@ -71,7 +71,6 @@ impl UpgradeCheck {
     pub fn new(scn: &Scenario) -> Self {
         let mut c = UpgradeCheck {
             name: scn.upgrade.as_ref().map(|u| u.name.clone()),
-            cpus: host_cpus(scn),
             vms: scn
                 .vms
                 .iter()
@@ -83,7 +82,10 @@ impl UpgradeCheck {
             match i {
                 InvariantSpec::UpgradeCompletes { within } => c.within = Some(*within),
                 InvariantSpec::RepoAvailable { budget } => c.budget = Some(*budget),
-                InvariantSpec::CpuCompatible => c.cpu_compatible = true,
+                InvariantSpec::CpuCompatible => {
+                    c.cpu_compatible = true;
+                    c.cpus = host_cpus(scn);
+                }
                 InvariantSpec::VmsRestored => c.restored = true,
                 _ => {}
             }

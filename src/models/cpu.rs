@@ -13,6 +13,7 @@
 //! the libvirt failure quoted in Harvester #5755.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 pub struct CatalogueEntry {
     pub model: &'static str,
@@ -289,15 +290,53 @@ fn common(vendor: &str) -> &'static [&'static str] {
     }
 }
 
-/// The full feature set of a named catalogue model (without host extras).
-pub fn model_features(model: &str) -> Option<BTreeSet<String>> {
-    entry(model).map(|e| {
-        common(e.vendor)
+/// Every catalogue model's feature set, computed once.
+fn all_model_features() -> &'static [BTreeSet<String>] {
+    static SETS: OnceLock<Vec<BTreeSet<String>>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        CATALOGUE
             .iter()
-            .chain(e.features)
-            .map(|f| f.to_string())
+            .map(|e| {
+                common(e.vendor)
+                    .iter()
+                    .chain(e.features)
+                    .map(|f| f.to_string())
+                    .collect()
+            })
             .collect()
     })
+}
+
+/// The full feature set of a named catalogue model (without host extras).
+pub fn model_features(model: &str) -> Option<&'static BTreeSet<String>> {
+    let i = CATALOGUE.iter().position(|e| e.model == model)?;
+    Some(&all_model_features()[i])
+}
+
+/// The host of each catalogue model, computed once.
+pub fn catalogue_host(model: &str) -> Option<&'static HostCpu> {
+    static HOSTS: OnceLock<Vec<HostCpu>> = OnceLock::new();
+    let hosts = HOSTS.get_or_init(|| {
+        CATALOGUE
+            .iter()
+            .map(|e| {
+                let required: BTreeSet<String> =
+                    e.host_extra.iter().map(|f| f.to_string()).collect();
+                HostCpu {
+                    vendor: e.vendor.into(),
+                    host_model: e.model.into(),
+                    features: model_features(e.model)
+                        .expect("a catalogue model")
+                        .union(&required)
+                        .cloned()
+                        .collect(),
+                    required,
+                }
+            })
+            .collect()
+    });
+    let i = CATALOGUE.iter().position(|e| e.model == model)?;
+    Some(&hosts[i])
 }
 
 /// One node's CPU as its virt-handler's node labeller sees it.
@@ -315,15 +354,7 @@ pub struct HostCpu {
 impl HostCpu {
     /// A catalogue host.
     pub fn of(model: &str) -> Option<HostCpu> {
-        let e = entry(model)?;
-        let base = model_features(model)?;
-        let required: BTreeSet<String> = e.host_extra.iter().map(|f| f.to_string()).collect();
-        Some(HostCpu {
-            vendor: e.vendor.into(),
-            host_model: e.model.into(),
-            features: base.union(&required).cloned().collect(),
-            required,
-        })
+        catalogue_host(model).cloned()
     }
 
     /// A host given by its feature list. If `model` is a catalogue model, the features the
@@ -331,7 +362,7 @@ impl HostCpu {
     pub fn explicit(vendor: &str, model: &str, features: &[String]) -> HostCpu {
         let features: BTreeSet<String> = features.iter().cloned().collect();
         let required = match model_features(model) {
-            Some(base) => features.difference(&base).cloned().collect(),
+            Some(base) => features.difference(base).cloned().collect(),
             None => BTreeSet::new(),
         };
         HostCpu {
@@ -400,7 +431,8 @@ mod tests {
     fn explicit_features_beyond_a_catalogue_model_are_required_features() {
         let mut f: Vec<String> = model_features("Skylake-Server")
             .unwrap()
-            .into_iter()
+            .iter()
+            .cloned()
             .collect();
         f.push("avx512vnni".into());
         let h = HostCpu::explicit("Intel", "Skylake-Server", &f);

@@ -75,7 +75,7 @@ fn bars<DB: DrawingBackend>(
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(55)
-        .build_cartesian_2d((0..n).into_segmented(), 0u64..ymax + ymax / 10)
+        .build_cartesian_2d((0..n).into_segmented(), 0u64..ymax + ymax / 2 + 1)
         .map_err(err)?;
     let label = |v: &SegmentValue<i32>| match v {
         SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => names
@@ -117,7 +117,9 @@ fn bars<DB: DrawingBackend>(
         ))
         .map_err(err)?;
     } else {
+        // Above the bars: the y range leaves the top third free for it.
         c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .border_style(BLACK)
             .background_style(WHITE.mix(0.9))
             .draw()
@@ -147,19 +149,30 @@ fn histogram<DB: DrawingBackend>(
     for v in values {
         counts[(((v - lo) / w) as usize).min(BINS - 1)] += 1;
     }
-    let ymax = counts.iter().copied().max().unwrap_or(0) as f64 + 1.0;
+    let top = counts.iter().copied().max().unwrap_or(0) + 1;
+    // The top third is left free for the legend.
+    let ymax = (top + top / 2 + 1) as f64;
     let mut c = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 16))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(55)
-        .build_cartesian_2d(lo..hi, 0.0..ymax * 1.1)
+        .build_cartesian_2d(lo..hi, 0.0..ymax)
         .map_err(err)?;
     c.configure_mesh()
         .disable_x_mesh()
         .x_desc(x_desc)
         .y_desc("violating runs")
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        // Whole runs only: one label per integer when few, else plotters' choice.
+        .y_labels((ymax as usize + 1).min(11))
+        .y_label_formatter(&|y| {
+            if (y - y.round()).abs() < 1e-9 {
+                format!("{y:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .max_light_lines(0)
         .draw()
         .map_err(err)?;
     let color = PALETTE[0];
@@ -179,6 +192,7 @@ fn histogram<DB: DrawingBackend>(
     .label(format!("violating runs ({}), bins of {w:.1}", values.len()))
     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
     c.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .border_style(BLACK)
         .background_style(WHITE.mix(0.9))
         .draw()

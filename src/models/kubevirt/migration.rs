@@ -343,20 +343,18 @@ impl Reconciler for MigrationController {
                 }
                 let mut pod = launcher_pod(&vmi, self.ratio, Some(&vmim.meta.uid));
                 if vmi.vmi().domain.cpu_model == CpuMode::HostModel {
-                    let source_pod = read
-                        .list(Kind::Pod, &ns)
-                        .find(|(_, p)| {
-                            p.pod().vmi == vmi.meta.name
-                                && p.pod().node.as_deref() == Some(vmi.vmi().node.as_str())
-                                && p.pod().phase == PodPhase::Running
-                        })
-                        .map(|(_, p)| p.pod().node_selector.clone())
-                        .unwrap_or_default();
-                    let node_labels = read
-                        .get(Kind::Node, "", &vmi.vmi().node)
-                        .map(|n| n.meta.labels.clone())
-                        .unwrap_or_default();
-                    match host_model_target_selector(&source_pod, &node_labels) {
+                    let source_pod = read.list(Kind::Pod, &ns).find(|(_, p)| {
+                        p.pod().vmi == vmi.meta.name
+                            && p.pod().node.as_deref() == Some(vmi.vmi().node.as_str())
+                            && p.pod().phase == PodPhase::Running
+                    });
+                    let node = read.get(Kind::Node, "", &vmi.vmi().node);
+                    let none = std::collections::BTreeMap::new();
+                    let selector = host_model_target_selector(
+                        source_pod.map_or(&none, |(_, p)| &p.pod().node_selector),
+                        node.as_ref().map_or(&none, |n| &n.meta.labels),
+                    );
+                    match selector {
                         Ok(sel) => pod.pod_mut().node_selector.extend(sel),
                         Err(e) => {
                             return Err(ReconcileError::Other(format!(

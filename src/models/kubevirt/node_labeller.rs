@@ -16,6 +16,7 @@
 use crate::kube::object::CpuMode;
 use crate::models::cpu::HostCpu;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 pub const HOST_MODEL_CPU: &str = "host-model-cpu.node.kubevirt.io/";
 pub const HOST_MODEL_REQUIRED_FEATURES: &str = "host-model-required-features.node.kubevirt.io/";
@@ -25,8 +26,24 @@ pub const CPU_FEATURE: &str = "cpu-feature.node.kubevirt.io/";
 pub const CPU_VENDOR: &str = "cpu-vendor.node.kubevirt.io/";
 pub const SCHEDULABLE: &str = "kubevirt.io/schedulable";
 
-/// The labels the node labeller puts on a node with this CPU.
+/// The labels the node labeller puts on a node with this CPU (computed once per catalogue
+/// host).
 pub fn node_labels(cpu: &HostCpu) -> BTreeMap<String, String> {
+    static CATALOGUE_LABELS: OnceLock<Vec<(HostCpu, BTreeMap<String, String>)>> = OnceLock::new();
+    let cached = CATALOGUE_LABELS.get_or_init(|| {
+        crate::models::cpu::CATALOGUE
+            .iter()
+            .filter_map(|e| crate::models::cpu::catalogue_host(e.model))
+            .map(|h| (h.clone(), compute_labels(h)))
+            .collect()
+    });
+    match cached.iter().find(|(h, _)| h == cpu) {
+        Some((_, l)) => l.clone(),
+        None => compute_labels(cpu),
+    }
+}
+
+fn compute_labels(cpu: &HostCpu) -> BTreeMap<String, String> {
     let mut l = BTreeMap::new();
     let t = || "true".to_string();
     l.insert(SCHEDULABLE.into(), t());
