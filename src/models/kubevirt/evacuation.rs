@@ -15,7 +15,7 @@
 //! order; the VMI's single-active-pod condition is not checked.
 
 use super::migration::{EVACUATION_ANNOTATION, PARALLEL_OUTBOUND_PER_NODE, PARALLEL_PER_CLUSTER};
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, TraceCat};
 use crate::kube::object::VmimBody;
 use crate::kube::{
     Body, Ctx, Kind, Meta, MigrationPhase, Obj, ObjId, Outcome, Reader, ReconcileResult,
@@ -57,6 +57,7 @@ impl Reconciler for EvacuationController {
     }
 
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
+        let tracing = ctx.trace.wants(TraceCat::Log);
         let read = ctx.read();
         let Some(node) = read.by_id(key) else {
             return Ok(Outcome::Done);
@@ -104,26 +105,38 @@ impl Reconciler for EvacuationController {
             }
             self.expecting.remove(&key);
         }
+        let is_candidate = |v: &Obj| {
+            let b = v.vmi();
+            b.node == name
+                && b.phase == VmiPhase::Running
+                && v.meta.deletion_timestamp.is_none()
+                && b.domain.evict
+                && b.domain.live_migratable
+                && !migrating.contains(&(v.meta.namespace.as_str(), v.meta.name.as_str()))
+        };
+        let free = PARALLEL_PER_CLUSTER
+            .saturating_sub(active)
+            .min(PARALLEL_OUTBOUND_PER_NODE.saturating_sub(from_node));
+        if free == 0 && !tracing {
+            // No spot: only whether to look again matters (the count is for the log line).
+            let any = read
+                .list_all(Kind::VirtualMachineInstance)
+                .any(|(_, v)| is_candidate(v));
+            return Ok(if any {
+                Outcome::RequeueAfter(RECHECK)
+            } else {
+                Outcome::Done
+            });
+        }
         let candidates: Vec<(String, String)> = read
             .list_all(Kind::VirtualMachineInstance)
             .map(|(_, v)| v)
-            .filter(|v| {
-                let b = v.vmi();
-                b.node == name
-                    && b.phase == VmiPhase::Running
-                    && v.meta.deletion_timestamp.is_none()
-                    && b.domain.evict
-                    && b.domain.live_migratable
-                    && !migrating.contains(&(v.meta.namespace.as_str(), v.meta.name.as_str()))
-            })
+            .filter(|v| is_candidate(v))
             .map(|v| (v.meta.namespace.clone(), v.meta.name.clone()))
             .collect();
         if candidates.is_empty() {
             return Ok(Outcome::Done);
         }
-        let free = PARALLEL_PER_CLUSTER
-            .saturating_sub(active)
-            .min(PARALLEL_OUTBOUND_PER_NODE.saturating_sub(from_node));
         let selected: Vec<(String, String, usize)> = candidates
             .iter()
             .take(free)
