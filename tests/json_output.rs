@@ -77,6 +77,36 @@ fn run_doc_round_trips() {
 }
 
 #[test]
+fn run_doc_of_an_upgrade_carries_its_metrics_and_round_trips() {
+    let scn = load("scenarios/upgrade-homogeneous.ron");
+    let out = run(
+        &scn,
+        v("v1.4.2"),
+        Box::new(SeededChoices::new(0)),
+        Trace::off(),
+    );
+    let doc = run_doc(&scn.name, "v1.4.2", 0, "random", &out);
+    assert_eq!(
+        doc.metrics.get("repo downtime").map(String::as_str),
+        Some("0s")
+    );
+    assert_eq!(doc.metrics.len(), 5);
+    round_trip(&doc);
+    // A run without metrics leaves the field out.
+    let quota = run_doc("q", "v1.4.1", 1, "random", &traced_quota());
+    assert!(!serde_json::to_string(&quota).unwrap().contains("metrics"));
+}
+
+fn traced_quota() -> hvsim::check::RunOutcome {
+    run(
+        &load(QUOTA_RACE),
+        v("v1.4.1"),
+        Box::new(SeededChoices::new(1)),
+        Trace::off(),
+    )
+}
+
+#[test]
 fn verify_and_explore_docs_round_trip() {
     let dir = tmp_dir("lib");
     let scn = load(small_scenario(&dir).to_str().unwrap());
