@@ -7,16 +7,6 @@ use hvsim::report::plot::sweep_summary_svg;
 use hvsim::scenario::SeedRange;
 use std::process::Command;
 
-fn texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .map(|t| {
-            let body = &t[t.find('>').unwrap() + 1..];
-            body[..body.find("</text>").unwrap()].trim().to_string()
-        })
-        .collect()
-}
-
 #[test]
 fn sweep_summary_svg_has_bars_histograms_and_legends() {
     let scn = load(QUOTA_RACE);
@@ -26,7 +16,7 @@ fn sweep_summary_svg_has_bars_histograms_and_legends() {
     let svg = sweep_summary_svg("quota-race-agent-restart on v1.4.1", &results).unwrap();
     assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
     assert!(svg.trim_end().ends_with("</svg>"));
-    let t = texts(&svg);
+    let t = svg_texts(&svg);
     for want in [
         format!("quota-race-agent-restart on v1.4.1: 20 runs, {bad} violating"),
         "violations per invariant".to_string(),
@@ -46,7 +36,7 @@ fn sweep_summary_svg_has_bars_histograms_and_legends() {
     // No violations still draws.
     let held = sweep(&scn, v("v1.4.2"), SeedRange { start: 0, end: 5 }, 2);
     let svg = sweep_summary_svg("held", &held).unwrap();
-    assert!(texts(&svg).contains(&"no violations".to_string()));
+    assert!(svg_texts(&svg).contains(&"no violations".to_string()));
 }
 
 #[test]
@@ -85,7 +75,7 @@ fn cli_plot_writes_the_svg() {
     );
     let svg = std::fs::read_to_string(dir.join("quota-race-agent-restart-sweep.svg")).unwrap();
     assert!(svg.starts_with("<svg"));
-    assert!(texts(&svg).contains(&"violations per invariant".to_string()));
+    assert!(svg_texts(&svg).contains(&"violations per invariant".to_string()));
     let o = Command::new(bin)
         .args(["plot", "/nonexistent/r.jsonl"])
         .output()

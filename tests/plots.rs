@@ -12,16 +12,6 @@ use hvsim::report::run_plots::{run_sampled, write_plots, RunSamples, GANTT, QUOT
 use std::path::PathBuf;
 use std::process::Command;
 
-fn texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .map(|t| {
-            let body = &t[t.find('>').unwrap() + 1..];
-            body[..body.find("</text>").unwrap()].trim().to_string()
-        })
-        .collect()
-}
-
 /// A fresh directory of its own under the system temp dir.
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("hvsim-plots-{name}-{}", std::process::id()));
@@ -64,7 +54,7 @@ fn quota_timeline_of_the_quota_race_shows_the_values_and_the_violation() {
     // Harvester scales spec.hard limits.cpu up from the base (5) for the migration.
     assert_eq!(s.points[0].values[0][0], Some(5000));
     assert!(s.points.iter().any(|p| p.values[0][0] > Some(5000)));
-    let t = texts(&svg);
+    let t = svg_texts(&svg);
     for want in [
         format!("ResourceQuota {}", s.key),
         "limits.cpu (cores)".into(),
@@ -155,7 +145,7 @@ fn quota_timeline_of_a_small_case() {
         ),
     ];
     let svg = quota_timeline_svg("small", &series, 90.0, &markers).unwrap();
-    let t = texts(&svg);
+    let t = svg_texts(&svg);
     assert!(t.contains(&"ResourceQuota ns2/default-fghij".to_string()));
     // Close markers share one number label.
     assert!(t.contains(&"2–3".to_string()), "{t:?}");
@@ -181,7 +171,7 @@ fn write_plots_writes_atomically_and_only_what_there_is() {
     let written = write_plots(&dir, "t", &out, &samples, Some(rows)).unwrap();
     assert_eq!(written.len(), 2);
     let gantt = std::fs::read_to_string(dir.join(GANTT)).unwrap();
-    assert!(texts(&gantt).contains(&"node1".to_string()));
+    assert!(svg_texts(&gantt).contains(&"node1".to_string()));
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -228,7 +218,9 @@ fn cli_run_and_replay_write_the_quota_timeline() {
         String::from_utf8_lossy(&o.stderr)
     );
     let run_svg = std::fs::read_to_string(out_dir.join(QUOTA_TIMELINE)).unwrap();
-    assert!(texts(&run_svg).iter().any(|t| t.starts_with("VIOLATED ")));
+    assert!(svg_texts(&run_svg)
+        .iter()
+        .any(|t| t.starts_with("VIOLATED ")));
     // The same run as a repro file, replayed with --plot: the same picture but the title.
     let scn = load(QUOTA_RACE);
     let run = traced(&scn, "v1.4.1", 1);
@@ -258,7 +250,7 @@ fn cli_run_and_replay_write_the_quota_timeline() {
         String::from_utf8_lossy(&o.stderr)
     );
     let replay_svg = std::fs::read_to_string(replay_dir.join(QUOTA_TIMELINE)).unwrap();
-    let strip_title = |s: &str| texts(s).into_iter().skip(1).collect::<Vec<_>>();
+    let strip_title = |s: &str| svg_texts(s).into_iter().skip(1).collect::<Vec<_>>();
     assert_eq!(strip_title(&run_svg), strip_title(&replay_svg));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -355,7 +347,7 @@ fn cli_run_writes_the_upgrade_gantt() {
         String::from_utf8_lossy(&o.stderr)
     );
     let svg = std::fs::read_to_string(dir.join(GANTT)).unwrap();
-    let t = texts(&svg);
+    let t = svg_texts(&svg);
     for want in ["node1", "node3", "Succeeded", "virtual time (s)"] {
         assert!(t.iter().any(|x| x == want), "{want} in {t:?}");
     }

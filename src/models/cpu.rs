@@ -18,8 +18,10 @@ use std::sync::OnceLock;
 pub struct CatalogueEntry {
     pub model: &'static str,
     pub vendor: &'static str,
-    /// Features of the named model, beyond the vendor's common set.
-    pub features: &'static [&'static str],
+    /// The generation this one extends (its features are included).
+    pub extends: Option<&'static str>,
+    /// Features this generation adds to the vendor's common set and its predecessor's.
+    pub adds: &'static [&'static str],
     /// Features hosts of this generation report beyond the named model.
     pub host_extra: &'static [&'static str],
 }
@@ -67,146 +69,6 @@ const AMD_COMMON: &[&str] = &[
     "clflushopt",
 ];
 
-const SKYLAKE: &[&str] = &[
-    "avx512f",
-    "avx512dq",
-    "avx512cd",
-    "avx512bw",
-    "avx512vl",
-    "clflushopt",
-    "clwb",
-    "pku",
-    "xsavec",
-];
-const CASCADELAKE: &[&str] = &[
-    "avx512f",
-    "avx512dq",
-    "avx512cd",
-    "avx512bw",
-    "avx512vl",
-    "clflushopt",
-    "clwb",
-    "pku",
-    "xsavec",
-    "avx512vnni",
-    "md-clear",
-];
-const ICELAKE: &[&str] = &[
-    "avx512f",
-    "avx512dq",
-    "avx512cd",
-    "avx512bw",
-    "avx512vl",
-    "clflushopt",
-    "clwb",
-    "pku",
-    "xsavec",
-    "avx512vnni",
-    "md-clear",
-    "avx512vbmi",
-    "avx512vbmi2",
-    "gfni",
-    "vaes",
-    "vpclmulqdq",
-    "avx512bitalg",
-    "avx512-vpopcntdq",
-    "sha-ni",
-    "rdpid",
-    "wbnoinvd",
-];
-const SAPPHIRERAPIDS: &[&str] = &[
-    "avx512f",
-    "avx512dq",
-    "avx512cd",
-    "avx512bw",
-    "avx512vl",
-    "clflushopt",
-    "clwb",
-    "pku",
-    "xsavec",
-    "avx512vnni",
-    "md-clear",
-    "avx512vbmi",
-    "avx512vbmi2",
-    "gfni",
-    "vaes",
-    "vpclmulqdq",
-    "avx512bitalg",
-    "avx512-vpopcntdq",
-    "sha-ni",
-    "rdpid",
-    "wbnoinvd",
-    "amx-tile",
-    "amx-int8",
-    "amx-bf16",
-    "avx512-bf16",
-    "avx512-fp16",
-    "avx-vnni",
-    "serialize",
-    "tsxldtrk",
-    "movdiri",
-    "movdir64b",
-];
-const EPYC_ROME: &[&str] = &[
-    "clwb",
-    "rdpid",
-    "wbnoinvd",
-    "umip",
-    "perfctr-core",
-    "amd-stibp",
-    "ibpb",
-];
-const EPYC_MILAN: &[&str] = &[
-    "clwb",
-    "rdpid",
-    "wbnoinvd",
-    "umip",
-    "perfctr-core",
-    "amd-stibp",
-    "ibpb",
-    "pku",
-    "vaes",
-    "vpclmulqdq",
-    "erms",
-    "fsrm",
-    "invpcid",
-    "pcid",
-    "ibrs",
-    "amd-ssbd",
-];
-const EPYC_GENOA: &[&str] = &[
-    "clwb",
-    "rdpid",
-    "wbnoinvd",
-    "umip",
-    "perfctr-core",
-    "amd-stibp",
-    "ibpb",
-    "pku",
-    "vaes",
-    "vpclmulqdq",
-    "erms",
-    "fsrm",
-    "invpcid",
-    "pcid",
-    "ibrs",
-    "amd-ssbd",
-    "avx512f",
-    "avx512dq",
-    "avx512cd",
-    "avx512bw",
-    "avx512vl",
-    "avx512vbmi",
-    "avx512vbmi2",
-    "gfni",
-    "avx512vnni",
-    "avx512bitalg",
-    "avx512-vpopcntdq",
-    "avx512-bf16",
-    "la57",
-    "auto-ibrs",
-];
-
 const INTEL_HOST: &[&str] = &[
     "ss",
     "vmx",
@@ -222,25 +84,61 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
     CatalogueEntry {
         model: "Skylake-Server",
         vendor: "Intel",
-        features: SKYLAKE,
+        extends: None,
+        adds: &[
+            "avx512f",
+            "avx512dq",
+            "avx512cd",
+            "avx512bw",
+            "avx512vl",
+            "clflushopt",
+            "clwb",
+            "pku",
+            "xsavec",
+        ],
         host_extra: INTEL_HOST,
     },
     CatalogueEntry {
         model: "Cascadelake-Server",
         vendor: "Intel",
-        features: CASCADELAKE,
+        extends: Some("Skylake-Server"),
+        adds: &["avx512vnni", "md-clear"],
         host_extra: INTEL_HOST,
     },
     CatalogueEntry {
         model: "Icelake-Server",
         vendor: "Intel",
-        features: ICELAKE,
+        extends: Some("Cascadelake-Server"),
+        adds: &[
+            "avx512vbmi",
+            "avx512vbmi2",
+            "gfni",
+            "vaes",
+            "vpclmulqdq",
+            "avx512bitalg",
+            "avx512-vpopcntdq",
+            "sha-ni",
+            "rdpid",
+            "wbnoinvd",
+        ],
         host_extra: INTEL_HOST,
     },
     CatalogueEntry {
         model: "SapphireRapids",
         vendor: "Intel",
-        features: SAPPHIRERAPIDS,
+        extends: Some("Icelake-Server"),
+        adds: &[
+            "amx-tile",
+            "amx-int8",
+            "amx-bf16",
+            "avx512-bf16",
+            "avx512-fp16",
+            "avx-vnni",
+            "serialize",
+            "tsxldtrk",
+            "movdiri",
+            "movdir64b",
+        ],
         host_extra: &[
             "ss",
             "vmx",
@@ -254,19 +152,55 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
     CatalogueEntry {
         model: "EPYC-Rome",
         vendor: "AMD",
-        features: EPYC_ROME,
+        extends: None,
+        adds: &[
+            "clwb",
+            "rdpid",
+            "wbnoinvd",
+            "umip",
+            "perfctr-core",
+            "amd-stibp",
+            "ibpb",
+        ],
         host_extra: AMD_HOST,
     },
     CatalogueEntry {
         model: "EPYC-Milan",
         vendor: "AMD",
-        features: EPYC_MILAN,
+        extends: Some("EPYC-Rome"),
+        adds: &[
+            "pku",
+            "vaes",
+            "vpclmulqdq",
+            "erms",
+            "fsrm",
+            "invpcid",
+            "pcid",
+            "ibrs",
+            "amd-ssbd",
+        ],
         host_extra: AMD_HOST,
     },
     CatalogueEntry {
         model: "EPYC-Genoa",
         vendor: "AMD",
-        features: EPYC_GENOA,
+        extends: Some("EPYC-Milan"),
+        adds: &[
+            "avx512f",
+            "avx512dq",
+            "avx512cd",
+            "avx512bw",
+            "avx512vl",
+            "avx512vbmi",
+            "avx512vbmi2",
+            "gfni",
+            "avx512vnni",
+            "avx512bitalg",
+            "avx512-vpopcntdq",
+            "avx512-bf16",
+            "la57",
+            "auto-ibrs",
+        ],
         host_extra: AMD_HOST,
     },
 ];
@@ -297,11 +231,14 @@ fn all_model_features() -> &'static [BTreeSet<String>] {
         CATALOGUE
             .iter()
             .map(|e| {
-                common(e.vendor)
-                    .iter()
-                    .chain(e.features)
-                    .map(|f| f.to_string())
-                    .collect()
+                let mut set: BTreeSet<String> =
+                    common(e.vendor).iter().map(|f| f.to_string()).collect();
+                let mut gen = Some(e);
+                while let Some(g) = gen {
+                    set.extend(g.adds.iter().map(|f| f.to_string()));
+                    gen = g.extends.and_then(entry);
+                }
+                set
             })
             .collect()
     })

@@ -59,3 +59,14 @@ pub fn text_of(out: &RunOutcome) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The text elements of an SVG, in document order.
+pub fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .map(|t| {
+            let body = &t[t.find('>').unwrap() + 1..];
+            body[..body.find("</text>").unwrap()].trim().to_string()
+        })
+        .collect()
+}
