@@ -2,11 +2,14 @@
 //! sweeps (part of the CLI; the library does the work).
 
 use hvsim::explore::exhaustive;
+use hvsim::explore::repro;
+use hvsim::explore::results::Summary;
 use hvsim::explore::results::{
     merge as merge_files, render_summary, summarize, ResultsWriter, SweepId,
 };
+use hvsim::explore::shrink::shrink_strategy_seed;
 use hvsim::explore::strategy::Strategy;
-use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec, NONDETERMINISM};
+use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec, NONDETERMINISM, PANIC};
 use hvsim::report::json::{self, ExploreId};
 use hvsim::report::progress::Progress;
 use hvsim::scenario::{Scenario, SeedRange, Version};
@@ -27,6 +30,8 @@ pub struct Args {
     pub bound: usize,
     /// `--format json`: print the hvsim.explore/1 document instead of the text summary.
     pub json: bool,
+    /// `--shrink`: shrink the first violating seed of each invariant to a repro file.
+    pub shrink: bool,
 }
 
 fn usage(msg: String) -> ExitCode {
@@ -183,6 +188,19 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             println!("reproduce ({inv}): {cmd}");
         }
     }
+    if a.shrink {
+        // With --format json stdout holds only the document; the repro lines go to stderr.
+        let mut say = |line: String| {
+            if a.json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        };
+        if let Err(e) = shrink_each(scn, version, strategy, &summary, &mut say) {
+            return usage(e);
+        }
+    }
     if a.check_determinism {
         // Here the question is determinism only: other violations are reported, not failed on.
         let diverged = summary
@@ -252,8 +270,62 @@ pub fn plot(file: &str, dir: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-pub fn shrink(scn: &Scenario, version: Version, seed: u64, out: Option<String>) -> ExitCode {
-    let r = match hvsim::explore::shrink::shrink_seed(scn, version, seed) {
+/// `explore --shrink`: the first seed of each violated invariant (not panics or
+/// divergences, which are not model behaviour), shrunk and written as
+/// `./NAME.INVARIANT.repro.ron`.
+fn shrink_each(
+    scn: &Scenario,
+    version: Version,
+    strategy: Strategy,
+    summary: &Summary,
+    say: &mut dyn FnMut(String),
+) -> Result<(), String> {
+    for (inv, st) in &summary.by_invariant {
+        if inv == PANIC || inv == NONDETERMINISM {
+            continue;
+        }
+        let seed = st.first_seed;
+        let r = match shrink_strategy_seed(scn, version, strategy, seed) {
+            Ok(r) if r.violation.invariant == *inv => r,
+            Ok(r) => {
+                say(format!(
+                    "shrink {inv} (seed {seed}): skipped, the seed now violates {}",
+                    r.violation.invariant
+                ));
+                continue;
+            }
+            Err(e) => {
+                say(format!("shrink {inv} (seed {seed}): {e}"));
+                continue;
+            }
+        };
+        let path = std::path::PathBuf::from(format!("{}.{inv}.repro.ron", scn.name));
+        repro::write(&path, &repro::Repro::from_shrink(&r)).map_err(|e| e.to_string())?;
+        say(format!(
+            "shrunk {inv} (seed {seed}): {} steps -> {} steps, {} -> {} VMs, {} -> {} nodes, {} -> {} actions; wrote {}; replay with: hvsim replay {}",
+            r.original.steps,
+            r.shrunk.steps,
+            r.original.vms,
+            r.shrunk.vms,
+            r.original.nodes,
+            r.shrunk.nodes,
+            r.original.actions,
+            r.shrunk.actions,
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+pub fn shrink(
+    scn: &Scenario,
+    version: Version,
+    strategy: Strategy,
+    seed: u64,
+    out: Option<String>,
+) -> ExitCode {
+    let r = match shrink_strategy_seed(scn, version, strategy, seed) {
         Ok(r) => r,
         Err(e) => return usage(format!("seed {seed} on {version}: {e}")),
     };

@@ -107,6 +107,10 @@ enum Cmd {
         /// Output format: text or json (schema hvsim.explore/1).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Shrink the first violating seed of each invariant and write
+        /// ./NAME.INVARIANT.repro.ron for each.
+        #[arg(long)]
+        shrink: bool,
     },
     /// Shrink a violating seed to a small repro and write NAME.repro.ron.
     Shrink {
@@ -116,6 +120,12 @@ enum Cmd {
         seed: u64,
         #[arg(long)]
         version: Option<String>,
+        /// The strategy whose run of the seed to shrink: random, pct or swarm.
+        #[arg(long, default_value = "random")]
+        strategy: String,
+        /// PCT: number of priority change points + 1.
+        #[arg(long, default_value_t = 3)]
+        depth: u32,
         /// Where to write the repro (default: ./NAME.repro.ron).
         #[arg(long)]
         out: Option<String>,
@@ -284,6 +294,7 @@ fn main() -> ExitCode {
             check_determinism,
             bound,
             format,
+            shrink,
         } => {
             if format == Format::Markdown {
                 return input_error("--format markdown is for verify; explore takes text or json");
@@ -305,6 +316,7 @@ fn main() -> ExitCode {
                 check_determinism,
                 bound,
                 json: format == Format::Json,
+                shrink,
             };
             explore_cmd::explore(&scn, version, args)
         }
@@ -314,13 +326,19 @@ fn main() -> ExitCode {
             file,
             seed,
             version,
+            strategy,
+            depth,
             out,
         } => {
             let (scn, version) = match load_with_version(&file, version.as_deref()) {
                 Ok(x) => x,
                 Err(e) => return input_error(e),
             };
-            explore_cmd::shrink(&scn, version, seed, out)
+            let strategy = match hvsim::explore::strategy::Strategy::parse(&strategy, depth) {
+                Ok(s) => s,
+                Err(e) => return input_error(e),
+            };
+            explore_cmd::shrink(&scn, version, strategy, seed, out)
         }
         Cmd::Replay {
             file,

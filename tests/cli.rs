@@ -84,3 +84,65 @@ fn missing_file_is_an_input_error() {
         "{err}"
     );
 }
+
+/// Runs hvsim in a fresh directory of its own (for commands that write files there).
+fn hvsim_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn explore_shrink_writes_one_replayable_repro_per_violated_invariant() {
+    let dir = std::env::temp_dir().join(format!("hvsim-explore-shrink-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out, err) = hvsim_in(
+        &dir,
+        &[
+            "explore",
+            "quota-race-node-drain",
+            "--version",
+            "v1.4.1",
+            "--budget",
+            "20",
+            "--jobs",
+            "1",
+            "--shrink",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "quota-race-node-drain.migration-completes.repro.ron",
+            "quota-race-node-drain.quota-converges.repro.ron"
+        ]
+    );
+    assert!(
+        out.contains("shrunk quota-converges (seed 2): 743 steps -> 160 steps, 4 -> 1 VMs"),
+        "{out}"
+    );
+    let (code, out, err) = hvsim_in(
+        &dir,
+        &["replay", "quota-race-node-drain.quota-converges.repro.ron"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("replayed: quota-converges at step 160, as recorded"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -24,6 +24,7 @@
 //! invariants. When the original answers keep the target there, every kept candidate must
 //! keep it there too, so the repro still tells the buggy version from the fixed one.
 
+use super::strategy::Strategy;
 use super::verify::with_policy;
 use crate::check::{run, RunOutcome, Violation};
 use crate::engine::{Choice, ChoiceKind, Choices, ReplayChoices, SeededChoices, Trace};
@@ -176,7 +177,18 @@ pub fn shrink_seed(
     version: Version,
     seed: u64,
 ) -> Result<ShrinkResult, ShrinkError> {
-    let first = crate::check::run_seed(scn, version, seed, Trace::off());
+    shrink_strategy_seed(scn, version, Strategy::Random, seed)
+}
+
+/// Runs `seed` as `strategy` draws its answers (a seed `explore --strategy pct` found) and
+/// shrinks its violation, whichever invariant it is.
+pub fn shrink_strategy_seed(
+    scn: &Scenario,
+    version: Version,
+    strategy: Strategy,
+    seed: u64,
+) -> Result<ShrinkResult, ShrinkError> {
+    let first = run(scn, version, strategy.choices(seed), Trace::off());
     let Some(v) = first.violation else {
         return Err(ShrinkError::Held);
     };
