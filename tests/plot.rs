@@ -104,6 +104,20 @@ fn sweep_summary_of_a_small_hand_made_sweep_is_pinned() {
         r(5, Some("quota-converges"), 240, 330),
     ];
     let svg = sweep_summary_svg("small sweep", &results).unwrap();
+    let t = svg_texts(&svg);
+    // Steps 120..240 in whole bins of 20; seconds 305..330 in bins of 2.5 s.
+    for want in [
+        "violating runs (4), bins of 20 steps",
+        "violating runs (4), bins of 2.5 s",
+        "migration-completes",
+        "quota-converges",
+    ] {
+        assert!(t.iter().any(|x| x == want), "missing {want:?} in {t:?}");
+    }
+    assert!(
+        !t.iter().any(|x| x.ends_with(".0")),
+        "no tick label ends in .0: {t:?}"
+    );
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("sweep_summary_small", svg);
     });

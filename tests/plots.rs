@@ -50,10 +50,19 @@ fn quota_timeline_of_the_quota_race_shows_the_values_and_the_violation() {
     assert!(s.key.starts_with("ns1/default-"), "{}", s.key);
     // Only changes are kept: a handful of points, not one per step.
     assert!(s.points.len() >= 2 && (s.points.len() as u64) < out.steps / 2);
-    assert!(s.points.windows(2).all(|w| w[0].values != w[1].values));
-    // Harvester scales spec.hard limits.cpu up from the base (5) for the migration.
+    assert!(s
+        .points
+        .windows(2)
+        .all(|w| (w[0].values, w[0].base) != (w[1].values, w[1].base)));
+    // Harvester scales spec.hard limits.cpu up from the base (5) for the migration, and the
+    // race leaves it below: the Rancher base stays 5 cores (6000Mi) all along.
     assert_eq!(s.points[0].values[0][0], Some(5000));
     assert!(s.points.iter().any(|p| p.values[0][0] > Some(5000)));
+    assert!(s
+        .points
+        .iter()
+        .all(|p| p.base == [Some(5000), Some(6000 * 1024 * 1024 * 1000)]));
+    assert!(s.points.last().unwrap().values[0][0] < Some(5000));
     let t = svg_texts(&svg);
     for want in [
         format!("ResourceQuota {}", s.key),
@@ -63,6 +72,7 @@ fn quota_timeline_of_the_quota_race_shows_the_values_and_the_violation() {
         "spec.hard".into(),
         "status.hard".into(),
         "status.used".into(),
+        "Rancher base".into(),
         "process killed".into(),
         "violation".into(),
         format!("VIOLATED {} (step {})", v.invariant, v.step),
@@ -85,11 +95,14 @@ fn quota_timeline_is_deterministic() {
     assert!(a == b, "two runs of seed 1 drew different SVGs");
 }
 
-fn pt(at_s: u64, cpu: [i64; 3], mem_gi: [i64; 3]) -> QuotaPoint {
+/// A point: cores and GiB of spec.hard, status.hard and status.used, then of the Rancher
+/// base.
+fn pt(at_s: u64, cpu: [i64; 3], mem_gi: [i64; 3], base: [i64; 2]) -> QuotaPoint {
     let gi = 1024 * 1024 * 1024 * 1000;
     QuotaPoint {
         at_us: at_s * 1_000_000,
         values: [cpu.map(|c| Some(c * 1000)), mem_gi.map(|m| Some(m * gi))],
+        base: [Some(base[0] * 1000), Some(base[1] * gi)],
     }
 }
 
@@ -99,20 +112,23 @@ fn quota_timeline_of_a_small_case() {
         QuotaSeries {
             key: "ns1/default-abcde".into(),
             points: vec![
-                pt(0, [5, 5, 4], [6, 6, 5]),
-                pt(10, [7, 5, 4], [8, 6, 5]),
-                pt(11, [7, 7, 6], [8, 8, 7]),
-                pt(30, [5, 5, 6], [6, 6, 7]),
-                pt(60, [5, 5, 4], [6, 6, 5]),
+                pt(0, [5, 5, 4], [6, 6, 5], [5, 6]),
+                pt(10, [7, 5, 4], [8, 6, 5], [5, 6]),
+                pt(11, [7, 7, 6], [8, 8, 7], [5, 6]),
+                // spec.hard reset to the base under a running migration, then dropped below.
+                pt(30, [5, 5, 6], [6, 6, 7], [5, 6]),
+                pt(45, [3, 3, 6], [4, 4, 7], [5, 6]),
+                pt(60, [3, 3, 4], [4, 4, 5], [5, 6]),
             ],
         },
         QuotaSeries {
             key: "ns2/default-fghij".into(),
             points: vec![
-                pt(0, [2, 2, 1], [4, 4, 2]),
+                pt(0, [2, 2, 1], [4, 4, 2], [2, 4]),
                 QuotaPoint {
                     at_us: 40_000_000,
                     values: [[None; 3]; 2],
+                    base: [None; 2],
                 },
             ],
         },

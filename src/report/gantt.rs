@@ -1,12 +1,15 @@
 //! A Gantt chart as SVG, from plain data (the upgrade of a cluster: one row per node, per VM
 //! and per migration): each row's spans coloured by state, a legend mapping state → colour
-//! (colours given in order of first appearance, so the same data always gets the same
-//! colours), the x axis in virtual time (s), and markers as numbered vertical lines listed
-//! under the chart.
+//! (one line per family of states, wrapped so every state shows), the x axis in virtual time
+//! (s), and markers as numbered vertical lines listed under the chart.
+//!
+//! Colours are fixed by the caller (`StateGroup`s: the upgrade's are in `upgrade_plot`), so a
+//! state has the same colour in every chart whatever order the states appear in. A state in
+//! no group gets one of `OTHER` in order of first appearance and is listed under "other".
 
 use super::plot::{
-    draw_marker_list, ellipsize, err, marker_list_height, marker_number_labels, text_px,
-    tick_decimals, TAB10,
+    draw_marker_list, ellipsize, err, fmt_tick, marker_list_height, marker_number_labels, text_px,
+    tick_decimals,
 };
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -33,9 +36,27 @@ pub struct GanttMarker {
     pub label: String,
 }
 
+/// A family of states (a node's upgrade states, the repo's, a migration's phases) and the
+/// fixed colour of each, in legend order.
+#[derive(Clone, PartialEq, Debug)]
+pub struct StateGroup {
+    pub name: &'static str,
+    pub states: Vec<(&'static str, RGBColor)>,
+}
+
+/// Colours for states in no group: greys and muted tones, away from the upgrade's families.
+pub const OTHER: [RGBColor; 6] = [
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x63, 0x79, 0x39),
+    RGBColor(0xbd, 0xbd, 0xbd),
+];
+
 const WIDTH: u32 = 1400;
 const ROW_H: u32 = 38;
-const LEGEND_H: u32 = 34;
+const LEGEND_LINE: u32 = 24;
 const NUM_FONT: u32 = 14;
 const LABEL_FONT: u32 = 15;
 const MARKER: RGBColor = RGBColor(0x30, 0x30, 0x30);
@@ -45,29 +66,92 @@ fn luminance(c: RGBColor) -> f64 {
     (0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64) / 255.0
 }
 
-/// The states in order of first appearance (rows in order, spans in order), with their
-/// colours.
-pub fn state_colors(rows: &[GanttRow]) -> Vec<(String, RGBColor)> {
-    let mut v: Vec<(String, RGBColor)> = Vec::new();
+/// The legend of these rows: per group, the states the rows have (in the group's order,
+/// with the group's colours), then `other` for states in no group (in order of first
+/// appearance, coloured from `OTHER` skipping the groups' colours). Groups with no state
+/// in the rows are left out.
+pub fn state_colors(
+    rows: &[GanttRow],
+    groups: &[StateGroup],
+) -> Vec<(&'static str, Vec<(String, RGBColor)>)> {
+    let present = |state: &str| rows.iter().flat_map(|r| &r.spans).any(|s| s.state == state);
+    let mut legend: Vec<(&'static str, Vec<(String, RGBColor)>)> = groups
+        .iter()
+        .map(|g| {
+            let states = g
+                .states
+                .iter()
+                .filter(|(s, _)| present(s))
+                .map(|(s, c)| (s.to_string(), *c))
+                .collect();
+            (g.name, states)
+        })
+        .filter(|(_, states): &(_, Vec<_>)| !states.is_empty())
+        .collect();
+    let used: Vec<RGBColor> = groups
+        .iter()
+        .flat_map(|g| g.states.iter().map(|(_, c)| *c))
+        .collect();
+    let spare: Vec<RGBColor> = OTHER.into_iter().filter(|c| !used.contains(c)).collect();
+    let mut other: Vec<(String, RGBColor)> = Vec::new();
     for s in rows.iter().flat_map(|r| &r.spans) {
-        if !v.iter().any(|(n, _)| n == &s.state) {
-            let c = TAB10[v.len() % TAB10.len()];
-            v.push((s.state.clone(), c));
+        let known = groups
+            .iter()
+            .any(|g| g.states.iter().any(|(n, _)| *n == s.state));
+        if !known && !other.iter().any(|(n, _)| *n == s.state) {
+            let c = spare
+                .get(other.len() % spare.len().max(1))
+                .copied()
+                .unwrap_or(BLACK);
+            other.push((s.state.clone(), c));
         }
     }
-    v
+    if !other.is_empty() {
+        legend.push(("other", other));
+    }
+    legend
 }
 
-/// Draws the chart: rows top to bottom in the given order.
+/// Where each legend entry goes: one line per group, wrapped onto further lines when the
+/// entries do not fit in `width` from `x0`. Returns, per line, the group name (on its first
+/// line only) and the entries as (x, state, colour).
+type LegendLine = (Option<&'static str>, Vec<(i32, String, RGBColor)>);
+
+fn legend_layout(
+    legend: &[(&'static str, Vec<(String, RGBColor)>)],
+    x0: i32,
+    width: i32,
+) -> Vec<LegendLine> {
+    let mut lines: Vec<LegendLine> = Vec::new();
+    for (group, states) in legend {
+        let mut line: LegendLine = (Some(group), Vec::new());
+        let mut x = x0;
+        for (state, color) in states {
+            let need = 22 + text_px(state, LABEL_FONT) + 24;
+            if x + need > width && !line.1.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                x = x0;
+            }
+            line.1.push((x, state.clone(), *color));
+            x += need;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Draws the chart: rows top to bottom in the given order, states coloured by `groups`.
 pub fn gantt_svg(
     title: &str,
     rows: &[GanttRow],
     markers: &[GanttMarker],
+    groups: &[StateGroup],
 ) -> Result<String, String> {
-    let colors = state_colors(rows);
+    let legend = state_colors(rows, groups);
     let color_of = |state: &str| {
-        colors
+        legend
             .iter()
+            .flat_map(|(_, states)| states)
             .find(|(n, _)| n == state)
             .map(|(_, c)| *c)
             .unwrap_or(BLACK)
@@ -77,7 +161,6 @@ pub fn gantt_svg(
     let n = rows.len().max(1) as i32;
     let chart_h = n as u32 * ROW_H + 26 + 48 + 10;
     let list_h = marker_list_height(markers.len(), 2);
-    let height = 50 + LEGEND_H + chart_h + list_h;
     let x_end = rows
         .iter()
         .flat_map(|r| &r.spans)
@@ -93,6 +176,10 @@ pub fn gantt_svg(
         .unwrap_or(40)
         .clamp(40, 320) as u32
         + 20;
+    let legend_x0 = label_w as i32 + 10;
+    let legend_lines = legend_layout(&legend, legend_x0, WIDTH as i32 - 30);
+    let legend_h = legend_lines.len() as u32 * LEGEND_LINE + 10;
+    let height = 50 + legend_h + chart_h + list_h;
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (WIDTH, height)).into_drawing_area();
@@ -104,8 +191,8 @@ pub fn gantt_svg(
             TextStyle::from(("sans-serif", 22)).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(err)?;
-        let (legend, rest) = rest.split_vertically(LEGEND_H);
-        draw_state_legend(&legend, &colors, label_w as i32 + 10)?;
+        let (legend_area, rest) = rest.split_vertically(legend_h);
+        draw_state_legend(&legend_area, &legend_lines, legend_x0)?;
         let (chart_area, list) = rest.split_vertically(chart_h);
         let nf = n as f64;
         let xd = tick_decimals(x_max);
@@ -126,7 +213,7 @@ pub fn gantt_svg(
             .x_desc("virtual time (s)")
             .label_style(("sans-serif", LABEL_FONT))
             .axis_desc_style(("sans-serif", 16))
-            .x_label_formatter(&|x| format!("{x:.xd$}"))
+            .x_label_formatter(&|x| fmt_tick(*x, xd))
             .draw()
             .map_err(err)?;
         let screen = root.use_screen_coord();
@@ -207,35 +294,37 @@ pub fn gantt_svg(
     Ok(buf)
 }
 
-/// One line of `■ state` entries, wrapping onto nothing: states past the width are cut
-/// with a `+N more` note.
+/// The legend lines: the group's name right-aligned before its first line (under the row
+/// labels' column), then `■ state` entries.
 fn draw_state_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
-    colors: &[(String, RGBColor)],
+    lines: &[LegendLine],
     x0: i32,
 ) -> Result<(), String> {
-    let (w, _) = area.dim_in_pixel();
-    let mut x = x0;
-    for (i, (state, color)) in colors.iter().enumerate() {
-        let need = 22 + text_px(state, LABEL_FONT) + 24;
-        if x + need > w as i32 - 120 && i + 1 < colors.len() {
+    for (i, (group, entries)) in lines.iter().enumerate() {
+        let y = 4 + i as i32 * LEGEND_LINE as i32;
+        if let Some(g) = group {
             area.draw(&Text::new(
-                format!("+{} more", colors.len() - i),
-                (x, 8),
+                g.to_string(),
+                (x0 - 10, y + 8),
+                ("sans-serif", LABEL_FONT)
+                    .into_font()
+                    .style(FontStyle::Italic)
+                    .color(&RGBColor(0x50, 0x50, 0x50))
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(err)?;
+        }
+        for (x, state, color) in entries {
+            area.draw(&Rectangle::new([(*x, y), (x + 16, y + 16)], color.filled()))
+                .map_err(err)?;
+            area.draw(&Text::new(
+                state.clone(),
+                (x + 22, y),
                 ("sans-serif", LABEL_FONT),
             ))
             .map_err(err)?;
-            break;
         }
-        area.draw(&Rectangle::new([(x, 8), (x + 16, 24)], color.filled()))
-            .map_err(err)?;
-        area.draw(&Text::new(
-            state.clone(),
-            (x + 22, 8),
-            ("sans-serif", LABEL_FONT),
-        ))
-        .map_err(err)?;
-        x += need;
     }
     Ok(())
 }
@@ -304,26 +393,108 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn colours_follow_first_appearance() {
-        let c = state_colors(&rows());
-        let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["Running", "Upgrading", "Migrating", "Stopped"]);
-        assert_eq!(c[0].1, TAB10[0]);
-        assert_eq!(c[3].1, TAB10[3]);
+    const UP: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+    const BUSY: RGBColor = RGBColor(0x08, 0x51, 0x9c);
+    const MOVING: RGBColor = RGBColor(0xfd, 0x8d, 0x3c);
+
+    fn groups() -> Vec<StateGroup> {
+        vec![
+            StateGroup {
+                name: "node",
+                states: vec![("Upgrading", BUSY), ("Running", UP)],
+            },
+            StateGroup {
+                name: "vm",
+                states: vec![("Migrating", MOVING), ("Paused", RGBColor(1, 2, 3))],
+            },
+        ]
     }
 
     #[test]
-    fn gantt_has_rows_legend_markers_and_is_deterministic() {
-        let svg = gantt_svg("upgrade v1.4.1 → v1.4.2", &rows(), &markers()).unwrap();
-        let texts: Vec<String> = svg
-            .split("<text")
+    fn colours_are_fixed_by_state_whatever_order_the_states_appear_in() {
+        let c = state_colors(&rows(), &groups());
+        let mut reversed = rows();
+        reversed.reverse();
+        for r in &mut reversed {
+            r.spans.reverse();
+        }
+        assert_eq!(state_colors(&reversed, &groups()), c);
+        assert_eq!(
+            c,
+            vec![
+                (
+                    "node",
+                    vec![("Upgrading".to_string(), BUSY), ("Running".to_string(), UP)]
+                ),
+                ("vm", vec![("Migrating".to_string(), MOVING)]),
+                ("other", vec![("Stopped".to_string(), OTHER[0])]),
+            ],
+            "groups in order, absent states (Paused) left out, unknown ones under other"
+        );
+    }
+
+    #[test]
+    fn states_in_no_group_take_colours_no_group_uses() {
+        let g = vec![StateGroup {
+            name: "g",
+            states: vec![("a", OTHER[0])],
+        }];
+        let rows = vec![GanttRow {
+            label: "r".into(),
+            spans: vec![
+                span(0.0, 1.0, "b"),
+                span(1.0, 2.0, "a"),
+                span(2.0, 3.0, "c"),
+            ],
+        }];
+        let c = state_colors(&rows, &g);
+        assert_eq!(c[1].0, "other");
+        assert_eq!(
+            c[1].1,
+            vec![("b".to_string(), OTHER[1]), ("c".to_string(), OTHER[2])]
+        );
+    }
+
+    #[test]
+    fn the_legend_wraps_and_never_drops_a_state() {
+        let states: Vec<String> = (0..24)
+            .map(|i| format!("a rather long state {i}"))
+            .collect();
+        let rows = vec![GanttRow {
+            label: "r".into(),
+            spans: states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| span(i as f64, i as f64 + 1.0, s))
+                .collect(),
+        }];
+        let svg = gantt_svg("many", &rows, &[], &[]).unwrap();
+        let texts = svg_texts(&svg);
+        for s in &states {
+            assert!(texts.contains(s), "missing {s}");
+        }
+        assert!(!texts.iter().any(|t| t.contains("more")), "{texts:?}");
+        let lines = legend_layout(&state_colors(&rows, &[]), 100, 1370);
+        assert!(lines.len() > 2, "{} lines", lines.len());
+        assert!(lines
+            .iter()
+            .all(|(_, e)| e.iter().all(|(x, _, _)| *x < 1370)));
+    }
+
+    fn svg_texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
             .skip(1)
             .map(|t| {
                 let body = &t[t.find('>').unwrap() + 1..];
                 body[..body.find("</text>").unwrap()].trim().to_string()
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn gantt_has_rows_legend_markers_and_is_deterministic() {
+        let svg = gantt_svg("upgrade v1.4.1 → v1.4.2", &rows(), &markers(), &groups()).unwrap();
+        let texts = svg_texts(&svg);
         for want in [
             "upgrade v1.4.1 → v1.4.2",
             "node1",
@@ -331,6 +502,8 @@ mod tests {
             "migration ns1/repo-vm-x7k2p",
             "Upgrading",
             "Stopped",
+            "node",
+            "other",
             "virtual time (s)",
             "VIOLATED migration-completes",
             "1–2",
@@ -343,7 +516,7 @@ mod tests {
         }
         assert_eq!(
             svg,
-            gantt_svg("upgrade v1.4.1 → v1.4.2", &rows(), &markers()).unwrap()
+            gantt_svg("upgrade v1.4.1 → v1.4.2", &rows(), &markers(), &groups()).unwrap()
         );
         insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("gantt_small", svg);
@@ -352,7 +525,7 @@ mod tests {
 
     #[test]
     fn gantt_without_rows_or_markers_still_draws() {
-        let svg = gantt_svg("empty", &[], &[]).unwrap();
+        let svg = gantt_svg("empty", &[], &[], &[]).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     }
 }

@@ -4,8 +4,9 @@
 //! list of markers under a chart.
 
 use crate::explore::sweep::SeedResult;
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;
 
 const PALETTE: [RGBColor; 6] = [
@@ -22,7 +23,8 @@ pub(crate) fn err(e: impl std::fmt::Display) -> String {
 }
 
 /// The sweep summary: violating runs per invariant (bars), and the distribution of the steps
-/// and of the virtual time (seconds) each violating run took to fail (histograms of 10 bins).
+/// and of the virtual time (seconds) each violating run took to fail (histograms with bins of
+/// a round width, whole steps for the steps).
 pub fn sweep_summary_svg(title: &str, results: &[SeedResult]) -> Result<String, String> {
     let mut by_inv: BTreeMap<&str, u64> = BTreeMap::new();
     let mut steps = Vec::new();
@@ -51,60 +53,94 @@ pub fn sweep_summary_svg(title: &str, results: &[SeedResult]) -> Result<String, 
             "steps to violation",
             "steps (events) until the violation",
             &steps,
+            Unit::Steps,
         )?;
         histogram(
             &panels[2],
             "virtual time to violation",
             "virtual time until the violation (s)",
             &secs,
+            Unit::Seconds,
         )?;
         root.present().map_err(err)?;
     }
     Ok(buf)
 }
 
+/// The y axis of a summary panel: whole runs, labelled at about ten round values, with a
+/// light grid at those values only.
+fn runs_mesh<DB: DrawingBackend>(
+    c: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x_desc: &str,
+    x_label: &dyn Fn(&f64) -> String,
+    x_labels: usize,
+) -> Result<(), String> {
+    let ymax = c.y_range().end;
+    c.configure_mesh()
+        .disable_x_mesh()
+        .x_desc(x_desc)
+        .y_desc("violating runs")
+        .x_labels(x_labels)
+        .x_label_formatter(x_label)
+        .y_labels((ymax as usize + 1).min(11))
+        .y_label_formatter(&|y| {
+            if (y - y.round()).abs() < 1e-9 {
+                format!("{y:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .max_light_lines(0)
+        .bold_line_style(BLACK.mix(0.1))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+/// Room above the highest bar for the legend: the top third of the y range.
+fn runs_y_max(top: u64) -> f64 {
+    let top = top + 1;
+    (top + top / 2 + 1) as f64
+}
+
 fn bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     by_inv: &BTreeMap<&str, u64>,
 ) -> Result<(), String> {
-    let names: Vec<&str> = by_inv.keys().copied().collect();
-    let n = names.len().max(1) as i32;
-    let ymax = by_inv.values().copied().max().unwrap_or(0) + 1;
+    let n = by_inv.len().max(1) as f64;
+    let ymax = runs_y_max(by_inv.values().copied().max().unwrap_or(0));
+    // One slot per invariant, x from 0 to n: invariant i's bar over [i, i + 1], labelled at
+    // its centre (plotters' segmented axes add a slot after the last value).
     let mut c = ChartBuilder::on(area)
         .caption("violations per invariant", ("sans-serif", 16))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(55)
-        .build_cartesian_2d((0..n).into_segmented(), 0u64..ymax + ymax / 2 + 1)
+        .build_cartesian_2d(0.0..n, 0.0..ymax)
         .map_err(err)?;
-    let label = |v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => names
-            .get(*i as usize)
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-        SegmentValue::Last => String::new(),
-    };
-    c.configure_mesh()
-        .disable_x_mesh()
-        .x_desc("invariant")
-        .y_desc("violating runs")
-        .x_label_formatter(&label)
-        .draw()
-        .map_err(err)?;
+    runs_mesh(&mut c, "invariant", &|_| String::new(), 0)?;
+    let slot_px = c.backend_coord(&(1.0, 0.0)).0 - c.backend_coord(&(0.0, 0.0)).0;
+    let gap = (slot_px / 5).clamp(6, 60) as u32;
     for (i, (name, k)) in by_inv.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
-        let mut bar = Rectangle::new(
-            [
-                (SegmentValue::Exact(i as i32), 0),
-                (SegmentValue::Exact(i as i32 + 1), *k),
-            ],
-            color.filled(),
-        );
-        bar.set_margin(0, 0, 12, 12);
+        let x = i as f64;
+        let mut bar = Rectangle::new([(x, 0.0), (x + 1.0, *k as f64)], color.filled());
+        bar.set_margin(0, 0, gap, gap);
         c.draw_series(std::iter::once(bar))
             .map_err(err)?
-            .label(format!("{name}: {k} runs"))
+            .label(format!("{name}: {k} run{}", if *k == 1 { "" } else { "s" }))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+        // The invariant's name under its bar, where a tick label would be.
+        c.plotting_area()
+            .draw(
+                &(EmptyElement::at((x + 0.5, 0.0))
+                    + Text::new(
+                        name.to_string(),
+                        (0, 8),
+                        TextStyle::from(("sans-serif", 12)).pos(Pos::new(HPos::Center, VPos::Top)),
+                    )),
+            )
+            .map_err(err)?;
     }
     if by_inv.is_empty() {
         area.draw(&Text::new(
@@ -128,53 +164,106 @@ fn bars<DB: DrawingBackend>(
     Ok(())
 }
 
+/// What a histogram counts: whole steps, or seconds of virtual time.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Unit {
+    Steps,
+    Seconds,
+}
+
+/// Histogram bins: `count` bins of width `width` from `start`.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Bins {
+    start: f64,
+    width: f64,
+    count: usize,
+}
+
+/// At most this many bins (a round width gives between about 5 and 12).
+const MAX_BINS: usize = 12;
+
+/// Bins of the smallest round width (1, 2, 2.5 or 5 times a power of ten) that covers the
+/// values in at most `MAX_BINS` bins, starting at a multiple of the width. `whole` values
+/// (steps) get a whole width, so each bin is a range of whole numbers and every edge a whole
+/// number; other values get bins at least 1 wide when they all happen to be whole.
+fn round_bins(values: &[f64], whole: bool) -> Bins {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if values.is_empty() {
+        (0.0, 0.0)
+    } else {
+        (lo, hi)
+    };
+    let min_width: f64 = if whole || values.iter().all(|v| v.fract() == 0.0) {
+        1.0
+    } else {
+        1e-3
+    };
+    let bins_of = |w: f64| {
+        let start = (lo / w).floor() * w;
+        let count = ((hi - start) / w).floor() as usize + 1;
+        Bins {
+            start,
+            width: w,
+            count,
+        }
+    };
+    let mut exp = min_width.log10().floor() as i32;
+    loop {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let w = m * 10f64.powi(exp);
+            if w < min_width - 1e-12 || (whole && w.fract() != 0.0) {
+                continue;
+            }
+            let b = bins_of(w);
+            if b.count <= MAX_BINS {
+                return b;
+            }
+        }
+        exp += 1;
+    }
+}
+
+/// A number as a tick or a bin width shows it: no decimals when whole, else as few as it
+/// needs (at most three).
+fn fmt_num(x: f64) -> String {
+    fmt_tick(x, 3)
+}
+
 fn histogram<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     caption: &str,
     x_desc: &str,
     values: &[f64],
+    unit: Unit,
 ) -> Result<(), String> {
-    const BINS: usize = 10;
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if values.is_empty() {
-        (0.0, 1.0)
-    } else if hi - lo < 1e-9 {
-        (lo - 0.5, hi + 0.5)
-    } else {
-        (lo, hi)
-    };
-    let w = (hi - lo) / BINS as f64;
-    let mut counts = [0u64; BINS];
+    let bins = round_bins(values, unit == Unit::Steps);
+    let mut counts = vec![0u64; bins.count];
     for v in values {
-        counts[(((v - lo) / w) as usize).min(BINS - 1)] += 1;
+        let i = ((v - bins.start) / bins.width).floor().max(0.0) as usize;
+        counts[i.min(bins.count - 1)] += 1;
     }
-    let top = counts.iter().copied().max().unwrap_or(0) + 1;
-    // The top third is left free for the legend.
-    let ymax = (top + top / 2 + 1) as f64;
+    // One bin alone fills the panel: a free bin's width either side shows its edges.
+    let pad = if bins.count < 3 { bins.width } else { 0.0 };
+    let x_lo = bins.start - pad;
+    let x_hi = bins.start + bins.width * bins.count as f64 + pad;
+    let ymax = runs_y_max(counts.iter().copied().max().unwrap_or(0));
     let mut c = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 16))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(55)
-        .build_cartesian_2d(lo..hi, 0.0..ymax)
+        .build_cartesian_2d(x_lo..x_hi, 0.0..ymax)
         .map_err(err)?;
-    c.configure_mesh()
-        .disable_x_mesh()
-        .x_desc(x_desc)
-        .y_desc("violating runs")
-        // Whole runs only: one label per integer when few, else plotters' choice.
-        .y_labels((ymax as usize + 1).min(11))
-        .y_label_formatter(&|y| {
-            if (y - y.round()).abs() < 1e-9 {
-                format!("{y:.0}")
-            } else {
-                String::new()
-            }
-        })
-        .max_light_lines(0)
-        .draw()
-        .map_err(err)?;
+    // Steps are whole: a tick between two whole numbers gets no label.
+    let x_label = |x: &f64| {
+        if unit == Unit::Steps && (x - x.round()).abs() > 1e-9 {
+            String::new()
+        } else {
+            fmt_num(*x)
+        }
+    };
+    runs_mesh(&mut c, x_desc, &x_label, 8)?;
     let color = PALETTE[0];
     c.draw_series(
         counts
@@ -182,14 +271,23 @@ fn histogram<DB: DrawingBackend>(
             .enumerate()
             .filter(|(_, k)| **k > 0)
             .map(|(i, k)| {
-                let x0 = lo + w * i as f64;
-                let mut bar = Rectangle::new([(x0, 0.0), (x0 + w, *k as f64)], color.filled());
+                let x0 = bins.start + bins.width * i as f64;
+                let mut bar =
+                    Rectangle::new([(x0, 0.0), (x0 + bins.width, *k as f64)], color.filled());
                 bar.set_margin(0, 0, 1, 1);
                 bar
             }),
     )
     .map_err(err)?
-    .label(format!("violating runs ({}), bins of {w:.1}", values.len()))
+    .label(format!(
+        "violating runs ({}), bins of {} {}",
+        values.len(),
+        fmt_num(bins.width),
+        match unit {
+            Unit::Steps => "steps",
+            Unit::Seconds => "s",
+        }
+    ))
     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
     c.configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
@@ -238,6 +336,22 @@ pub(crate) fn tick_decimals(span: f64) -> usize {
         1
     } else {
         2
+    }
+}
+
+/// A tick label with at most `decimals` decimals and no trailing zeros (`350`, not
+/// `350.0`; `27.5`).
+pub(crate) fn fmt_tick(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
     }
 }
 
@@ -355,4 +469,57 @@ pub fn write(path: &str, svg: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_of_whole_values_are_whole_and_round() {
+        let steps: Vec<f64> = [412.0, 450.0, 470.0, 601.0, 780.0].to_vec();
+        let b = round_bins(&steps, true);
+        assert_eq!(
+            b,
+            Bins {
+                start: 400.0,
+                width: 50.0,
+                count: 8
+            }
+        );
+        // A small spread still gets bins one step wide, never fractional.
+        let b = round_bins(&[7.0, 8.0, 9.0], true);
+        assert_eq!((b.start, b.width, b.count), (7.0, 1.0, 3));
+        let b = round_bins(&[187.0, 187.0], true);
+        assert_eq!((b.start, b.width, b.count), (187.0, 1.0, 1));
+        assert_eq!(round_bins(&[], true).count, 1);
+        // Where seconds would take 2.5, steps skip to 5.
+        let b = round_bins(&[305.0, 330.0], true);
+        assert_eq!((b.start, b.width, b.count), (305.0, 5.0, 6));
+        let b = round_bins(&[305.0, 330.0], false);
+        assert_eq!((b.start, b.width, b.count), (305.0, 2.5, 11));
+    }
+
+    #[test]
+    fn bins_of_fractional_values_take_a_round_width() {
+        let b = round_bins(&[1.25, 1.5, 2.75], false);
+        assert!(
+            (b.start - 1.2).abs() < 1e-9 && (b.width - 0.2).abs() < 1e-9,
+            "{b:?}"
+        );
+        assert_eq!(b.count, 8);
+        for v in [1.25, 1.5, 2.75] {
+            assert!(v >= b.start && v < b.start + b.width * b.count as f64);
+        }
+    }
+
+    #[test]
+    fn ticks_print_no_pointless_decimals() {
+        assert_eq!(fmt_tick(350.0, 1), "350");
+        assert_eq!(fmt_tick(27.5, 1), "27.5");
+        assert_eq!(fmt_tick(0.25, 3), "0.25");
+        assert_eq!(fmt_tick(-0.0001, 2), "0");
+        assert_eq!(fmt_tick(450.0, 0), "450");
+        assert_eq!(fmt_num(2.5), "2.5");
+    }
 }

@@ -1,21 +1,27 @@
 //! The quota timeline of one run (`run --plot`), as SVG: for every default ResourceQuota (one
 //! chart each, stacked), the values of `spec.hard`, `status.hard` and `status.used` of
 //! limits.cpu (cores) and limits.memory (GiB), one panel per resource, as step lines over
-//! virtual time (seconds); vertical markers show process kills and restarts, migration phase
-//! changes and the violation, numbered at the top and listed under the charts.
+//! virtual time (seconds), with a thin dashed line at the Rancher base (what the namespace's
+//! annotation gives, so what `spec.hard` should come back to); vertical markers show process
+//! kills and restarts, migration phase changes and the violation, numbered at the top and
+//! listed under the charts.
 //!
 //! The sampler (`QuotaSampler`, called from `RunOptions::observe`) records a point only when
 //! a value changes. The checker runs before the observer, so a change made by the violating
 //! step itself is not sampled; the violation marker shows when that step happened.
 
 use super::plot::{
-    draw_marker_list, err, marker_list_height, marker_number_labels, tick_decimals, TAB10,
+    draw_marker_list, err, fmt_tick, marker_list_height, marker_number_labels, tick_decimals, TAB10,
 };
 use crate::check::RunOutcome;
 use crate::engine::TraceCat;
 use crate::kube::object::ResourceQuotaBody;
+use crate::kube::store::Store;
 use crate::kube::{Kind, Resource};
-use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
+use crate::models::rancher::namespace_quota::{
+    parse_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
+};
+use crate::models::rancher::resource_quota_sync::derive_spec;
 use crate::sim::World;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -31,11 +37,16 @@ pub const FIELDS: [&str; 3] = ["spec.hard", "status.hard", "status.used"];
 /// `None` where unset, or when the quota is gone.
 pub type QuotaValues = [[Option<i64>; 3]; 2];
 
+/// The Rancher base in milli-units, per resource in the order of `RESOURCES`; `None` where
+/// Rancher gives the resource no value.
+pub type BaseValues = [Option<i64>; 2];
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct QuotaPoint {
     /// Virtual time, in microseconds.
     pub at_us: u64,
     pub values: QuotaValues,
+    pub base: BaseValues,
 }
 
 /// One quota's values over time: a point at its first sight and at every change after.
@@ -56,6 +67,24 @@ fn values_of(b: &ResourceQuotaBody) -> QuotaValues {
         ];
     }
     v
+}
+
+/// The Rancher base of namespace `ns` now: what Rancher's `resource_quota_sync` derives from
+/// the namespace's `field.cattle.io/resourceQuota` annotation and its project's default, the
+/// `spec.hard` it resets the quota to (the checker's `rancher_base` computes the same from
+/// the scenario; read from the namespace, it also follows a `SetQuota`).
+fn base_of(store: &Store, ns: &str) -> BaseValues {
+    let Some(obj) = store
+        .id_of(Kind::Namespace, "", ns)
+        .and_then(|id| store.get(id))
+    else {
+        return [None; 2];
+    };
+    let requested = obj
+        .annotation(ANNOTATION_RESOURCE_QUOTA)
+        .and_then(|a| parse_annotation(a).ok());
+    let spec = derive_spec(requested.as_ref(), obj.namespace().project_default.as_ref());
+    RESOURCES.map(|r| spec.and_then(|s| s.get(r)).map(|q| q.milli()))
 }
 
 /// Records the default ResourceQuotas (label `resourcequota.management.cattle.io/default-resource-quota`)
@@ -79,28 +108,38 @@ impl QuotaSampler {
                 .get(id)
                 .filter(|o| o.label(LABEL_DEFAULT_RESOURCE_QUOTA) == Some("true"));
             let values = obj.map(|o| values_of(o.rq()));
+            let base = obj.map(|o| base_of(store, &o.meta.namespace));
             match self.by_id.get_mut(&id.0) {
                 Some(s) => {
                     let values = values.unwrap_or([[None; 3]; 2]);
+                    let base = base.unwrap_or([None; 2]);
                     let n = s.points.len();
                     let last = s.points.last_mut().expect("a series starts with a point");
-                    if last.values == values {
+                    if (last.values, last.base) == (values, base) {
                         continue;
                     }
                     // Several changes at one instant: keep the last.
                     if last.at_us == at_us && n > 1 {
-                        last.values = values;
+                        (last.values, last.base) = (values, base);
                     } else {
-                        s.points.push(QuotaPoint { at_us, values });
+                        s.points.push(QuotaPoint {
+                            at_us,
+                            values,
+                            base,
+                        });
                     }
                 }
                 None => {
-                    if let (Some(o), Some(values)) = (obj, values) {
+                    if let (Some(o), Some(values), Some(base)) = (obj, values, base) {
                         self.by_id.insert(
                             id.0,
                             QuotaSeries {
                                 key: o.meta.key(),
-                                points: vec![QuotaPoint { at_us, values }],
+                                points: vec![QuotaPoint {
+                                    at_us,
+                                    values,
+                                    base,
+                                }],
                             },
                         );
                     }
@@ -257,6 +296,15 @@ const PANEL_H: u32 = 260;
 const BLOCK_HEAD: u32 = 34;
 const NUM_FONT: u32 = 14;
 
+/// The Rancher base line: thin, grey, dashed, drawn over the fields so it shows where
+/// `spec.hard` lies on it.
+const BASE_COLOR: RGBColor = RGBColor(0x55, 0x55, 0x55);
+const BASE_LEGEND: &str = "Rancher base";
+
+fn base_style() -> ShapeStyle {
+    BASE_COLOR.mix(0.9).stroke_width(1)
+}
+
 fn field_style(f: usize) -> (RGBColor, ShapeStyle, bool) {
     match f {
         0 => (TAB10[0], TAB10[0].mix(0.55).stroke_width(5), false),
@@ -273,12 +321,12 @@ fn unit(r: Resource) -> (&'static str, f64) {
     }
 }
 
-/// The step line of one field: segments of (seconds, value) where the value is set, each
-/// value held until the next change and the last one until `end_s`.
+/// The step line of one value of the points (a field, the base): segments of (seconds,
+/// value) where the value is set, each value held until the next change and the last one
+/// until `end_s`.
 fn steps(
     points: &[QuotaPoint],
-    res: usize,
-    field: usize,
+    value: impl Fn(&QuotaPoint) -> Option<i64>,
     scale: f64,
     end_s: f64,
 ) -> Vec<Vec<(f64, f64)>> {
@@ -289,7 +337,7 @@ fn steps(
         if let Some(&(_, y)) = cur.last() {
             cur.push((t, y));
         }
-        match p.values[res][field] {
+        match value(p) {
             Some(m) => cur.push((t, m as f64 / scale)),
             None => {
                 if !cur.is_empty() {
@@ -478,7 +526,7 @@ fn panel<DB: DrawingBackend>(
     let y_top = s
         .points
         .iter()
-        .flat_map(|p| p.values[res].iter().flatten())
+        .flat_map(|p| p.values[res].iter().chain(&p.base[res..=res]).flatten())
         .map(|m| *m as f64 / scale)
         .fold(0.0, f64::max);
     let y_max = if y_top <= 0.0 { 1.0 } else { y_top * 1.18 };
@@ -511,8 +559,8 @@ fn panel<DB: DrawingBackend>(
         .y_desc(format!("{} ({unit_name})", r.name()))
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 16))
-        .x_label_formatter(&|x| format!("{x:.xd$}"))
-        .y_label_formatter(&|y| format!("{y:.decimals$}"))
+        .x_label_formatter(&|x| fmt_tick(*x, xd))
+        .y_label_formatter(&|y| fmt_tick(*y, decimals))
         .draw()
         .map_err(err)?;
     // Markers (those in view) under the data, numbered as in the list.
@@ -534,7 +582,7 @@ fn panel<DB: DrawingBackend>(
     }
     for f in 0..FIELDS.len() {
         let (_, style, dashed) = field_style(f);
-        for seg in steps(&s.points, res, f, scale, end_s) {
+        for seg in steps(&s.points, |p| p.values[res][f], scale, end_s) {
             for piece in clip(&seg, view.lo, view.hi) {
                 if dashed {
                     c.draw_series(DashedLineSeries::new(piece, 8, 5, style))
@@ -543,6 +591,12 @@ fn panel<DB: DrawingBackend>(
                     c.draw_series(LineSeries::new(piece, style)).map_err(err)?;
                 }
             }
+        }
+    }
+    for seg in steps(&s.points, |p| p.base[res], scale, end_s) {
+        for piece in clip(&seg, view.lo, view.hi) {
+            c.draw_series(DashedLineSeries::new(piece, 5, 4, base_style()))
+                .map_err(err)?;
         }
     }
     let xs: Vec<(i32, usize)> = shown
@@ -563,7 +617,8 @@ fn panel<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The legend column: the three fields, then the marker kinds the run has.
+/// The legend column: the three fields and the Rancher base, then the marker kinds the run
+/// has.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     markers: &[RunMarker],
@@ -590,6 +645,18 @@ fn draw_legend<DB: DrawingBackend>(
         .map_err(err)?;
         y += 28;
     }
+    for k in 0..4 {
+        let x0 = 12 + k * 10;
+        area.draw(&PathElement::new(vec![(x0, y), (x0 + 5, y)], base_style()))
+            .map_err(err)?;
+    }
+    area.draw(&Text::new(
+        BASE_LEGEND,
+        (60, y - 9),
+        ("sans-serif", 16).into_font().color(&BASE_COLOR),
+    ))
+    .map_err(err)?;
+    y += 28;
     y += 8;
     for k in MarkerKind::ALL {
         if !markers.iter().any(|m| m.kind == k) {

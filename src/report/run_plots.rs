@@ -4,7 +4,7 @@
 
 use super::gantt::{gantt_svg, GanttMarker, GanttRow};
 use super::quota_plot::{quota_timeline_svg, run_end_s, run_markers, QuotaSampler};
-use super::upgrade_plot::UpgradeSampler;
+use super::upgrade_plot::{upgrade_groups, UpgradeSampler};
 use crate::check::{run_with, RunOptions, RunOutcome};
 use crate::engine::{Choices, Trace};
 use crate::scenario::{Scenario, Version};
@@ -106,7 +106,8 @@ pub fn write_plots(
                 label: m.label.clone(),
             })
             .collect();
-        files.push((GANTT, gantt_svg(&format!("{title}: upgrade"), &rows, &gm)?));
+        let svg = gantt_svg(&format!("{title}: upgrade"), &rows, &gm, &upgrade_groups())?;
+        files.push((GANTT, svg));
     }
     if files.is_empty() {
         return Ok(Vec::new());

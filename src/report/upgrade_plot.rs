@@ -3,13 +3,16 @@
 //! (`up`, `migrating`, `down`: whether `curl` of the repo would answer), and one row per
 //! migration from creation to its end (`pending`, `scheduling`, `transferring`), labelled
 //! with how it ended (`ok`, `FAILED`), its name (`evac-` for `kubevirt-evacuation-`) and VM.
+//! `upgrade_groups` gives every one of these states its fixed colour.
 
-use super::gantt::{GanttRow, GanttSpan};
+use super::gantt::{GanttRow, GanttSpan, StateGroup};
 use crate::engine::SimTime;
+use crate::kube::object::NodeUpgradeState;
 use crate::kube::{Kind, MigrationPhase};
 use crate::models::harvester::upgrade::{repo_vm_name, NAMESPACE};
 use crate::models::harvester::upgrade_jobs::repo_up;
 use crate::sim::World;
+use plotters::style::RGBColor;
 
 /// At most this many migration rows (the latest ones are dropped, with a note row).
 const MAX_MIGRATION_ROWS: usize = 40;
@@ -73,12 +76,66 @@ fn secs(t: SimTime) -> f64 {
     t.micros() as f64 / 1e6
 }
 
+/// The repo row's states: whether `curl` of the repo would answer, and whether its VM is
+/// being migrated meanwhile.
+pub const REPO_UP: &str = "up";
+pub const REPO_MIGRATING: &str = "up, migrating";
+pub const REPO_DOWN: &str = "down";
+
+/// A migration row's states, each a group of `VirtualMachineInstanceMigration` phases.
+pub const MIGRATION_PENDING: &str = "pending";
+pub const MIGRATION_SCHEDULING: &str = "scheduling";
+pub const MIGRATION_TRANSFERRING: &str = "transferring";
+
+/// The node state Harvester's job handler sets when a node's job fails (`StateFailed` in
+/// `pkg/controller/master/upgrade/job_controller.go`); no modelled node fails yet, but its
+/// colour is fixed like the others'.
+pub const NODE_FAILED: &str = "Failed";
+
+/// The fixed colours of the upgrade Gantt, by what a state means, the same in every chart:
+/// node states in blues darkening as the upgrade goes on, then purple for the reboot and
+/// navy for done (`Failed` magenta); the repo green when up, yellow-green while its VM
+/// migrates, red when down; migration phases in oranges. No two states share a colour.
+pub fn upgrade_groups() -> Vec<StateGroup> {
+    let rgb = |c: u32| RGBColor((c >> 16) as u8, (c >> 8) as u8, c as u8);
+    vec![
+        StateGroup {
+            name: "node",
+            states: vec![
+                (NodeUpgradeState::ImagesPreloaded.name(), rgb(0xc6dbef)),
+                (NodeUpgradeState::PreDraining.name(), rgb(0x6baed6)),
+                (NodeUpgradeState::PreDrained.name(), rgb(0x3182bd)),
+                (NodeUpgradeState::PostDraining.name(), rgb(0x08519c)),
+                (NodeUpgradeState::WaitingReboot.name(), rgb(0x8c6bb1)),
+                (NodeUpgradeState::Succeeded.name(), rgb(0x08306b)),
+                (NODE_FAILED, rgb(0xae017e)),
+            ],
+        },
+        StateGroup {
+            name: "repo",
+            states: vec![
+                (REPO_UP, rgb(0x2ca02c)),
+                (REPO_MIGRATING, rgb(0xc2d94b)),
+                (REPO_DOWN, rgb(0xd62728)),
+            ],
+        },
+        StateGroup {
+            name: "migration",
+            states: vec![
+                (MIGRATION_PENDING, rgb(0xfdd0a2)),
+                (MIGRATION_SCHEDULING, rgb(0xfd8d3c)),
+                (MIGRATION_TRANSFERRING, rgb(0xa63603)),
+            ],
+        },
+    ]
+}
+
 fn phase_group(p: MigrationPhase) -> Option<&'static str> {
     match p {
-        MigrationPhase::Unset | MigrationPhase::Pending => Some("pending"),
-        MigrationPhase::Scheduling | MigrationPhase::Scheduled => Some("scheduling"),
+        MigrationPhase::Unset | MigrationPhase::Pending => Some(MIGRATION_PENDING),
+        MigrationPhase::Scheduling | MigrationPhase::Scheduled => Some(MIGRATION_SCHEDULING),
         MigrationPhase::PreparingTarget | MigrationPhase::TargetReady | MigrationPhase::Running => {
-            Some("transferring")
+            Some(MIGRATION_TRANSFERRING)
         }
         MigrationPhase::Succeeded | MigrationPhase::Failed => None,
     }
@@ -121,12 +178,12 @@ impl UpgradeSampler {
                 .and_then(|v| v.vmi().migration_state.clone())
                 .is_some_and(|m| !m.completed && !m.failed && m.start_timestamp.is_some());
             if migrating {
-                "up, migrating"
+                REPO_MIGRATING
             } else {
-                "up"
+                REPO_UP
             }
         } else {
-            "down"
+            REPO_DOWN
         };
         if let Some(r) = self.repo.as_mut() {
             changed |= r.set(Some(repo_state), at);
@@ -187,5 +244,40 @@ impl UpgradeSampler {
             });
         }
         rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_upgrade_state_has_its_own_colour() {
+        let groups = upgrade_groups();
+        let all: Vec<(&str, RGBColor)> = groups.iter().flat_map(|g| g.states.clone()).collect();
+        for (i, (a, ca)) in all.iter().enumerate() {
+            for (b, cb) in &all[i + 1..] {
+                assert_ne!(a, b, "{a} listed twice");
+                assert_ne!(ca, cb, "{a} and {b} share a colour");
+            }
+        }
+        let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+        for want in [
+            "Images preloaded",
+            "Pre-draining",
+            "Pre-drained",
+            "Post-draining",
+            "Waiting Reboot",
+            "Succeeded",
+            "Failed",
+            "up",
+            "up, migrating",
+            "down",
+            "pending",
+            "scheduling",
+            "transferring",
+        ] {
+            assert!(names.contains(&want), "{want} has no colour");
+        }
     }
 }
