@@ -261,6 +261,9 @@ pub fn plot(file: &str, dir: &str) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return usage(format!("{dir}: cannot create the plot directory: {e}"));
+    }
     let path = std::path::Path::new(dir).join(format!("{}-sweep.svg", id.scenario));
     let path = path.to_string_lossy();
     if let Err(e) = hvsim::report::plot::write(&path, &svg) {

@@ -60,11 +60,13 @@ fn cli_plot_writes_the_svg() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
+    // The plot directory need not exist yet.
+    let plots = dir.join("plots");
     let o = Command::new(bin)
         .arg("plot")
         .arg(&results)
         .arg("--out")
-        .arg(&dir)
+        .arg(&plots)
         .output()
         .unwrap();
     assert_eq!(
@@ -73,7 +75,7 @@ fn cli_plot_writes_the_svg() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let svg = std::fs::read_to_string(dir.join("quota-race-agent-restart-sweep.svg")).unwrap();
+    let svg = std::fs::read_to_string(plots.join("quota-race-agent-restart-sweep.svg")).unwrap();
     assert!(svg.starts_with("<svg"));
     assert!(svg_texts(&svg).contains(&"violations per invariant".to_string()));
     let o = Command::new(bin)
