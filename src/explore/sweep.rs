@@ -177,32 +177,43 @@ pub fn sweep_seeds(
         }
         return out;
     }
+    // Workers take seeds in chunks and send each chunk's results at once: one hand-over
+    // (and one wake-up of the reporting thread) per chunk rather than per run. Chunks stay
+    // small against the whole so the threads finish together.
+    let chunk = (seeds.len() / (jobs * 32)).clamp(1, 64);
     let next = AtomicUsize::new(0);
     std::thread::scope(|sc| {
-        let (tx, rx) = mpsc::channel::<(usize, SeedResult)>();
+        let (tx, rx) = mpsc::channel::<(usize, Vec<SeedResult>)>();
         for _ in 0..jobs {
             let tx = tx.clone();
             let next = &next;
             sc.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= seeds.len() {
+                let start = next.fetch_add(chunk, Ordering::Relaxed);
+                if start >= seeds.len() {
                     break;
                 }
-                if tx.send((i, run_one(scn, version, seeds[i], spec))).is_err() {
+                let end = (start + chunk).min(seeds.len());
+                let results = seeds[start..end]
+                    .iter()
+                    .map(|&seed| run_one(scn, version, seed, spec))
+                    .collect();
+                if tx.send((start, results)).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
         // Reorder buffer: report in seed order.
-        let mut pending: BTreeMap<usize, SeedResult> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, Vec<SeedResult>> = BTreeMap::new();
         let mut want = 0usize;
-        for (i, r) in rx {
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&want) {
-                on_result(&r);
-                out.push(r);
-                want += 1;
+        for (start, results) in rx {
+            pending.insert(start, results);
+            while let Some(results) = pending.remove(&want) {
+                want += results.len();
+                for r in results {
+                    on_result(&r);
+                    out.push(r);
+                }
             }
         }
     });
