@@ -3,6 +3,10 @@
 //! The hold model keeps N events pending; each step pops the earliest and schedules one
 //! more at now + a pseudo-random increment (ties happen and cost the engine a choice).
 
+// The allocator the hvsim binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use hvsim::engine::{SeededChoices, Sim, SimDuration, SimTime};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -2,6 +2,10 @@
 //! strategy, on one core: the median over 20 starting seeds of the runs and the wall time
 //! until a seed violates. Target: under 1 s for the default strategy (random).
 
+// The allocator the hvsim binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use hvsim::check::run_with;
 use hvsim::check::RunOptions;
 use hvsim::engine::Trace;

@@ -2,6 +2,10 @@
 //! up to 2,000 VMs) upgrades end to end on v1.4.2, one seed, no trace. Reports wall time,
 //! simulated events/s and the process's peak resident memory (VmHWM) after each size.
 
+// The allocator the hvsim binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use hvsim::check::run_seed;
 use hvsim::engine::Trace;
 use hvsim::scenario::{self, Version};
