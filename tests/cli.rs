@@ -3,9 +3,14 @@
 use std::process::Command;
 
 fn hvsim(args: &[&str]) -> (i32, String, String) {
+    hvsim_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs hvsim in `dir` (a fresh directory for commands that write files there).
+fn hvsim_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .output()
         .unwrap();
     (
@@ -83,20 +88,6 @@ fn missing_file_is_an_input_error() {
         err.starts_with("error: no/such/file.ron: cannot read the scenario file:"),
         "{err}"
     );
-}
-
-/// Runs hvsim in a fresh directory of its own (for commands that write files there).
-fn hvsim_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
 }
 
 #[test]

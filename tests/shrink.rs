@@ -43,18 +43,22 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-fn quota_race_repro() -> (ShrinkResult, Repro) {
-    let scn = load(QUOTA_RACE);
-    let ver = v("v1.4.1");
-    // The drain scenario's seeds violate either invariant; take the drift below base.
-    let first = (0..100)
-        .map(|s| run_seed(&scn, ver, s, Trace::off()))
+/// The run of the first seed in 0..100 that drifts below base (`quota-converges`).
+fn first_drift(scn: &Scenario, ver: Version) -> RunOutcome {
+    (0..100)
+        .map(|s| run_seed(scn, ver, s, Trace::off()))
         .find(|o| {
             o.violation
                 .as_ref()
                 .is_some_and(|v| v.invariant == "quota-converges")
         })
-        .expect("a seed in 0..100 that drifts below base");
+        .expect("a seed in 0..100 that drifts below base")
+}
+
+fn quota_race_repro() -> (ShrinkResult, Repro) {
+    let scn = load(QUOTA_RACE);
+    let ver = v("v1.4.1");
+    let first = first_drift(&scn, ver);
     let r = shrunk(&scn, ver, &first);
     let repro = Repro::from_shrink(&r);
     (r, repro)
@@ -146,14 +150,8 @@ fn shrinking_the_quota_race_drops_the_idle_vm_and_node_and_shortens_the_run() {
 fn shrunk_drain_quota_race_has_at_most_a_quarter_of_the_original_steps() {
     let scn = load(QUOTA_DRAIN);
     let ver = v("v1.4.1");
-    let first = (0..100)
-        .map(|s| run_seed(&scn, ver, s, Trace::off()))
-        .find(|o| {
-            o.violation
-                .as_ref()
-                .is_some_and(|v| v.invariant == "quota-converges")
-        })
-        .expect("a seed in 0..100 that drifts below base");
+    // The drain's seeds violate either invariant; take the drift below base.
+    let first = first_drift(&scn, ver);
     let r = shrunk(&scn, ver, &first);
     assert!(4 * r.shrunk.steps <= r.original.steps, "{r:?}");
     assert_eq!((r.shrunk.vms, r.shrunk.actions), (1, 2), "{r:?}");
