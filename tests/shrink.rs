@@ -145,7 +145,9 @@ fn shrinking_the_quota_race_drops_the_idle_vm_and_node_and_shortens_the_run() {
 /// Issue 3's target: the shrunk quota race has at most a quarter of the original run's
 /// steps. Measured on the race in the shape #7178 reports (a drained node's four VMs
 /// migrating, the agent evicted in the same drain): shrinking drops the three migrations the
-/// drift does not need, with their VMs, and a spare node.
+/// drift does not need, with their VMs, and a spare node. Dropping a migration moves every
+/// later answer, so the race survives only on fresh seeds: without them the shrunk run keeps
+/// all four VMs (493 of 743 steps).
 #[test]
 fn shrunk_drain_quota_race_has_at_most_a_quarter_of_the_original_steps() {
     let scn = load(QUOTA_DRAIN);
@@ -157,24 +159,6 @@ fn shrunk_drain_quota_race_has_at_most_a_quarter_of_the_original_steps() {
     assert_eq!((r.shrunk.vms, r.shrunk.actions), (1, 2), "{r:?}");
     let repro = Repro::from_shrink(&r);
     repro::check_replay(&repro, &repro::replay(&repro)).unwrap_or_else(|m| panic!("{m}"));
-}
-
-/// A scenario candidate whose recorded answers lose the race is tried with fresh seeds:
-/// without that, no single migration of the drain can be dropped (each removal moves every
-/// later answer), and the shrunk run keeps all four VMs.
-#[test]
-fn shrinking_drops_a_migration_with_its_vm_when_only_fresh_answers_keep_the_race() {
-    let scn = load(QUOTA_DRAIN);
-    let ver = v("v1.4.1");
-    let first = run_seed(&scn, ver, 2, Trace::off());
-    assert_eq!(
-        first.violation.as_ref().unwrap().invariant,
-        "quota-converges"
-    );
-    let r = shrunk(&scn, ver, &first);
-    assert_eq!(r.original.vms, 4);
-    assert_eq!(r.shrunk.vms, 1, "{r:?}");
-    assert!(r.scenario.timeline.len() == 2, "{:?}", r.scenario.timeline);
 }
 
 #[test]
