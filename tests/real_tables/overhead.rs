@@ -1,0 +1,1 @@
+//! KubeVirt `GetMemoryOverhead` and Harvester resourcequota tables (to be ported).

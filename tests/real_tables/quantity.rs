@@ -1,0 +1,1 @@
+//! apimachinery quantity parsing table (to be ported).
