@@ -181,8 +181,12 @@ fn load_with_version(
     file: &str,
     version: Option<&str>,
 ) -> Result<(Scenario, Version), ScenarioError> {
-    let scn = scenario::load(file)?;
+    let text = scenario::read(file)?;
+    let scn = scenario::load_str(file, &text)?;
     let version = parse_version(file, version, &scn)?;
+    for w in scenario::deadline_warnings(&scn, file, &text) {
+        eprintln!("{w}");
+    }
     Ok((scn, version))
 }
 
@@ -360,14 +364,24 @@ fn main() -> ExitCode {
             let mut scns = Vec::new();
             if files.is_empty() {
                 for (path, text) in scenario::bundled() {
-                    match scenario::load_str(path, text) {
+                    let loaded = scenario::load_str(path, text)
+                        .and_then(|s| scenario::verify_checks(&s, path, text).map(|()| s));
+                    match loaded {
                         Ok(s) => scns.push(s),
                         Err(e) => return input_error(e),
                     }
                 }
             } else {
                 for f in &files {
-                    match scenario::load(f) {
+                    let loaded = scenario::read(f).and_then(|text| {
+                        let s = scenario::load_str(f, &text)?;
+                        scenario::verify_checks(&s, f, &text)?;
+                        for w in scenario::deadline_warnings(&s, f, &text) {
+                            eprintln!("{w}");
+                        }
+                        Ok(s)
+                    });
+                    match loaded {
                         Ok(s) => scns.push(s),
                         Err(e) => return input_error(e),
                     }

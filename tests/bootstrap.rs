@@ -330,7 +330,7 @@ fn the_violation_names_the_blocking_vm_and_quotes_the_webhook() {
     assert_eq!(v.invariant, "install-completes");
     assert_eq!(
         v.message,
-        "harvester deployment harvester-system/harvester not Ready within 10m: the harvester container exited 6 times; last error: failed to create harvester server: admission webhook \"validator.harvesterhci.io\" denied the request: Please stop all VMs before configuring the storage-network setting; VMs not stopped: default/vm1 (printableStatus Running)"
+        "harvester deployment harvester-system/harvester not Ready within 10m (deadline 10:00.000000, counted from RKE2's start at 00:00.000000): the harvester container exited 6 times; last error: failed to create harvester server: admission webhook \"validator.harvesterhci.io\" denied the request: Please stop all VMs before configuring the storage-network setting; VMs not stopped: default/vm1 (printableStatus Running)"
     );
 }
 

@@ -3,15 +3,16 @@
 //! judges the cluster as an operator with `kubectl` would.
 
 use super::host_view::HostViewFresh;
-use crate::engine::{SimTime, StopReason};
+use crate::engine::{SimDuration, SimTime, StopReason};
 use crate::kube::{ApiError, Kind, ObjId, Resource, ResourceList, Verb};
 use crate::models::harvester::migration_keys::{
     has_migrating_vm, MIGRATING_NAME_PREFIX, MIGRATING_UID_PREFIX,
 };
 use crate::models::kubevirt::overhead::memory_overhead;
 use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
+use crate::models::rancher::resource_quota_sync::base_of;
 use crate::scenario::{InvariantSpec, NamespaceSpec, Scenario, SometimesSpec};
-use crate::sim::world::{rancher_base, AGENT};
+use crate::sim::world::AGENT;
 use crate::sim::World;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -42,7 +43,32 @@ pub struct Violation {
     pub message: String,
 }
 
+/// When an after-calm invariant was judged, in the scenario's terms.
+pub fn after_calm_note(w: &World, calm: SimDuration) -> String {
+    let (now, end) = (w.sim.now(), w.calm_end(calm));
+    if now >= end {
+        format!(
+            "judged at {now}, after the calm phase ({calm} after the last action at {})",
+            w.calm_at
+        )
+    } else {
+        format!(
+            "judged at {now}, when nothing was left to happen (the calm phase would end at {end}: {calm} after the last action at {})",
+            w.calm_at
+        )
+    }
+}
+
+/// See `Checker::at_stop`.
+pub enum AtStop {
+    /// A deadline is pending: step on.
+    GoOn,
+    /// The run is over, with this verdict.
+    End(Option<Violation>),
+}
+
 pub struct Checker {
+    calm: SimDuration,
     invariants: Vec<InvariantSpec>,
     namespaces: Vec<NamespaceSpec>,
     /// (deadline, VMIM id) for `migration-completes`.
@@ -62,6 +88,7 @@ pub struct Checker {
 impl Checker {
     pub fn new(scn: &Scenario) -> Self {
         Checker {
+            calm: scn.calm,
             invariants: scn.invariants.clone(),
             namespaces: scn.namespaces.clone(),
             deadlines: BTreeSet::new(),
@@ -88,11 +115,13 @@ impl Checker {
             .collect()
     }
 
-    fn base(&self, ns: &str) -> Option<ResourceList> {
-        self.namespaces
-            .iter()
-            .find(|n| n.name == ns)
-            .and_then(rancher_base)
+    /// The Rancher base of namespace `ns` as its annotation holds it now, so an admitted
+    /// `SetQuota` moves the base the quota is judged against.
+    fn base(w: &World, ns: &str) -> Option<ResourceList> {
+        w.cluster
+            .api
+            .get(Kind::Namespace, "", ns)
+            .and_then(|o| base_of(o))
     }
 
     fn has(&self, name: &str) -> Option<&InvariantSpec> {
@@ -150,7 +179,7 @@ impl Checker {
                 (Verb::Create, Kind::Pod, Err(ApiError::QuotaExceeded(d))) if block_check => {
                     let (requested, used, limited, quota) =
                         (&d.requested, &d.used, &d.limited, &d.quota);
-                    if let Some(base) = self.base(&r.namespace) {
+                    if let Some(base) = Self::base(w, &r.namespace) {
                         let room = requested.iter().all(|(res, q)| {
                             let u = used.get(res).unwrap_or_default();
                             base.get(res).is_none_or(|b| u + q <= b)
@@ -274,12 +303,52 @@ impl Checker {
             "migration-completes",
             InvariantKind::Eventually,
             format!(
-                "migration {} of VM {} did not reach Succeeded or Failed within {within}: still {}{cond}",
+                "migration {} of VM {} did not reach Succeeded or Failed within {within} (deadline {deadline}: created at {} + {within}): still {}{cond}",
                 vmim.meta.key(),
                 b.vmi_name,
+                vmim.meta.creation_timestamp,
                 b.phase.name()
             ),
         ))
+    }
+
+    /// The earliest deadline after now of an eventually-within-T invariant (or a bounded
+    /// safety one) whose subject is still undecided: the run must go on until then.
+    pub fn pending_deadline(&self, w: &World) -> Option<SimTime> {
+        let now = w.sim.now();
+        let store = &w.cluster.api.store;
+        let migration = self
+            .deadlines
+            .iter()
+            .filter(|(t, id)| {
+                *t > now && store.get(*id).is_some_and(|m| !m.vmim().phase.is_final())
+            })
+            .map(|(t, _)| *t)
+            .next();
+        [
+            migration,
+            self.install.pending_deadline(w),
+            self.upgrade.pending_deadline(w),
+            self.host_view.as_ref().and_then(|h| h.pending_deadline(w)),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|t| *t > now)
+        .min()
+    }
+
+    /// What a run does when the world stops (`World::step` says why): an eventually-within-T
+    /// invariant is never judged before its deadline, so a run that runs out of events or
+    /// reaches the end of its calm phase while a deadline is pending goes on until that
+    /// deadline (the event budget still bounds it); otherwise the run ends with the verdict.
+    pub fn at_stop(&mut self, w: &mut World, stop: StopReason) -> AtStop {
+        if stop != StopReason::Budget {
+            if let Some(t) = self.pending_deadline(w) {
+                w.extend_to(t);
+                return AtStop::GoOn;
+            }
+        }
+        AtStop::End(self.at_end(w, stop))
     }
 
     /// Called once when the run ends (calm phase over, or nothing left to happen).
@@ -301,19 +370,19 @@ impl Checker {
         if let Some(v) = self.upgrade.at_end(w) {
             return Some(v);
         }
-        if self.has("migration-completes").is_some() {
-            let ids: Vec<ObjId> = w
-                .cluster
-                .api
-                .store
-                .ids_of(Kind::VirtualMachineInstanceMigration)
-                .collect();
-            for id in ids {
-                let Some(v) = w.cluster.api.store.get(id) else {
+        if let Some(InvariantSpec::MigrationCompletes { within }) = self.has("migration-completes")
+        {
+            // Every deadline up to now was judged in `after_step`, and the run went on until
+            // every pending one; what is left is a migration whose deadline the run reached.
+            let now = w.sim.now();
+            let store = &w.cluster.api.store;
+            for id in store.ids_of(Kind::VirtualMachineInstanceMigration) {
+                let Some(v) = store.get(id) else {
                     continue;
                 };
-                if !v.vmim().phase.is_final() {
-                    return self.check_migration_final(w, id, w.sim.now());
+                let deadline = v.meta.creation_timestamp + *within;
+                if !v.vmim().phase.is_final() && deadline <= now {
+                    return self.check_migration_final(w, id, deadline);
                 }
             }
         }
@@ -348,7 +417,7 @@ impl Checker {
     fn quota_converges(&self, w: &World) -> Option<Violation> {
         let store = &w.cluster.api.store;
         for ns in &self.namespaces {
-            let Some(base) = self.base(&ns.name) else {
+            let Some(base) = Self::base(w, &ns.name) else {
                 continue;
             };
             let Some(rq) = store
@@ -421,10 +490,11 @@ impl Checker {
                     "quota-converges",
                     InvariantKind::AfterCalm,
                     format!(
-                        "ResourceQuota {key} spec.hard is {}, expected {} = Rancher base {} + {what}{tail}",
+                        "ResourceQuota {key} spec.hard is {}, expected {} = Rancher base {} + {what}{tail}; {}",
                         hard.pretty(),
                         want.pretty(),
-                        base.pretty()
+                        base.pretty(),
+                        after_calm_note(w, self.calm)
                     ),
                 ));
             }
@@ -434,9 +504,10 @@ impl Checker {
                     "quota-converges",
                     InvariantKind::AfterCalm,
                     format!(
-                        "ResourceQuota {key} status.hard {} never caught up with spec.hard {}",
+                        "ResourceQuota {key} status.hard {} never caught up with spec.hard {}; {}",
                         status.pretty(),
-                        hard.pretty()
+                        hard.pretty(),
+                        after_calm_note(w, self.calm)
                     ),
                 ));
             }
@@ -455,12 +526,13 @@ impl Checker {
                         "quota-converges",
                         InvariantKind::AfterCalm,
                         format!(
-                            "ResourceQuota {key} still carries {} with no migration active",
+                            "ResourceQuota {key} still carries {} with no migration active; {}",
                             leaked
                                 .iter()
                                 .map(|s| s.as_str())
                                 .collect::<Vec<_>>()
-                                .join(", ")
+                                .join(", "),
+                            after_calm_note(w, self.calm)
                         ),
                     ));
                 }

@@ -106,6 +106,18 @@ impl HostViewFresh {
         None
     }
 
+    /// The first moment a spell still going on outlasts its bound: the run must reach it
+    /// before the spell can be judged.
+    pub fn pending_deadline(&self, w: &World) -> Option<SimTime> {
+        self.wrong
+            .iter()
+            .filter_map(|((pi, _), spell)| {
+                let page = w.pages.get(*pi)?;
+                Some(spell.since + self.bound(page) + SimDuration(1))
+            })
+            .min()
+    }
+
     /// When the run ends: a spell still going on that has outlasted the bound.
     pub fn at_end(&self, w: &World) -> Option<String> {
         let now = w.sim.now();

@@ -82,9 +82,16 @@ impl InstallCheck {
         self.judge(w, within)
     }
 
+    /// The deadline the run must reach before the install can be judged, while the
+    /// harvester pod is not Ready.
+    pub fn pending_deadline(&self, w: &World) -> Option<SimTime> {
+        let within = self.within?;
+        (!self.judged && w.boot.is_some() && !Self::ready(w)).then_some(SimTime::ZERO + within)
+    }
+
     pub fn at_end(&mut self, w: &World) -> Option<Violation> {
         let within = self.within?;
-        if self.judged || w.boot.is_none() {
+        if self.judged || w.boot.is_none() || w.sim.now() < SimTime::ZERO + within {
             return None;
         }
         self.judged = true;
@@ -119,7 +126,9 @@ impl InstallCheck {
             step: w.sim.steps(),
             time: w.sim.now(),
             message: format!(
-                "harvester deployment {HARVESTER_NAMESPACE}/harvester not Ready within {within}: {why}; {vms}"
+                "harvester deployment {HARVESTER_NAMESPACE}/harvester not Ready within {within} (deadline {}, counted from RKE2's start at {}): {why}; {vms}",
+                SimTime::ZERO + within,
+                SimTime::ZERO
             ),
         })
     }

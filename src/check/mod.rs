@@ -9,5 +9,5 @@ mod install;
 mod run;
 mod upgrade;
 
-pub use checker::{Checker, InvariantKind, Violation};
+pub use checker::{AtStop, Checker, InvariantKind, Violation};
 pub use run::{run, run_seed, run_with, RunOptions, RunOutcome};

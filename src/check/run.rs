@@ -1,6 +1,6 @@
 //! One checked run: build the world, step it, check after every step and at the end.
 
-use super::checker::{Checker, Violation};
+use super::checker::{AtStop, Checker, Violation};
 use crate::engine::{Choices, SeededChoices, SimTime, StopReason, Trace, TraceRec};
 use crate::scenario::{Scenario, Version};
 use crate::sim::World;
@@ -77,7 +77,10 @@ pub fn run_with(
                     }
                 }
             }
-            Err(s) => break (checker.at_end(&w, s), Some(s)),
+            Err(s) => match checker.at_stop(&mut w, s) {
+                AtStop::GoOn => continue,
+                AtStop::End(v) => break (v, Some(s)),
+            },
         }
     };
     let violation = violation.or(soft);

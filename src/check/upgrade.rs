@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 
 #[derive(Default)]
 pub struct UpgradeCheck {
+    calm: SimDuration,
     name: Option<String>,
     within: Option<SimDuration>,
     budget: Option<SimDuration>,
@@ -70,6 +71,7 @@ fn vm_stop_text(before: &crate::kube::Obj, after: &crate::kube::Obj) -> bool {
 impl UpgradeCheck {
     pub fn new(scn: &Scenario) -> Self {
         let mut c = UpgradeCheck {
+            calm: scn.calm,
             name: scn.upgrade.as_ref().map(|u| u.name.clone()),
             vms: scn
                 .vms
@@ -290,7 +292,8 @@ impl UpgradeCheck {
             }
         }
         let mut msg = format!(
-            "upgrade {name} did not reach Succeeded within {within}: node {node} is still {}",
+            "upgrade {name} did not reach Succeeded within {within} (deadline {}, counted from the start of the run): node {node} is still {}",
+            SimTime::ZERO + within,
             state.name()
         );
         if !blocking.is_empty() {
@@ -299,10 +302,30 @@ impl UpgradeCheck {
         Self::violation(w, "upgrade-completes", InvariantKind::Eventually, msg)
     }
 
+    /// The deadline the run must reach before the upgrade (or the repo's downtime budget)
+    /// can be judged.
+    pub fn pending_deadline(&self, w: &World) -> Option<SimTime> {
+        self.name.as_ref()?;
+        let upgrade = match (self.within, self.finished) {
+            (Some(d), None) if !self.judged => Some(SimTime::ZERO + d),
+            _ => None,
+        };
+        let repo = match (self.down_since, self.budget) {
+            (Some(t), Some(b)) if !self.repo_reported => Some(t + b),
+            _ => None,
+        };
+        let now = w.sim.now();
+        [upgrade, repo]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t > now)
+            .min()
+    }
+
     pub fn at_end(&mut self, w: &World) -> Option<Violation> {
         let name = self.name.clone()?;
         if let (Some(d), None) = (self.within, self.finished) {
-            if !self.judged {
+            if !self.judged && w.sim.now() >= SimTime::ZERO + d {
                 self.judged = true;
                 return Some(self.stuck(w, &name, d));
             }
@@ -325,8 +348,9 @@ impl UpgradeCheck {
                     "vms-restored",
                     InvariantKind::AfterCalm,
                     format!(
-                        "VMs running before the upgrade are not running at the end: {}",
-                        down.join(", ")
+                        "VMs running before the upgrade are not running at the end: {}; {}",
+                        down.join(", "),
+                        super::checker::after_calm_note(w, self.calm)
                     ),
                 ));
             }

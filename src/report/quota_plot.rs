@@ -18,10 +18,8 @@ use crate::engine::TraceCat;
 use crate::kube::object::ResourceQuotaBody;
 use crate::kube::store::Store;
 use crate::kube::{Kind, Resource};
-use crate::models::rancher::namespace_quota::{
-    parse_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
-};
-use crate::models::rancher::resource_quota_sync::derive_spec;
+use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
+use crate::models::rancher::resource_quota_sync::base_of as rancher_base_of;
 use crate::sim::World;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -69,21 +67,13 @@ fn values_of(b: &ResourceQuotaBody) -> QuotaValues {
     v
 }
 
-/// The Rancher base of namespace `ns` now: what Rancher's `resource_quota_sync` derives from
-/// the namespace's `field.cattle.io/resourceQuota` annotation and its project's default, the
-/// `spec.hard` it resets the quota to (the checker's `rancher_base` computes the same from
-/// the scenario; read from the namespace, it also follows a `SetQuota`).
+/// The Rancher base of namespace `ns` now (`resource_quota_sync::base_of`, which the
+/// checker judges `quota-converges` by too, so the plot follows a `SetQuota`).
 fn base_of(store: &Store, ns: &str) -> BaseValues {
-    let Some(obj) = store
+    let spec = store
         .id_of(Kind::Namespace, "", ns)
         .and_then(|id| store.get(id))
-    else {
-        return [None; 2];
-    };
-    let requested = obj
-        .annotation(ANNOTATION_RESOURCE_QUOTA)
-        .and_then(|a| parse_annotation(a).ok());
-    let spec = derive_spec(requested.as_ref(), obj.namespace().project_default.as_ref());
+        .and_then(|obj| rancher_base_of(obj));
     RESOURCES.map(|r| spec.and_then(|s| s.get(r)).map(|q| q.milli()))
 }
 

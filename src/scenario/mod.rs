@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 mod bundled;
+mod checkable;
 mod locate;
 pub mod manifest;
 pub mod schema;
@@ -10,6 +11,7 @@ mod validate;
 pub mod version;
 
 pub use bundled::{bundled, bundled_by_name};
+pub use checkable::{deadline_warnings, verify_checks};
 pub use schema::*;
 pub use version::parse_expect_key;
 pub use version::{
@@ -67,15 +69,19 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     Ok(scn)
 }
 
-/// Reads a scenario file from disk, or a bundled scenario by name (`quota-race-agent-restart`).
-pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
+/// The text of a scenario file on disk, or of a bundled scenario by name
+/// (`quota-race-agent-restart`).
+pub fn read(path: &str) -> Result<String, ScenarioError> {
     if !Path::new(path).exists() {
         if let Some(text) = bundled_by_name(path) {
-            return load_str(path, text);
+            return Ok(text.to_string());
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::new(path, None, format!("cannot read the scenario file: {e}"))
-    })?;
-    load_str(path, &text)
+    std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::new(path, None, format!("cannot read the scenario file: {e}")))
+}
+
+/// Reads and loads a scenario file from disk, or a bundled scenario by name.
+pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
+    load_str(path, &read(path)?)
 }

@@ -501,6 +501,20 @@ impl World {
         self.sim.schedule_at(t, Ev::External(WAKE));
     }
 
+    /// Goes on past the end of the calm phase until `t` (a checker's pending deadline),
+    /// and is stepped then.
+    pub fn extend_to(&mut self, t: SimTime) {
+        if t > self.sim.horizon() {
+            self.sim.set_horizon(t);
+        }
+        self.wake_at(t);
+    }
+
+    /// When the calm phase ends: the latest time an action can happen, plus `calm`.
+    pub fn calm_end(&self, calm: crate::engine::SimDuration) -> SimTime {
+        self.calm_at + calm
+    }
+
     fn trace_user_records(&mut self) {
         if !self.trace.wants(TraceCat::Write) {
             return;

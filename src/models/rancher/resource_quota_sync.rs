@@ -37,6 +37,18 @@ pub fn derive_spec(
     Some(spec)
 }
 
+/// The `spec.hard` Rancher derives for namespace `ns`'s default quota from what the namespace
+/// says now (its `field.cattle.io/resourceQuota` annotation over its project's default):
+/// the base it resets the quota to. `None`: no quota, or an annotation it cannot parse.
+pub fn base_of(ns: &Obj) -> Option<ResourceList> {
+    let requested = match ns.annotation(ANNOTATION_RESOURCE_QUOTA) {
+        Some(s) => Some(parse_annotation(s).ok()?),
+        None => None,
+    };
+    derive_spec(requested.as_ref(), ns.namespace().project_default.as_ref())
+        .filter(|s| !s.is_empty())
+}
+
 impl Reconciler for ResourceQuotaSync {
     fn name(&self) -> &'static str {
         "resourceQuotaSyncController"
