@@ -180,3 +180,20 @@ fn run_warns_when_a_deadline_can_fall_after_the_calm_phase() {
         "{err}"
     );
 }
+
+#[test]
+fn a_budget_spent_before_a_pending_deadline_says_which() {
+    let full = traced(&parse(PENDING_PAST_CALM), "v1.4.2", 0);
+    let last = full.violation.expect("violated").step;
+    let text = PENDING_PAST_CALM.replace(
+        "    calm: \"30s\",\n",
+        &format!("    calm: \"30s\",\n    budget: {},\n", last - 1),
+    );
+    let out = traced(&parse(&text), "v1.4.2", 0);
+    let v = out.violation.expect("the budget runs out");
+    assert_eq!(v.invariant, "within-budget");
+    assert_eq!(
+        v.message,
+        format!("the run did not end within its event budget ({} events), with a deadline at 02:10.000000 still to judge: a livelock?", last - 1)
+    );
+}

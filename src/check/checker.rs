@@ -354,12 +354,16 @@ impl Checker {
     /// Called once when the run ends (calm phase over, or nothing left to happen).
     pub fn at_end(&mut self, w: &World, stop: StopReason) -> Option<Violation> {
         if stop == StopReason::Budget {
+            let waiting = match self.pending_deadline(w) {
+                Some(t) => format!(", with a deadline at {t} still to judge"),
+                None => String::new(),
+            };
             return Some(Self::violation(
                 w,
                 "within-budget",
                 InvariantKind::Always,
                 format!(
-                    "the run did not end within its event budget ({} events): a livelock?",
+                    "the run did not end within its event budget ({} events){waiting}: a livelock?",
                     w.sim.steps()
                 ),
             ));
