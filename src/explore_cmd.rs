@@ -9,7 +9,7 @@ use hvsim::explore::results::{
 };
 use hvsim::explore::shrink::shrink_strategy_seed;
 use hvsim::explore::strategy::Strategy;
-use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec, NONDETERMINISM, PANIC};
+use hvsim::explore::sweep::{shard_seeds, sweep_iter, SweepSpec, NONDETERMINISM, PANIC};
 use hvsim::report::json::{self, ExploreId};
 use hvsim::report::progress::Progress;
 use hvsim::scenario::{Scenario, SeedRange, Version};
@@ -125,16 +125,19 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
         None => (None, Vec::new()),
     };
     let skip: BTreeSet<u64> = done.iter().map(|r| r.seed).collect();
-    let seeds: Vec<u64> = shard_seeds(range, shard)
-        .into_iter()
-        .filter(|s| !skip.contains(s))
-        .collect();
+    // Seeds are computed as they are taken and results summed as they come: constant memory
+    // for any range (helper F).
+    let seeds = shard_seeds(range, shard);
+    let total = seeds.remaining().saturating_sub(skip.len() as u64);
+    let seeds = seeds.filter(|s| !skip.contains(s));
     let mut spec = SweepSpec::new(strategy, a.jobs);
     spec.check_determinism = a.check_determinism;
-    let mut progress = Progress::new(seeds.len() as u64);
+    let mut progress = Progress::new(total);
     let mut write_error = None;
-    let mut results = sweep_seeds(scn, version, &seeds, &spec, &mut |r| {
+    let mut summary = Summary::new(&sometimes_names(scn));
+    sweep_iter(scn, version, seeds, total, &spec, &mut |r| {
         progress.tick(r.invariant.is_some());
+        summary.add(r);
         if let Some(w) = writer.as_mut() {
             if let Err(e) = w.write(r) {
                 write_error.get_or_insert(e);
@@ -150,8 +153,10 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
         return ExitCode::from(2);
     }
     let wall = progress.elapsed();
-    results.extend(done);
-    let summary = summarize(&results, &sometimes_names(scn));
+    let mut seen = BTreeSet::new();
+    for r in done.iter().filter(|r| seen.insert(r.seed)) {
+        summary.add(r);
+    }
     let shard_text = a
         .shard
         .as_ref()

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod engine;
 pub mod explore;
+pub mod fuzz;
 pub mod kube;
 pub mod models;
 pub mod report;

@@ -91,7 +91,7 @@ fn four_shards_merged_equal_one_whole_run() {
     let whole = sweep_seeds(
         &scn,
         v("v1.4.1"),
-        &shard_seeds(range, None),
+        &shard_seeds(range, None).collect::<Vec<_>>(),
         &spec,
         &mut |_| {},
     );
@@ -102,7 +102,7 @@ fn four_shards_merged_equal_one_whole_run() {
         sweep_seeds(
             &scn,
             v("v1.4.1"),
-            &shard_seeds(range, Some((k, 4))),
+            &shard_seeds(range, Some((k, 4))).collect::<Vec<_>>(),
             &spec,
             &mut |r| w.write(r).unwrap(),
         );

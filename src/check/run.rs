@@ -88,7 +88,7 @@ pub fn run_with(
     let metrics = checker.metrics(&w);
     let steps = w.sim.steps();
     let end = w.sim.now();
-    let trace = std::mem::take(&mut w.trace.recs);
+    let trace = w.trace.take_recs();
     RunOutcome {
         violation,
         steps,

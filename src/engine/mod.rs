@@ -9,6 +9,6 @@ mod trace;
 
 pub use choices::{Choice, ChoiceKind, Choices, ReplayChoices, SeededChoices};
 pub use queue::EventQueue;
-pub use sim::{Sim, StopReason};
+pub use sim::{Sim, StopReason, MAX_BUDGET};
 pub use time::{SimDuration, SimTime};
-pub use trace::{Trace, TraceCat, TraceRec};
+pub use trace::{Trace, TraceCat, TraceRec, TRACE_HEAD, TRACE_OMITTED_ACTOR, TRACE_TAIL};

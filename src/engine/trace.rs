@@ -1,6 +1,21 @@
 //! The trace sink. Off in sweeps (recording costs one branch); on for `run`/`replay`.
+//!
+//! A trace holds at most [`TRACE_HEAD`] + [`TRACE_TAIL`] records whatever the run's length:
+//! the first records as they come, then a ring of the latest ones, so a livelocked run
+//! (a stuck upgrade polling for days of virtual time) shows how it started and how it is
+//! looping, in bounded memory and output, and [`Trace::take_recs`] puts one line between
+//! the two saying how many records were left out.
 
 use super::time::SimTime;
+use std::collections::VecDeque;
+
+/// Records a trace keeps from the start of a run. The longest bundled run traces about
+/// 3,000 records with every watch delivery (`upgrade-heterogeneous-cpu`).
+pub const TRACE_HEAD: usize = 50_000;
+/// Records a trace keeps from the end of a run, once the head is full.
+pub const TRACE_TAIL: usize = 2_000;
+/// The actor of the line that stands for the records left out.
+pub const TRACE_OMITTED_ACTOR: &str = "hvsim";
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum TraceCat {
@@ -65,7 +80,14 @@ pub struct Trace {
     enabled: bool,
     verbose: bool,
     full: bool,
+    /// The first records of the run (at most `TRACE_HEAD`).
     pub recs: Vec<TraceRec>,
+    /// The latest records once `recs` is full (at most `TRACE_TAIL`).
+    tail: VecDeque<TraceRec>,
+    /// Records dropped from the front of `tail`: neither head nor tail holds them.
+    omitted: u64,
+    /// The first record left out, to place the omission line.
+    first_omitted: Option<(u64, SimTime)>,
 }
 
 impl Trace {
@@ -74,7 +96,7 @@ impl Trace {
             enabled,
             verbose,
             full: false,
-            recs: Vec::new(),
+            ..Trace::default()
         }
     }
 
@@ -85,7 +107,7 @@ impl Trace {
             enabled: true,
             verbose: false,
             full: true,
-            recs: Vec::new(),
+            ..Trace::default()
         }
     }
 
@@ -124,15 +146,101 @@ impl Trace {
         text: impl FnOnce() -> String,
     ) {
         if self.wants(cat) {
-            self.recs
-                .push(TraceRec::new(step, time, actor, cat, text()));
+            self.keep(TraceRec::new(step, time, actor, cat, text()));
         }
     }
 
     /// Records a structured record (the caller checked `wants`).
     pub fn push(&mut self, rec: TraceRec) {
         if self.wants(rec.cat) {
-            self.recs.push(rec);
+            self.keep(rec);
         }
+    }
+
+    fn keep(&mut self, rec: TraceRec) {
+        if self.recs.len() < TRACE_HEAD {
+            self.recs.push(rec);
+            return;
+        }
+        if self.tail.len() == TRACE_TAIL {
+            let gone = self.tail.pop_front().expect("a full tail");
+            self.first_omitted.get_or_insert((gone.step, gone.time));
+            self.omitted += 1;
+        }
+        self.tail.push_back(rec);
+    }
+
+    /// Records left out between the head and the tail.
+    pub fn omitted(&self) -> u64 {
+        self.omitted
+    }
+
+    /// The kept records in order; where records were left out, one `Log` record of actor
+    /// [`TRACE_OMITTED_ACTOR`] stands in their place and says how many.
+    pub fn take_recs(&mut self) -> Vec<TraceRec> {
+        let mut out = std::mem::take(&mut self.recs);
+        if let Some((step, time)) = self.first_omitted.take() {
+            out.push(TraceRec::new(
+                step,
+                time,
+                TRACE_OMITTED_ACTOR,
+                TraceCat::Log,
+                format!(
+                    "... {} trace records left out: a trace keeps the first {TRACE_HEAD} and the last {TRACE_TAIL} ...",
+                    self.omitted
+                ),
+            ));
+        }
+        out.extend(std::mem::take(&mut self.tail));
+        self.omitted = 0;
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill(n: usize) -> Trace {
+        let mut t = Trace::new(true, false);
+        for i in 0..n as u64 {
+            t.emit(i, SimTime(i), "a", TraceCat::Log, || format!("line {i}"));
+        }
+        t
+    }
+
+    #[test]
+    fn a_trace_within_its_head_keeps_every_record_and_adds_no_omission_line() {
+        let mut t = fill(TRACE_HEAD);
+        let recs = t.take_recs();
+        assert_eq!(recs.len(), TRACE_HEAD);
+        assert_eq!(
+            recs.last().unwrap().text,
+            format!("line {}", TRACE_HEAD - 1)
+        );
+    }
+
+    #[test]
+    fn a_long_trace_keeps_its_head_and_tail_and_counts_what_it_left_out() {
+        let n = TRACE_HEAD + TRACE_TAIL + 12_345;
+        let mut t = fill(n);
+        assert_eq!(t.omitted(), 12_345);
+        let recs = t.take_recs();
+        assert_eq!(recs.len(), TRACE_HEAD + 1 + TRACE_TAIL);
+        let gap = &recs[TRACE_HEAD];
+        assert_eq!(gap.actor, TRACE_OMITTED_ACTOR);
+        assert_eq!(
+            gap.step, TRACE_HEAD as u64,
+            "placed at the first record left out"
+        );
+        assert_eq!(
+            gap.text,
+            "... 12345 trace records left out: a trace keeps the first 50000 and the last 2000 ..."
+        );
+        assert_eq!(
+            recs[TRACE_HEAD + 1].text,
+            format!("line {}", TRACE_HEAD + 12_345)
+        );
+        assert_eq!(recs.last().unwrap().text, format!("line {}", n - 1));
     }
 }

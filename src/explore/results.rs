@@ -161,24 +161,27 @@ pub struct Summary {
     pub sometimes: BTreeMap<String, u64>,
 }
 
-pub fn summarize(results: &[SeedResult], sometimes: &[&str]) -> Summary {
-    let mut s = Summary::default();
-    for name in sometimes {
-        s.sometimes.insert(name.to_string(), 0);
+impl Summary {
+    /// An empty summary that reports each of `sometimes` (reached by 0 runs so far).
+    pub fn new(sometimes: &[&str]) -> Summary {
+        let mut s = Summary::default();
+        for name in sometimes {
+            s.sometimes.insert(name.to_string(), 0);
+        }
+        s
     }
-    let mut seen = BTreeSet::new();
-    for r in results {
-        if !seen.insert(r.seed) {
-            continue;
-        }
-        s.runs += 1;
-        s.events += r.steps;
+
+    /// Counts one run; the caller adds each seed once. A sweep adds its results as they
+    /// come, so it keeps none of them.
+    pub fn add(&mut self, r: &SeedResult) {
+        self.runs += 1;
+        self.events += r.steps;
         for n in &r.reached {
-            *s.sometimes.entry(n.clone()).or_insert(0) += 1;
+            *self.sometimes.entry(n.clone()).or_insert(0) += 1;
         }
-        let Some(inv) = &r.invariant else { continue };
-        s.violating += 1;
-        let e = s
+        let Some(inv) = &r.invariant else { return };
+        self.violating += 1;
+        let e = self
             .by_invariant
             .entry(inv.clone())
             .or_insert_with(|| InvariantStats {
@@ -196,6 +199,17 @@ pub fn summarize(results: &[SeedResult], sometimes: &[&str]) -> Summary {
         if (r.steps, r.seed) < (e.fastest_steps, e.fastest_seed) {
             e.fastest_seed = r.seed;
             e.fastest_steps = r.steps;
+        }
+    }
+}
+
+/// The summary of `results`, each seed counted once (its first result).
+pub fn summarize(results: &[SeedResult], sometimes: &[&str]) -> Summary {
+    let mut s = Summary::new(sometimes);
+    let mut seen = BTreeSet::new();
+    for r in results {
+        if seen.insert(r.seed) {
+            s.add(r);
         }
     }
     s

@@ -1,6 +1,8 @@
 //! Seed sweeps: runs without tracing, in parallel across threads (a run never crosses
 //! threads), each run isolated so a panic is a reported failure, and results delivered in
-//! seed order, so everything a sweep reports is identical whatever `jobs` is.
+//! seed order, so everything a sweep reports is identical whatever `jobs` is. Seeds are
+//! computed as they are taken and [`sweep_iter`] keeps no result, so a sweep of any range
+//! (up to `0..18446744073709551615`) runs in constant memory.
 
 use super::strategy::Strategy;
 use crate::check::{run_with, RunOptions};
@@ -10,8 +12,7 @@ use crate::sim::World;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Condvar, Mutex};
 
 /// The invariant name a panicking run is reported under.
 pub const PANIC: &str = "panic";
@@ -148,18 +149,59 @@ pub fn run_one(scn: &Scenario, version: Version, seed: u64, spec: &SweepSpec<'_>
 }
 
 /// The seeds of `range` in shard `k` of `n` (1-based): every n-th seed, so shards are
-/// disjoint, cover the range together, and are balanced.
-pub fn shard_seeds(range: SeedRange, shard: Option<(u64, u64)>) -> Vec<u64> {
-    match shard {
-        None => (range.start..range.end).collect(),
-        Some((k, n)) => (range.start..range.end)
-            .filter(|s| (s - range.start) % n == k - 1)
-            .collect(),
+/// disjoint, cover the range together, and are balanced. Computed as they are taken, so a
+/// sweep of `0..18446744073709551615` holds one seed at a time; the last seed,
+/// `u64::MAX` itself, is past every half-open range.
+pub fn shard_seeds(range: SeedRange, shard: Option<(u64, u64)>) -> ShardSeeds {
+    let (k, n) = shard.unwrap_or((1, 1));
+    ShardSeeds {
+        next: range.start.checked_add(k.max(1) - 1),
+        end: range.end,
+        step: n.max(1),
+    }
+}
+
+/// An iterator over a shard's seeds; see [`shard_seeds`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardSeeds {
+    // invariant: every seed yielded is `next`, then `next + step`, ..., below `end`;
+    // `None` once the next one would pass u64::MAX.
+    next: Option<u64>,
+    end: u64,
+    step: u64,
+}
+
+impl ShardSeeds {
+    /// Seeds not yet taken.
+    pub fn remaining(&self) -> u64 {
+        match self.next {
+            Some(n) if n < self.end => (self.end - 1 - n) / self.step + 1,
+            _ => 0,
+        }
+    }
+}
+
+impl Iterator for ShardSeeds {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        let n = self.next.filter(|&n| n < self.end)?;
+        self.next = n.checked_add(self.step);
+        Some(n)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.remaining();
+        (
+            usize::try_from(n).unwrap_or(usize::MAX),
+            usize::try_from(n).ok(),
+        )
     }
 }
 
 /// Runs `seeds` on `spec.jobs` threads and calls `on_result` for each result in seed order,
-/// as soon as every earlier seed is done.
+/// as soon as every earlier seed is done; returns every result (for a sweep whose seeds are
+/// already a list; [`sweep_iter`] keeps none).
 pub fn sweep_seeds(
     scn: &Scenario,
     version: Version,
@@ -167,37 +209,89 @@ pub fn sweep_seeds(
     spec: &SweepSpec<'_>,
     on_result: &mut dyn FnMut(&SeedResult),
 ) -> Vec<SeedResult> {
-    let jobs = spec.jobs.max(1).min(seeds.len().max(1));
     let mut out = Vec::with_capacity(seeds.len());
+    sweep_iter(
+        scn,
+        version,
+        seeds.iter().copied(),
+        seeds.len() as u64,
+        spec,
+        &mut |r| {
+            on_result(r);
+            out.push(r.clone());
+        },
+    );
+    out
+}
+
+/// Chunks a worker may run ahead of the first chunk not yet reported, per worker: the
+/// reorder buffer holds at most `jobs * MAX_AHEAD` chunks however slow one seed is.
+const MAX_AHEAD: usize = 8;
+
+/// Like [`sweep_seeds`], but the seeds come from an iterator and no result is kept: memory
+/// stays constant whatever the number of seeds (`total`, their count or an estimate, only
+/// sizes the chunks handed to threads).
+pub fn sweep_iter<I>(
+    scn: &Scenario,
+    version: Version,
+    mut seeds: I,
+    total: u64,
+    spec: &SweepSpec<'_>,
+    on_result: &mut dyn FnMut(&SeedResult),
+) where
+    I: Iterator<Item = u64> + Send,
+{
+    let jobs = spec
+        .jobs
+        .max(1)
+        .min(usize::try_from(total.max(1)).unwrap_or(usize::MAX));
     if jobs == 1 {
-        for &s in seeds {
-            let r = run_one(scn, version, s, spec);
-            on_result(&r);
-            out.push(r);
+        for s in seeds {
+            on_result(&run_one(scn, version, s, spec));
         }
-        return out;
+        return;
     }
     // Workers take seeds in chunks and send each chunk's results at once: one hand-over
     // (and one wake-up of the reporting thread) per chunk rather than per run. Chunks stay
     // small against the whole so the threads finish together.
-    let chunk = (seeds.len() / (jobs * 32)).clamp(1, 64);
-    let next = AtomicUsize::new(0);
+    let chunk = (total / (jobs as u64 * 32)).clamp(1, 64) as usize;
+    struct Feed<I> {
+        seeds: I,
+        /// Chunks handed out so far (the next chunk's index).
+        taken: usize,
+        /// Chunks reported so far, in order.
+        reported: usize,
+    }
+    let feed = Mutex::new(Feed {
+        seeds: &mut seeds,
+        taken: 0,
+        reported: 0,
+    });
+    let turn = Condvar::new();
+    let ahead = jobs * MAX_AHEAD;
     std::thread::scope(|sc| {
         let (tx, rx) = mpsc::channel::<(usize, Vec<SeedResult>)>();
         for _ in 0..jobs {
             let tx = tx.clone();
-            let next = &next;
+            let (feed, turn) = (&feed, &turn);
             sc.spawn(move || loop {
-                let start = next.fetch_add(chunk, Ordering::Relaxed);
-                if start >= seeds.len() {
-                    break;
-                }
-                let end = (start + chunk).min(seeds.len());
-                let results = seeds[start..end]
+                let (index, batch) = {
+                    let mut f = feed.lock().expect("no worker panics holding the feed");
+                    while f.taken >= f.reported + ahead {
+                        f = turn.wait(f).expect("no worker panics holding the feed");
+                    }
+                    let batch: Vec<u64> = f.seeds.by_ref().take(chunk).collect();
+                    if batch.is_empty() {
+                        break;
+                    }
+                    f.taken += 1;
+                    (f.taken - 1, batch)
+                };
+                let results = batch
                     .iter()
                     .map(|&seed| run_one(scn, version, seed, spec))
                     .collect();
-                if tx.send((start, results)).is_err() {
+                if tx.send((index, results)).is_err() {
                     break;
                 }
             });
@@ -206,24 +300,35 @@ pub fn sweep_seeds(
         // Reorder buffer: report in seed order.
         let mut pending: BTreeMap<usize, Vec<SeedResult>> = BTreeMap::new();
         let mut want = 0usize;
-        for (start, results) in rx {
-            pending.insert(start, results);
+        for (index, results) in rx {
+            pending.insert(index, results);
             while let Some(results) = pending.remove(&want) {
-                want += results.len();
-                for r in results {
-                    on_result(&r);
-                    out.push(r);
+                want += 1;
+                feed.lock()
+                    .expect("no worker panics holding the feed")
+                    .reported = want;
+                turn.notify_all();
+                for r in &results {
+                    on_result(r);
                 }
             }
         }
     });
-    out
 }
 
 /// A random-strategy sweep of a seed range (what `verify` uses).
 pub fn sweep(scn: &Scenario, version: Version, seeds: SeedRange, jobs: usize) -> Vec<SeedResult> {
     let spec = SweepSpec::new(Strategy::Random, jobs);
-    sweep_seeds(scn, version, &shard_seeds(seeds, None), &spec, &mut |_| {})
+    let mut out = Vec::new();
+    sweep_iter(
+        scn,
+        version,
+        shard_seeds(seeds, None),
+        seeds.len(),
+        &spec,
+        &mut |r| out.push(r.clone()),
+    );
+    out
 }
 
 pub fn default_jobs() -> usize {

@@ -41,12 +41,33 @@ impl ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    /// One line whatever the message quotes: a value from the file may hold a newline (a RON
+    /// string can span lines), shown escaped as `\n` (found by fuzzing, helper F).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = one_line(&self.message);
         match self.position {
-            Some((l, c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some((l, c)) => write!(f, "{}:{}:{}: {message}", self.file, l, c),
+            None => write!(f, "{}: {message}", self.file),
         }
     }
+}
+
+/// `text` with line breaks and other control characters escaped.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut s = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c if c.is_control() => s.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => s.push(c),
+        }
+    }
+    s.into()
 }
 
 impl std::error::Error for ScenarioError {}

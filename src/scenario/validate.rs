@@ -459,6 +459,16 @@ impl Validator<'_> {
                 "budget of 0 events, expected at least one".into(),
             );
         }
+        if self.scn.budget > crate::engine::MAX_BUDGET {
+            return self.fail(
+                &[Field("budget")],
+                format!(
+                    "budget of {} events, expected at most {} (the engine's ceiling on a run's length)",
+                    self.scn.budget,
+                    crate::engine::MAX_BUDGET
+                ),
+            );
+        }
         Ok(())
     }
 
