@@ -133,7 +133,7 @@ fn unknown_harvester_version_lists_the_known_ones() {
 fn quantity_with_a_word_unit_is_refused() {
     assert_eq!(
         error(&with(r#"cpu: "2""#, r#"cpu: "5 cores""#)),
-        r#"bad.ron:6:73: a Kubernetes quantity such as "500m", "2", "6000Mi" or "4Gi", not "5 cores" (unknown suffix " cores")"#
+        r#"bad.ron:6:73: a Kubernetes quantity such as "500m", "2", "6000Mi" or "4Gi", not "5 cores" (quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$')"#
     );
 }
 

@@ -122,7 +122,7 @@ fn an_invalid_name_is_refused_with_the_api_servers_text() {
 fn a_bad_memory_quantity_is_refused_at_its_value() {
     assert_eq!(
         error(&vm_with("memory: 2Gi", "memory: 2GG")),
-        "bad.ron:21:21: VirtualMachine default/vm1 spec.template.spec.domain.resources.limits.memory is invalid, expected a Kubernetes quantity such as \"500m\", \"2\", \"6000Mi\" or \"4Gi\", not \"2GG\" (unknown suffix \"GG\")"
+        "bad.ron:21:21: VirtualMachine default/vm1 spec.template.spec.domain.resources.limits.memory is invalid, expected a Kubernetes quantity such as \"500m\", \"2\", \"6000Mi\" or \"4Gi\", not \"2GG\" (unable to parse quantity's suffix)"
     );
 }
 
