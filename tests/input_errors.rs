@@ -252,6 +252,14 @@ fn vm_in_an_undeclared_namespace_is_refused() {
 }
 
 #[test]
+fn vm_with_negative_memory_is_refused_as_the_api_server_validation_does() {
+    assert_eq!(
+        error(&with(r#"memory: "2Gi""#, r#"memory: "-2Gi""#)),
+        r#"bad.ron:6:83: a Kubernetes quantity of at least 0, not "-2Gi" (must be greater than or equal to 0)"#
+    );
+}
+
+#[test]
 fn vm_with_zero_memory_is_refused() {
     assert_eq!(
         error(&with(r#"memory: "2Gi""#, r#"memory: "0""#)),

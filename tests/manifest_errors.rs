@@ -127,6 +127,14 @@ fn a_bad_memory_quantity_is_refused_at_its_value() {
 }
 
 #[test]
+fn a_negative_memory_quantity_is_refused_at_its_value() {
+    assert_eq!(
+        error(&vm_with("memory: 2Gi", "memory: -2Gi")),
+        "bad.ron:21:21: VirtualMachine default/vm1 spec.template.spec.domain.resources.limits.memory is negative, expected a quantity above zero"
+    );
+}
+
+#[test]
 fn a_vm_without_memory_is_refused() {
     assert_eq!(
         error(&vm_with("        resources:\n          limits:\n            memory: 2Gi\n", "")),

@@ -281,10 +281,11 @@ fn read_vm(node: &Node<'_>, origin: &Origin) -> Result<Obj, ScenarioError> {
         let field = format!("{path}.{}", keys.join("."));
         let q = Quantity::parse(&text)
             .map_err(|e| origin.fail(at, format!("{what} {field} is invalid, expected {e}")))?;
-        if q.is_zero() {
+        if q.is_zero() || q.milli() < 0 {
+            let is = if q.is_zero() { "zero" } else { "negative" };
             return Err(origin.fail(
                 at,
-                format!("{what} {field} is zero, expected a quantity above zero"),
+                format!("{what} {field} is {is}, expected a quantity above zero"),
             ));
         }
         Ok(Some(q))

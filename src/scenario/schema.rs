@@ -402,7 +402,15 @@ pub enum Expectation {
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Quantity::parse(&s).map_err(de::Error::custom)
+        let q = Quantity::parse(&s).map_err(de::Error::custom)?;
+        if q.milli() < 0 {
+            // ParseQuantity takes a sign; the API server's validation of resource amounts
+            // (ValidateNonnegativeQuantity) refuses a negative one.
+            return Err(de::Error::custom(format!(
+                "a Kubernetes quantity of at least 0, not {s:?} (must be greater than or equal to 0)"
+            )));
+        }
+        Ok(q)
     }
 }
 
