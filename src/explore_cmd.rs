@@ -5,15 +5,18 @@ use hvsim::explore::exhaustive;
 use hvsim::explore::repro;
 use hvsim::explore::results::Summary;
 use hvsim::explore::results::{
-    merge as merge_files, render_summary, summarize, ResultsWriter, SweepId,
+    merge as merge_files, render_summary, summarize, ResultsWriter, Shard, SweepHeader,
+    RESULTS_FORMAT,
 };
 use hvsim::explore::shrink::shrink_strategy_seed;
 use hvsim::explore::strategy::Strategy;
 use hvsim::explore::sweep::{shard_seeds, sweep_iter, SweepSpec, NONDETERMINISM, PANIC};
 use hvsim::report::json::{self, ExploreId};
+use hvsim::report::output::Outputs;
 use hvsim::report::progress::Progress;
 use hvsim::scenario::{Scenario, SeedRange, Version};
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::ExitCode;
 
 pub struct Args {
@@ -25,6 +28,7 @@ pub struct Args {
     pub jobs: usize,
     pub shard: Option<String>,
     pub out: Option<String>,
+    pub force: bool,
     pub resume: bool,
     pub check_determinism: bool,
     pub bound: usize,
@@ -34,22 +38,9 @@ pub struct Args {
     pub shrink: bool,
 }
 
-fn usage(msg: String) -> ExitCode {
-    eprintln!("error: {msg}");
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    errln!("error: {msg}");
     ExitCode::from(2)
-}
-
-fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let bad = || format!("--shard takes K/N with 1 <= K <= N, such as 2/4, not \"{s}\"");
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n): (u64, u64) = (
-        k.trim().parse().map_err(|_| bad())?,
-        n.trim().parse().map_err(|_| bad())?,
-    );
-    if k == 0 || n == 0 || k > n {
-        return Err(bad());
-    }
-    Ok((k, n))
 }
 
 fn sometimes_names(scn: &Scenario) -> Vec<&'static str> {
@@ -59,12 +50,12 @@ fn sometimes_names(scn: &Scenario) -> Vec<&'static str> {
 pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
     if a.strategy == "exhaustive" {
         if a.json {
-            return usage("--format json is not available with --strategy exhaustive".into());
+            return usage("--format json is not available with --strategy exhaustive");
         }
         let max_runs = a.budget.unwrap_or(100_000);
         let started = std::time::Instant::now();
         let r = exhaustive::explore(scn, version, a.bound, max_runs, false);
-        println!(
+        outln!(
             "explored {} on {version} exhaustively (bound {}): {} runs, {} states visited, {} runs pruned at a state seen before, {} in {:.2} s",
             scn.name,
             a.bound,
@@ -75,22 +66,25 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             started.elapsed().as_secs_f64()
         );
         if r.violations.is_empty() {
-            println!("violations: none");
+            outln!("violations: none");
             return ExitCode::SUCCESS;
         }
         let mut invs: Vec<&str> = r.violations.iter().map(|f| f.invariant.as_str()).collect();
         invs.sort();
         invs.dedup();
-        println!(
+        outln!(
             "violations: {} of {} runs ({})",
             r.violations.len(),
             r.runs,
             invs.join(", ")
         );
         let f = &r.violations[0];
-        println!(
+        outln!(
             "  first: run {} after {} steps: {}: {}",
-            f.run, f.steps, f.invariant, f.message
+            f.run,
+            f.steps,
+            f.invariant,
+            f.message
         );
         return ExitCode::from(1);
     }
@@ -108,26 +102,46 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             end: b.unwrap_or(1000).max(1),
         },
     };
-    let shard = match a.shard.as_deref().map(parse_shard).transpose() {
+    let shard = match a.shard.as_deref().map(Shard::parse).transpose() {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let id = SweepId {
+    let header = SweepHeader {
+        format: RESULTS_FORMAT.to_string(),
         scenario: scn.name.clone(),
         version: version.to_string(),
         strategy: strategy.to_string(),
+        seeds: range,
+        shard,
+        sometimes: sometimes_names(scn).iter().map(|s| s.to_string()).collect(),
+        file: a.file.clone(),
+        run_args: strategy.run_args(),
     };
+    let mut outputs = Outputs::new();
+    crate::scenario_inputs(&mut outputs, &a.file, scn);
     let (mut writer, done) = match &a.out {
-        Some(path) => match ResultsWriter::open(path, id.clone(), a.resume) {
-            Ok((w, d)) => (Some(w), d),
-            Err(e) => return usage(e),
-        },
+        Some(path) => {
+            if let Err(e) = outputs.plan_file("--out", Path::new(path)) {
+                return usage(e);
+            }
+            match ResultsWriter::open(path, &header, a.resume, a.force) {
+                Ok((w, d)) => (Some(w), d),
+                Err(e) => return usage(e),
+            }
+        }
         None => (None, Vec::new()),
+    };
+    // Fails the command: the results file goes too, unless it was resumed.
+    let fail = |writer: Option<ResultsWriter>, msg: String| {
+        if let Some(w) = writer {
+            w.discard();
+        }
+        usage(msg)
     };
     let skip: BTreeSet<u64> = done.iter().map(|r| r.seed).collect();
     // Seeds are computed as they are taken and results summed as they come: constant memory
-    // for any range (helper F).
-    let seeds = shard_seeds(range, shard);
+    // for any range.
+    let seeds = shard_seeds(range, shard.map(|s| (s.k, s.n)));
     let total = seeds.remaining().saturating_sub(skip.len() as u64);
     let seeds = seeds.filter(|s| !skip.contains(s));
     let mut spec = SweepSpec::new(strategy, a.jobs);
@@ -146,11 +160,11 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
     });
     progress.finish();
     if let Some(e) = write_error {
-        eprintln!(
-            "error: {}: cannot write the results file: {e}",
-            a.out.unwrap_or_default()
+        let msg = format!(
+            "{}: cannot write the results file: {e}",
+            a.out.clone().unwrap_or_default()
         );
-        return ExitCode::from(2);
+        return fail(writer, msg);
     }
     let wall = progress.elapsed();
     let mut seen = BTreeSet::new();
@@ -166,17 +180,11 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
         "explored {} on {version} with {strategy}, seeds {range}{shard_text}",
         scn.name
     );
-    let reproduce = summary.by_invariant.iter().next().map(|(inv, st)| {
-        (
-            inv.clone(),
-            format!(
-                "hvsim run {} --seed {} --version {version}{}",
-                a.file,
-                st.first_seed,
-                strategy.run_args()
-            ),
-        )
-    });
+    let reproduce = summary
+        .by_invariant
+        .iter()
+        .next()
+        .map(|(inv, st)| (inv.clone(), header.reproduce(st.first_seed)));
     if a.json {
         let id = ExploreId {
             scenario: &scn.name,
@@ -186,24 +194,30 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             shard: a.shard.clone(),
             reproduce: reproduce.map(|(_, cmd)| cmd),
         };
-        print!("{}", json::to_text(&json::explore_doc(id, &summary)));
+        out!("{}", json::to_text(&json::explore_doc(id, &summary)));
     } else {
-        print!("{}", render_summary(&title, &summary, Some(wall)));
+        out!("{}", render_summary(&title, &summary, Some(wall)));
         if let Some((inv, cmd)) = &reproduce {
-            println!("reproduce ({inv}): {cmd}");
+            outln!("reproduce ({inv}): {cmd}");
         }
     }
+    let mut shrunk_lines = Vec::new();
     if a.shrink {
-        // With --format json stdout holds only the document; the repro lines go to stderr.
-        let mut say = |line: String| {
-            if a.json {
-                eprintln!("{line}");
-            } else {
-                println!("{line}");
-            }
-        };
-        if let Err(e) = shrink_each(scn, version, strategy, &summary, &mut say) {
-            return usage(e);
+        let mut say = |line: String| shrunk_lines.push(line);
+        if let Err(e) = shrink_each(scn, version, strategy, &summary, &mut outputs, &mut say) {
+            return fail(writer, e);
+        }
+    }
+    if let Err(e) = outputs.commit() {
+        return fail(writer, e.to_string());
+    }
+    // Printed once the repro files are in place. With --format json stdout holds only the
+    // document; these lines go to stderr.
+    for line in shrunk_lines {
+        if a.json {
+            errln!("{line}");
+        } else {
+            outln!("{line}");
         }
     }
     if a.check_determinism {
@@ -214,7 +228,7 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             .map(|s| s.runs)
             .unwrap_or(0);
         if !a.json {
-            println!(
+            outln!(
                 "determinism: {} seeds run twice, {diverged} diverged",
                 summary.runs
             );
@@ -234,17 +248,24 @@ pub fn explore(scn: &Scenario, version: Version, a: Args) -> ExitCode {
 
 pub fn merge(files: &[String]) -> ExitCode {
     if files.is_empty() {
-        return usage("merge needs at least one results file".into());
+        return usage("merge needs at least one results file");
     }
     match merge_files(files) {
         Err(e) => usage(e),
-        Ok((id, results)) => {
-            let summary = summarize(&results, &[]);
-            let title = format!(
-                "merged {} on {} with {}",
-                id.scenario, id.version, id.strategy
+        Ok(m) => {
+            let h = &m.header;
+            let summary = summarize(
+                &m.results,
+                &h.sometimes.iter().map(String::as_str).collect::<Vec<_>>(),
             );
-            print!("{}", render_summary(&title, &summary, None));
+            let title = format!(
+                "merged {} on {} with {}, seeds {}",
+                h.scenario, h.version, h.strategy, h.seeds
+            );
+            out!("{}", render_summary(&title, &summary, None));
+            if let Some((inv, st)) = summary.by_invariant.iter().next() {
+                outln!("reproduce ({inv}): {}", h.reproduce(st.first_seed));
+            }
             if summary.violating > 0 {
                 ExitCode::from(1)
             } else {
@@ -266,15 +287,21 @@ pub fn plot(file: &str, dir: &str) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        return usage(format!("{dir}: cannot create the plot directory: {e}"));
+    let name = format!("{}-sweep.svg", id.scenario);
+    let dir = Path::new(dir);
+    let path = dir.join(&name);
+    let mut outputs = Outputs::new();
+    outputs.input(file);
+    let staged = (|| {
+        outputs.plan_dir("--out", dir, &[&name])?;
+        outputs.make_dir(dir)?;
+        outputs.stage("--out", &path, svg.as_bytes())?;
+        outputs.commit()
+    })();
+    if let Err(e) = staged {
+        return usage(e);
     }
-    let path = std::path::Path::new(dir).join(format!("{}-sweep.svg", id.scenario));
-    let path = path.to_string_lossy();
-    if let Err(e) = hvsim::report::plot::write(&path, &svg) {
-        return usage(format!("{path}: cannot write the plot: {e}"));
-    }
-    println!("wrote {path}");
+    outln!("wrote {}", path.display());
     ExitCode::SUCCESS
 }
 
@@ -286,6 +313,7 @@ fn shrink_each(
     version: Version,
     strategy: Strategy,
     summary: &Summary,
+    outputs: &mut Outputs,
     say: &mut dyn FnMut(String),
 ) -> Result<(), String> {
     for (inv, st) in &summary.by_invariant {
@@ -308,7 +336,10 @@ fn shrink_each(
             }
         };
         let path = std::path::PathBuf::from(format!("{}.{inv}.repro.ron", scn.name));
-        repro::write(&path, &repro::Repro::from_shrink(&r)).map_err(|e| e.to_string())?;
+        let text = repro::to_text(&repro::Repro::from_shrink(&r));
+        outputs
+            .stage("--shrink", &path, text.as_bytes())
+            .map_err(|e| e.to_string())?;
         say(format!(
             "shrunk {inv} (seed {seed}): {} steps -> {} steps, {} -> {} VMs, {} -> {} nodes, {} -> {} actions; wrote {}; replay with: hvsim replay {}",
             r.original.steps,
@@ -327,30 +358,41 @@ fn shrink_each(
 }
 
 pub fn shrink(
+    file: &str,
     scn: &Scenario,
     version: Version,
     strategy: Strategy,
     seed: u64,
     out: Option<String>,
 ) -> ExitCode {
+    let path = out
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repro::default_path(Path::new("."), &scn.name));
+    let mut outputs = Outputs::new();
+    crate::scenario_inputs(&mut outputs, file, scn);
+    if let Err(e) = outputs.plan_file("--out", &path) {
+        return usage(e);
+    }
     let r = match shrink_strategy_seed(scn, version, strategy, seed) {
         Ok(r) => r,
         Err(e) => return usage(format!("seed {seed} on {version}: {e}")),
     };
-    let repro = hvsim::explore::repro::Repro::from_shrink(&r);
-    let path = out.map(std::path::PathBuf::from).unwrap_or_else(|| {
-        hvsim::explore::repro::default_path(std::path::Path::new("."), &scn.name)
-    });
-    if let Err(e) = hvsim::explore::repro::write(&path, &repro) {
-        return usage(e.to_string());
+    let text = repro::to_text(&repro::Repro::from_shrink(&r));
+    if let Err(e) = outputs
+        .stage("--out", &path, text.as_bytes())
+        .and_then(|_| outputs.commit())
+    {
+        return usage(e);
     }
-    println!(
+    outln!(
         "{}: {} at step {}",
-        r.violation.invariant, r.violation.message, r.violation.step
+        r.violation.invariant,
+        r.violation.message,
+        r.violation.step
     );
-    println!("original: {}", r.original);
-    println!("shrunk:   {}", r.shrunk);
-    println!(
+    outln!("original: {}", r.original);
+    outln!("shrunk:   {}", r.shrunk);
+    outln!(
         "attempts: {}{}",
         r.attempts,
         if r.budget_exhausted {
@@ -359,7 +401,7 @@ pub fn shrink(
             ""
         }
     );
-    println!(
+    outln!(
         "wrote {}; replay with: hvsim replay {}",
         path.display(),
         path.display()
@@ -379,6 +421,21 @@ pub fn replay(
         Ok(r) => r,
         Err(e) => return usage(e.to_string()),
     };
+    let mut outputs = Outputs::new();
+    outputs.input(file);
+    let planned = (|| {
+        if let Some(p) = &perfetto {
+            outputs.plan_file("--perfetto", Path::new(p))?;
+        }
+        if let Some(d) = &plot {
+            let names = hvsim::report::run_plots::PLOT_FILES;
+            outputs.plan_dir("--plot", Path::new(d), &names)?;
+        }
+        Ok::<_, hvsim::report::output::OutputError>(())
+    })();
+    if let Err(e) = planned {
+        return usage(e);
+    }
     let trace = if perfetto.is_some() {
         Trace::full()
     } else {
@@ -394,8 +451,9 @@ pub fn replay(
                 r.version,
                 choices,
                 trace,
-                Some(dir),
+                Some(Path::new(dir)),
                 &title,
+                &mut outputs,
             );
             if let Err(e) = plotted {
                 return usage(e);
@@ -405,11 +463,20 @@ pub fn replay(
     };
     if let Some(path) = &perfetto {
         let doc = hvsim::report::perfetto::export(&out.trace);
-        if let Err(e) = hvsim::report::perfetto::write(path, &doc) {
-            return usage(format!("{path}: cannot write the trace: {e}"));
+        let text = serde_json::to_string(&doc).expect("serializable");
+        if let Err(e) = outputs.stage("--perfetto", Path::new(path), text.as_bytes()) {
+            return usage(e);
         }
         if !verbose {
             out.trace.retain(|t| t.cat != TraceCat::Deliver);
+        }
+    }
+    // A replay that does not reproduce is a failed command: it leaves no output.
+    let checked = repro::check_replay(&r, &out).map(|v| (v.invariant.clone(), v.step));
+    if checked.is_ok() {
+        match outputs.commit() {
+            Ok(paths) => paths.iter().for_each(|p| errln!("wrote {}", p.display())),
+            Err(e) => return usage(e),
         }
     }
     let h = hvsim::report::timeline::Header {
@@ -419,10 +486,10 @@ pub fn replay(
         file,
         how: String::new(),
     };
-    print!("{}", hvsim::report::timeline::render(&h, &out));
-    match repro::check_replay(&r, &out) {
-        Ok(v) => {
-            println!("replayed: {} at step {}, as recorded", v.invariant, v.step);
+    out!("{}", hvsim::report::timeline::render(&h, &out));
+    match checked {
+        Ok((inv, step)) => {
+            outln!("replayed: {inv} at step {step}, as recorded");
             ExitCode::from(1)
         }
         Err(m) => usage(format!("{file}: {m}")),

@@ -6,14 +6,27 @@ use hvsim::engine::Trace;
 use hvsim::explore::strategy::Strategy;
 use hvsim::explore::sweep::default_jobs;
 use hvsim::explore::verify::verify_scenario;
+use hvsim::report::output::Outputs;
 use hvsim::report::{json, markdown, run_plots, timeline, verify_table};
 use hvsim::scenario::{self, Scenario, ScenarioError, Version};
+use std::path::Path;
 use std::process::ExitCode;
 
 // Runs allocate many small strings and maps; mimalloc's per-thread pages make them about
 // a third cheaper than glibc's malloc and keep parallel sweeps from contending (README).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Output goes through `report::output`, so a closed pipe ends it quietly (README: Output files).
+macro_rules! out {
+    ($($t:tt)*) => { hvsim::report::output::out(&format!($($t)*)) };
+}
+macro_rules! outln {
+    ($($t:tt)*) => { hvsim::report::output::out(&format!("{}\n", format_args!($($t)*))) };
+}
+macro_rules! errln {
+    ($($t:tt)*) => { hvsim::report::output::err(&format!("{}\n", format_args!($($t)*))) };
+}
 
 mod explore_cmd;
 
@@ -97,9 +110,13 @@ enum Cmd {
         /// Run the K-th of N disjoint slices of the seeds (1-based), e.g. 2/4.
         #[arg(long)]
         shard: Option<String>,
-        /// Write one JSON line per run to this file.
+        /// Write one JSON line per run to this file (refused if it holds another sweep's
+        /// results, unless --force).
         #[arg(long)]
         out: Option<String>,
+        /// Replace an --out file that holds another sweep's results (or other data).
+        #[arg(long, requires = "out", conflicts_with = "resume")]
+        force: bool,
         /// Continue the sweep in --out: skip the seeds already there.
         #[arg(long, requires = "out")]
         resume: bool,
@@ -171,8 +188,20 @@ enum Cmd {
 }
 
 fn input_error(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    errln!("error: {e}");
     ExitCode::from(2)
+}
+
+/// Records a scenario's files as inputs: the file itself (a bundled name is none) and the
+/// manifest files it reads, so no output flag can overwrite them.
+pub(crate) fn scenario_inputs(outputs: &mut Outputs, file: &str, scn: &Scenario) {
+    outputs.input(file);
+    let base = Path::new(file).parent().unwrap_or(Path::new(""));
+    for m in scn.bootstrap.iter().flat_map(|b| &b.manifests) {
+        if let hvsim::scenario::bootstrap::ManifestSource::File(p) = m {
+            outputs.input(base.join(p));
+        }
+    }
 }
 
 /// Loads a scenario (a path or a bundled name) and the version to run: `--version`, or the
@@ -200,7 +229,16 @@ fn parse_version(file: &str, v: Option<&str>, scn: &Scenario) -> Result<Version,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let code = command(Cli::parse());
+    // A closed pipe is no error (the code stays the command's); any other failure to print is.
+    if let Some(e) = hvsim::report::output::stdout_error() {
+        errln!("error: cannot write to stdout: {e}");
+        return ExitCode::from(2);
+    }
+    code
+}
+
+fn command(cli: Cli) -> ExitCode {
     match cli.cmd {
         Cmd::Run {
             file,
@@ -225,6 +263,23 @@ fn main() -> ExitCode {
                 Ok(x) => x,
                 Err(e) => return input_error(e),
             };
+            let mut outputs = Outputs::new();
+            scenario_inputs(&mut outputs, &file, &scn);
+            let planned = (|| {
+                if let Some(p) = &perfetto {
+                    outputs.plan_file("--perfetto", Path::new(p))?;
+                }
+                if let Some(p) = &trace_out {
+                    outputs.plan_file("--trace-out", Path::new(p))?;
+                }
+                if let Some(d) = &plot {
+                    outputs.plan_dir("--plot", Path::new(d), &run_plots::PLOT_FILES)?;
+                }
+                Ok::<_, hvsim::report::output::OutputError>(())
+            })();
+            if let Err(e) = planned {
+                return input_error(e);
+            }
             let full = perfetto.is_some() || trace_out.is_some();
             let trace = if full {
                 Trace::full()
@@ -241,24 +296,30 @@ fn main() -> ExitCode {
                 version,
                 strategy.choices(seed),
                 trace,
-                plot.as_deref(),
+                plot.as_deref().map(Path::new),
                 &title,
+                &mut outputs,
             );
             if let Err(e) = plotted {
                 return input_error(e);
             }
             if let Some(path) = &perfetto {
                 let doc = hvsim::report::perfetto::export(&out.trace);
-                if let Err(e) = hvsim::report::perfetto::write(path, &doc) {
-                    eprintln!("error: {path}: cannot write the trace: {e}");
-                    return ExitCode::from(2);
+                let text = serde_json::to_string(&doc).expect("serializable");
+                if let Err(e) = outputs.stage("--perfetto", Path::new(path), text.as_bytes()) {
+                    return input_error(e);
                 }
             }
             if let Some(path) = &trace_out {
-                if let Err(e) = json::write_jsonl(path, &out.trace) {
-                    eprintln!("error: {path}: cannot write the trace: {e}");
-                    return ExitCode::from(2);
+                if let Err(e) = outputs.stage_with("--trace-out", Path::new(path), false, |w| {
+                    json::write_jsonl_to(w, &out.trace)
+                }) {
+                    return input_error(e);
                 }
+            }
+            match outputs.commit() {
+                Ok(paths) => paths.iter().for_each(|p| errln!("wrote {}", p.display())),
+                Err(e) => return input_error(e),
             }
             if full && !verbose {
                 out.trace
@@ -279,9 +340,9 @@ fn main() -> ExitCode {
                     &strategy.to_string(),
                     &out,
                 );
-                print!("{}", json::to_text(&doc));
+                out!("{}", json::to_text(&doc));
             } else {
-                print!("{}", timeline::render(&h, &out));
+                out!("{}", timeline::render(&h, &out));
             }
             if out.violation.is_some() {
                 ExitCode::from(1)
@@ -299,6 +360,7 @@ fn main() -> ExitCode {
             jobs,
             shard,
             out,
+            force,
             resume,
             check_determinism,
             bound,
@@ -321,6 +383,7 @@ fn main() -> ExitCode {
                 jobs: jobs.unwrap_or_else(default_jobs),
                 shard,
                 out,
+                force,
                 resume,
                 check_determinism,
                 bound,
@@ -347,7 +410,7 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return input_error(e),
             };
-            explore_cmd::shrink(&scn, version, strategy, seed, out)
+            explore_cmd::shrink(&file, &scn, version, strategy, seed, out)
         }
         Cmd::Replay {
             file,
@@ -392,9 +455,9 @@ fn main() -> ExitCode {
                 rows.extend(verify_scenario(s, jobs));
             }
             match format {
-                Format::Text => print!("{}", verify_table::render(&rows)),
-                Format::Json => print!("{}", json::to_text(&json::verify_doc(&rows))),
-                Format::Markdown => print!("{}", markdown::render_verify(&rows)),
+                Format::Text => out!("{}", verify_table::render(&rows)),
+                Format::Json => out!("{}", json::to_text(&json::verify_doc(&rows))),
+                Format::Markdown => out!("{}", markdown::render_verify(&rows)),
             }
             if rows.iter().all(|r| r.ok) {
                 ExitCode::SUCCESS

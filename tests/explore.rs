@@ -3,7 +3,9 @@
 mod common;
 use common::*;
 use hvsim::explore::exhaustive;
-use hvsim::explore::results::{merge, read_results, summarize, ResultsWriter, SweepId};
+use hvsim::explore::results::{
+    merge, read_results, summarize, ResultsWriter, Shard, SweepHeader, SweepId, RESULTS_FORMAT,
+};
 use hvsim::explore::strategy::Strategy;
 use hvsim::explore::sweep::{shard_seeds, sweep_seeds, SweepSpec, NONDETERMINISM, PANIC};
 use hvsim::kube::{Ctx, Kind, ObjId, Outcome, ReconcileResult, Reconciler};
@@ -21,6 +23,21 @@ fn id() -> SweepId {
         scenario: "quota-race-agent-restart".into(),
         version: "v1.4.1".into(),
         strategy: "pct (depth 3)".into(),
+    }
+}
+
+/// The header of this file's pct sweep of `seeds`, shard `shard` of 4.
+fn header(seeds: SeedRange, shard: Option<u64>) -> SweepHeader {
+    SweepHeader {
+        format: RESULTS_FORMAT.into(),
+        scenario: "quota-race-agent-restart".into(),
+        version: "v1.4.1".into(),
+        strategy: "pct (depth 3)".into(),
+        seeds,
+        shard: shard.map(|k| Shard { k, n: 4 }),
+        sometimes: vec!["reset-during-migration".into()],
+        file: "quota-race-agent-restart".into(),
+        run_args: " --strategy pct --depth 3".into(),
     }
 }
 
@@ -98,7 +115,7 @@ fn four_shards_merged_equal_one_whole_run() {
     let mut files = Vec::new();
     for k in 1..=4 {
         let path = tmp(&format!("shard{k}"));
-        let (mut w, _) = ResultsWriter::open(&path, id(), false).unwrap();
+        let (mut w, _) = ResultsWriter::open(&path, &header(range, Some(k)), false, false).unwrap();
         sweep_seeds(
             &scn,
             v("v1.4.1"),
@@ -108,8 +125,10 @@ fn four_shards_merged_equal_one_whole_run() {
         );
         files.push(path);
     }
-    let (mid, merged) = merge(&files).unwrap();
-    assert_eq!(mid, id());
+    let m = merge(&files).unwrap();
+    assert_eq!(m.header.id(), id());
+    assert_eq!(m.header.shard, None);
+    let merged = m.results;
     assert_eq!(merged, whole);
     assert_eq!(
         summarize(&merged, &["reset-during-migration"]),
@@ -123,9 +142,10 @@ fn resume_after_an_interrupted_sweep_runs_no_seed_twice_and_misses_none() {
     let path = tmp("resume");
     let spec = SweepSpec::new(Strategy::Pct { depth: 3 }, 2);
     let all: Vec<u64> = (0..100).collect();
+    let h = header(SeedRange { start: 0, end: 100 }, None);
     // An interrupted sweep: 37 lines written, then a line cut in the middle.
     {
-        let (mut w, _) = ResultsWriter::open(&path, id(), false).unwrap();
+        let (mut w, _) = ResultsWriter::open(&path, &h, false, false).unwrap();
         sweep_seeds(&scn, v("v1.4.1"), &all[..37], &spec, &mut |r| {
             w.write(r).unwrap()
         });
@@ -135,7 +155,7 @@ fn resume_after_an_interrupted_sweep_runs_no_seed_twice_and_misses_none() {
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"scenario\":\"quota-race"))
         .unwrap();
-    let (mut w, done) = ResultsWriter::open(&path, id(), true).unwrap();
+    let (mut w, done) = ResultsWriter::open(&path, &h, true, false).unwrap();
     assert_eq!(done.len(), 37);
     let skip: std::collections::BTreeSet<u64> = done.iter().map(|r| r.seed).collect();
     let rest: Vec<u64> = all.iter().copied().filter(|s| !skip.contains(s)).collect();

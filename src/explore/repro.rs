@@ -18,7 +18,6 @@ use crate::engine::{ReplayChoices, Trace};
 use crate::scenario::{self, Scenario, ScenarioError, Version};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The invariant the checker adds to every scenario (`within-budget`).
@@ -68,37 +67,16 @@ pub fn to_text(repro: &Repro) -> String {
     )
 }
 
-/// Writes the repro atomically: to a temporary file in the same directory, then renamed,
-/// so a crash or a full disk never leaves a half-written repro behind.
+/// Writes the repro atomically (see [`crate::report::output`]), so a crash or a full disk
+/// never leaves a half-written repro behind.
 pub fn write(path: &Path, repro: &Repro) -> Result<(), ScenarioError> {
-    let shown = path.display().to_string();
-    let fail = |e: std::io::Error| {
-        ScenarioError::new(&shown, None, format!("cannot write the repro file: {e}"))
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| ScenarioError::new(&shown, None, "a file name, not a directory"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let text = to_text(repro);
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    Ok(())
+    crate::report::output::write_atomic(path, to_text(repro).as_bytes()).map_err(|e| {
+        ScenarioError::new(
+            &path.display().to_string(),
+            None,
+            format!("cannot write the repro file: {e}"),
+        )
+    })
 }
 
 /// Reads a repro file. Errors name the file, and the line and column when there is one.

@@ -319,21 +319,16 @@ pub fn to_text<T: Serialize>(doc: &T) -> String {
     s
 }
 
-/// Writes every record as one JSON line to `path`, through a temporary file, so a failure
-/// leaves no partial file.
-pub fn write_jsonl(path: &str, recs: &[TraceRec]) -> std::io::Result<()> {
-    let tmp = format!("{path}.tmp-{}", std::process::id());
-    let res = (|| {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        for r in recs {
-            serde_json::to_writer(&mut f, &TraceLine::from_rec(r))?;
-            f.write_all(b"\n")?;
-        }
-        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// Writes every record as one JSON line to `w`.
+pub fn write_jsonl_to(w: &mut impl Write, recs: &[TraceRec]) -> std::io::Result<()> {
+    for r in recs {
+        serde_json::to_writer(&mut *w, &TraceLine::from_rec(r))?;
+        w.write_all(b"\n")?;
     }
-    res
+    Ok(())
+}
+
+/// Writes every record as one JSON line to `path`, atomically (see [`super::output`]).
+pub fn write_jsonl(path: &str, recs: &[TraceRec]) -> std::io::Result<()> {
+    super::output::write_atomic_with(std::path::Path::new(path), |w| write_jsonl_to(w, recs))
 }

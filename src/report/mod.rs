@@ -3,6 +3,7 @@
 pub mod gantt;
 pub mod json;
 pub mod markdown;
+pub mod output;
 pub mod perfetto;
 pub mod plot;
 pub mod progress;

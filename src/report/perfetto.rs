@@ -156,11 +156,10 @@ pub fn export(recs: &[TraceRec]) -> Value {
     json!({"displayTimeUnit": "ms", "traceEvents": meta})
 }
 
-/// Writes the document to `path` through a temporary file, so a failure leaves no partial file.
+/// Writes the document to `path` atomically (see [`super::output`]).
 pub fn write(path: &str, doc: &Value) -> std::io::Result<()> {
-    let tmp = format!("{path}.tmp-{}", std::process::id());
-    std::fs::write(&tmp, serde_json::to_string(doc).expect("serializable"))?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    super::output::write_atomic(
+        std::path::Path::new(path),
+        serde_json::to_string(doc).expect("serializable").as_bytes(),
+    )
 }

@@ -446,29 +446,10 @@ pub(crate) fn draw_marker_list<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes `svg` to `path` through a temporary file in the same directory (synced, then
-/// renamed), so a failure at any point leaves no partial file under either name.
+/// Writes `svg` to `path` atomically (see [`super::output`]): a failure at any point
+/// leaves no partial file under either name.
 pub fn write(path: &str, svg: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let p = std::path::Path::new(path);
-    let name = p
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("a file name, not a directory"))?;
-    let tmp = p.with_file_name(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(svg.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, p)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    super::output::write_atomic(std::path::Path::new(path), svg.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! A progress line on stderr while a sweep runs (only when stderr is a terminal): runs done,
 //! runs/s, violations so far. Wall-clock time here never reaches a run.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 pub struct Progress {
@@ -36,7 +36,7 @@ impl Progress {
         let rate = self.done as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
         let width = 30usize;
         let filled = (self.done * width as u64 / self.total.max(1)) as usize;
-        eprint!(
+        super::output::err(&format!(
             "\r[{}{}] {}/{} runs, {:.0} runs/s, {} violations ",
             "#".repeat(filled),
             " ".repeat(width - filled.min(width)),
@@ -44,13 +44,12 @@ impl Progress {
             self.total,
             rate,
             self.violations
-        );
-        let _ = std::io::stderr().flush();
+        ));
     }
 
     pub fn finish(&self) {
         if self.enabled {
-            eprint!("\r{}\r", " ".repeat(90));
+            super::output::err(&format!("\r{}\r", " ".repeat(90)));
         }
     }
 

@@ -1,8 +1,10 @@
 //! The plots of one run (`run --plot DIR`, `replay --plot DIR`): runs with the samplers the
 //! plots need, then writes `DIR/quota-timeline.svg` (when the run has a default
-//! ResourceQuota) and `DIR/gantt.svg` (when upgrade rows are given), each atomically.
+//! ResourceQuota) and `DIR/gantt.svg` (when upgrade rows are given), staged and committed
+//! together with the command's other outputs (`report::output`).
 
 use super::gantt::{gantt_svg, GanttMarker, GanttRow};
+use super::output::Outputs;
 use super::quota_plot::{quota_timeline_svg, run_end_s, run_markers, QuotaSampler};
 use super::upgrade_plot::{upgrade_groups, UpgradeSampler};
 use crate::check::{run_with, RunOptions, RunOutcome};
@@ -85,6 +87,24 @@ pub fn write_plots(
     samples: &RunSamples,
     gantt: Option<Vec<GanttRow>>,
 ) -> Result<Vec<PathBuf>, String> {
+    let mut outputs = Outputs::new();
+    stage_plots(&mut outputs, dir, title, out, samples, gantt)?;
+    outputs.commit().map_err(|e| e.to_string())
+}
+
+/// The files every run's plots may be (`--plot DIR` checks them before the run).
+pub const PLOT_FILES: [&str; 2] = [QUOTA_TIMELINE, GANTT];
+
+/// Draws the plots and stages them in `outputs` under `dir` (made if needed, and removed
+/// again if the command fails): nothing is in place until `outputs` is committed.
+pub fn stage_plots(
+    outputs: &mut Outputs,
+    dir: &Path,
+    title: &str,
+    out: &RunOutcome,
+    samples: &RunSamples,
+    gantt: Option<Vec<GanttRow>>,
+) -> Result<(), String> {
     let markers = run_markers(out);
     let mut files: Vec<(&str, String)> = Vec::new();
     if !samples.quotas.is_empty() {
@@ -110,42 +130,38 @@ pub fn write_plots(
         files.push((GANTT, svg));
     }
     if files.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
-    let mut written = Vec::new();
+    outputs.make_dir(dir).map_err(|e| e.to_string())?;
     for (name, svg) in files {
-        let path = dir.join(name);
-        super::plot::write(&path.to_string_lossy(), &svg)
-            .map_err(|e| format!("{}: cannot write the plot: {e}", path.display()))?;
-        written.push(path);
+        outputs
+            .stage_announced("--plot", &dir.join(name), svg.as_bytes())
+            .map_err(|e| e.to_string())?;
     }
-    Ok(written)
+    Ok(())
 }
 
-/// `run --plot DIR` in one call: the run (sampled when `dir` is given), then its plots in
-/// `dir`, the paths written reported on stderr. The outcome, and the plots' error if any.
+/// `run --plot DIR` in one call: the run (sampled when `dir` is given), then its plots
+/// staged in `outputs` (see [`stage_plots`]); a note on stderr when the run has none. The
+/// outcome, and the plots' error if any.
 pub fn run_with_plots(
     scn: &Scenario,
     version: Version,
     choices: Box<dyn Choices>,
     trace: Trace,
-    dir: Option<&str>,
+    dir: Option<&Path>,
     title: &str,
+    outputs: &mut Outputs,
 ) -> (RunOutcome, Result<(), String>) {
     let Some(dir) = dir else {
         return (run_sampled(scn, version, choices, trace, None), Ok(()));
     };
     let mut samples = RunSamples::default();
     let out = run_sampled(scn, version, choices, trace, Some(&mut samples));
-    let written = write_run_plots(Path::new(dir), title, scn, &out, &samples).map(|paths| {
-        if paths.is_empty() {
-            eprintln!("no plot for this run (no default ResourceQuota, not an upgrade)");
-        }
-        for p in paths {
-            eprintln!("wrote {}", p.display());
-        }
-    });
-    (out, written)
+    let gantt = upgrade_gantt(scn, &out, &samples);
+    if samples.quotas.is_empty() && gantt.is_none() {
+        super::output::err("no plot for this run (no default ResourceQuota, not an upgrade)\n");
+    }
+    let staged = stage_plots(outputs, dir, title, &out, &samples, gantt);
+    (out, staged)
 }
