@@ -37,6 +37,10 @@ pub enum Format {
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Let a scenario's manifest files lie outside its folder (absolute paths, `..`,
+    /// symlinks out); by default they must be inside it.
+    #[arg(long, global = true)]
+    allow_outside_manifests: bool,
 }
 
 #[derive(Subcommand)]
@@ -181,7 +185,7 @@ fn load_with_version(
     file: &str,
     version: Option<&str>,
 ) -> Result<(Scenario, Version), ScenarioError> {
-    let scn = scenario::load(file)?;
+    let scn = scenario::load_with(file, load_options())?;
     let version = parse_version(file, version, &scn)?;
     Ok((scn, version))
 }
@@ -195,8 +199,18 @@ fn parse_version(file: &str, v: Option<&str>, scn: &Scenario) -> Result<Version,
     }
 }
 
+/// The loader's options from the command line, set once in `main`.
+static LOAD_OPTIONS: std::sync::OnceLock<scenario::LoadOptions> = std::sync::OnceLock::new();
+
+fn load_options() -> scenario::LoadOptions {
+    LOAD_OPTIONS.get().copied().unwrap_or_default()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = LOAD_OPTIONS.set(scenario::LoadOptions {
+        allow_outside_manifests: cli.allow_outside_manifests,
+    });
     match cli.cmd {
         Cmd::Run {
             file,
@@ -367,7 +381,7 @@ fn main() -> ExitCode {
                 }
             } else {
                 for f in &files {
-                    match scenario::load(f) {
+                    match scenario::load_with(f, load_options()) {
                         Ok(s) => scns.push(s),
                         Err(e) => return input_error(e),
                     }
