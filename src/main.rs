@@ -50,6 +50,10 @@ pub enum Format {
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Let a scenario's manifest files lie outside its folder (absolute paths, `..`,
+    /// symlinks out); by default they must be inside it.
+    #[arg(long, global = true)]
+    allow_outside_manifests: bool,
 }
 
 #[derive(Subcommand)]
@@ -211,10 +215,10 @@ fn load_with_version(
     version: Option<&str>,
 ) -> Result<(Scenario, Version), ScenarioError> {
     let text = scenario::read(file)?;
-    let scn = scenario::load_str(file, &text)?;
+    let scn = scenario::load_str_with(file, &text, load_options())?;
     let version = parse_version(file, version, &scn)?;
     for w in scenario::deadline_warnings(&scn, file, &text) {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     Ok((scn, version))
 }
@@ -228,8 +232,19 @@ fn parse_version(file: &str, v: Option<&str>, scn: &Scenario) -> Result<Version,
     }
 }
 
+/// The loader's options from the command line, set once in `main`.
+static LOAD_OPTIONS: std::sync::OnceLock<scenario::LoadOptions> = std::sync::OnceLock::new();
+
+fn load_options() -> scenario::LoadOptions {
+    LOAD_OPTIONS.get().copied().unwrap_or_default()
+}
+
 fn main() -> ExitCode {
-    let code = command(Cli::parse());
+    let cli = Cli::parse();
+    let _ = LOAD_OPTIONS.set(scenario::LoadOptions {
+        allow_outside_manifests: cli.allow_outside_manifests,
+    });
+    let code = command(cli);
     // A closed pipe is no error (the code stays the command's); any other failure to print is.
     if let Some(e) = hvsim::report::output::stdout_error() {
         errln!("error: cannot write to stdout: {e}");
@@ -437,10 +452,10 @@ fn command(cli: Cli) -> ExitCode {
             } else {
                 for f in &files {
                     let loaded = scenario::read(f).and_then(|text| {
-                        let s = scenario::load_str(f, &text)?;
+                        let s = scenario::load_str_with(f, &text, load_options())?;
                         scenario::verify_checks(&s, f, &text)?;
                         for w in scenario::deadline_warnings(&s, f, &text) {
-                            eprintln!("{w}");
+                            errln!("{w}");
                         }
                         Ok(s)
                     });

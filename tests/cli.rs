@@ -85,7 +85,7 @@ fn missing_file_is_an_input_error() {
     let (code, _, err) = hvsim(&["run", "no/such/file.ron"]);
     assert_eq!(code, 2);
     assert!(
-        err.starts_with("error: no/such/file.ron: cannot read the scenario file:"),
+        err.starts_with("error: no/such/file.ron:1:1: cannot read the scenario file:"),
         "{err}"
     );
 }

@@ -563,3 +563,76 @@ fn an_unknown_repo_vm_policy_in_an_expect_key_lists_the_policies() {
         r#"bad.ron:9:58: unknown repo VM policy "MigrateHarder" after "+", expected one of StopInPreDrain, LiveMigrate, LiveMigrateIfCompatibleElseStop"#
     );
 }
+
+// ---- hostile input (issue 14) ----
+
+#[test]
+fn a_duplicate_expect_key_is_refused_at_the_second_key() {
+    let text = with_field(
+        r#"expect: {"v1.4.1": Holds(seeds: "0..1"), "v1.4.1": Violates(invariants: ["quota-converges"], seeds: "0..1")},"#,
+    );
+    assert_eq!(
+        error(&text),
+        r#"bad.ron:9:46: duplicate key "v1.4.1" (first at line 9, column 14), expected each key once"#
+    );
+}
+
+#[test]
+fn an_upgrade_name_kubernetes_refuses_is_refused_where_it_is_written() {
+    let text = with_field(r#"upgrade: (name: "Bad_Name!", repo_node: "node-1"),"#);
+    assert!(
+        error(&text).starts_with(r#"bad.ron:9:21: upgrade name "Bad_Name!" is invalid: metadata.name: Invalid value: "Bad_Name!": a lowercase RFC 1123 subdomain"#),
+        "{}",
+        error(&text)
+    );
+}
+
+#[test]
+fn a_vm_cpu_past_the_limit_is_refused_at_its_value() {
+    assert_eq!(
+        error(&with(r#"cpu: "2", memory"#, r#"cpu: "2147483648", memory"#)),
+        r#"bad.ron:6:64: VM "vm1" cpu is 2147483648, over hvsim's limit of 1024, expected at most 1024"#
+    );
+}
+
+#[test]
+fn a_duration_past_the_limit_is_refused() {
+    assert_eq!(
+        error(&with_field(r#"calm: "1001h","#)),
+        r#"bad.ron:9:18: a duration of at most 1000h (hvsim's limit), not "1001h""#
+    );
+}
+
+#[test]
+fn a_name_with_control_characters_is_echoed_escaped_and_cut() {
+    let name = format!("vm\u{1b}[31m\n{}", "x".repeat(100));
+    let e = error(&with(
+        r#"(name: "vm1", namespace"#,
+        &format!("(name: {name:?}, namespace"),
+    ));
+    assert!(!e.contains('\n') && !e.contains('\u{1b}'), "{e}");
+    assert!(
+        e.starts_with(r#"bad.ron:6:18: VM name "vm\u{1b}[31m\nxxxx"#),
+        "{e}"
+    );
+    assert!(e.contains("…(28 more bytes)\" is invalid"), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+    let dir = std::env::temp_dir().join(format!("hvsim-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.ron");
+    let mut bytes = VALID.as_bytes().to_vec();
+    bytes.splice(14..14, [0xe9]);
+    std::fs::write(&path, bytes).unwrap();
+    let e = hvsim::scenario::load(path.to_str().unwrap()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}:2:5: byte 0xe9 is not UTF-8, expected UTF-8 text",
+            path.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -266,3 +266,61 @@ fn the_cli_exits_2_with_one_line_for_a_malformed_manifest() {
     assert!(o.stdout.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn cores_times_sockets_past_the_limit_is_refused_not_wrapped() {
+    let text = scenario(&VM.replace(
+        "cores: 2",
+        "cores: 4294967296\n          sockets: 4294967296",
+    ));
+    assert_eq!(
+        error(&text),
+        "bad.ron:18:18: VirtualMachine default/vm1 spec.template.spec.domain.cpu.cores of 4294967296 makes cores * sockets * threads more than hvsim's limit of 1024 vCPUs per VM, expected a product of at most 1024"
+    );
+}
+
+#[test]
+fn a_key_written_twice_in_a_manifest_is_refused_at_the_second() {
+    let text = scenario(&VM.replace(
+        "  runStrategy: RerunOnFailure",
+        "  runStrategy: RerunOnFailure\n  runStrategy: Halted",
+    ));
+    assert_eq!(
+        error(&text),
+        "bad.ron:14:3: malformed YAML in manifest \"vm.yaml\": duplicated key in mapping"
+    );
+}
+
+#[test]
+fn an_error_in_an_escaped_inline_string_is_mapped_through_its_escapes() {
+    let text = r#"Scenario(
+    name: "t",
+    harvester: "v1.4.0",
+    nodes: [(name: "node-1")],
+    bootstrap: (manifests: [Inline(name: "ns.yaml", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: Bad_Name}\n")]),
+)"#;
+    assert!(
+        error(text).starts_with("bad.ron:5:110: Namespace name \"Bad_Name\" is invalid"),
+        "{}",
+        error(text)
+    );
+}
+
+#[test]
+fn a_manifest_path_out_of_the_scenario_folder_is_refused() {
+    let dir = temp_dir("outside");
+    let text = r#"Scenario(
+    name: "t",
+    harvester: "v1.4.0",
+    nodes: [(name: "node-1")],
+    bootstrap: (manifests: [File("../vm.yaml")]),
+)"#;
+    let path = dir.join("s.ron");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_string_lossy().to_string();
+    assert_eq!(
+        load(&path).unwrap_err().to_string(),
+        format!("{path}:5:29: manifest path \"../vm.yaml\" leads outside the scenario's folder, expected a path inside it (or pass --allow-outside-manifests)")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

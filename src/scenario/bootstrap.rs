@@ -21,14 +21,17 @@
 //! Manifests are parsed when the scenario loads (see `manifest.rs`): a YAML or object error
 //! is an input error naming the manifest's file, line and column.
 
-use super::locate::{Doc, Seg};
-use super::manifest::{self, Origin};
+use super::echo;
+use super::limits;
+use super::locate::{self, Doc, Seg};
+use super::manifest::{self, Origin, Place};
 use super::schema::{InvariantSpec, Range, Scenario, SometimesSpec};
-use super::ScenarioError;
+use super::{source, LoadOptions, ScenarioError};
 use crate::engine::SimDuration;
 use crate::kube::Obj;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Deserialize, Debug, Clone)]
@@ -132,9 +135,16 @@ impl Serialize for Bootstrap {
 
 /// Reads and parses the manifests of a scenario's bootstrap section, and checks what needs
 /// one: `InstallCompletes` and `VmRunningAtSettingCreate` are about a cluster's install.
-pub fn load(scn: &mut Scenario, file: &str, text: &str) -> Result<(), ScenarioError> {
-    let doc = Doc::parse(text);
-    let fail = |path: &[Seg], message: String| Err(ScenarioError::new(file, doc.at(path), message));
+pub fn load(
+    scn: &mut Scenario,
+    file: &str,
+    text: &str,
+    doc: &Doc,
+    opts: LoadOptions,
+) -> Result<(), ScenarioError> {
+    let fail = |path: &[Seg], message: String| {
+        Err(ScenarioError::new(file, Some(doc.near(path)), message))
+    };
     let Some(boot) = scn.bootstrap.as_mut() else {
         for (i, inv) in scn.invariants.iter().enumerate() {
             if matches!(inv, InvariantSpec::InstallCompletes { .. }) {
@@ -168,8 +178,27 @@ pub fn load(scn: &mut Scenario, file: &str, text: &str) -> Result<(), ScenarioEr
             }
         }
     }
+    if boot.manifests.len() > limits::MAX_MANIFESTS {
+        return fail(
+            &[
+                Seg::Field("bootstrap"),
+                Seg::Field("manifests"),
+                Seg::Index(limits::MAX_MANIFESTS),
+            ],
+            format!(
+                "{} manifests, over the limit of {}, expected at most {}",
+                boot.manifests.len(),
+                limits::MAX_MANIFESTS,
+                limits::MAX_MANIFESTS
+            ),
+        );
+    }
     let base = Path::new(file).parent().unwrap_or(Path::new(""));
     let mut loaded = Vec::new();
+    let mut names: BTreeMap<String, ()> = BTreeMap::new();
+    // Every object so far by its store key: the manifest it is in and the object.
+    let mut keys: BTreeMap<(crate::kube::Kind, String, String), (String, Obj)> = BTreeMap::new();
+    let mut totals = Totals::default();
     for (i, src) in boot.manifests.iter().enumerate() {
         let at = |field: Option<&'static str>| {
             let mut p = vec![
@@ -178,88 +207,102 @@ pub fn load(scn: &mut Scenario, file: &str, text: &str) -> Result<(), ScenarioEr
                 Seg::Index(i),
             ];
             p.extend(field.map(Seg::Field));
-            doc.at(&p)
-        };
-        let (name, text, origin) = match src {
-            ManifestSource::Inline { name, yaml } => {
-                let start = at(Some("yaml")).map(|p| string_content_start(text, p));
-                (
-                    name.clone(),
-                    yaml.clone(),
-                    Origin {
-                        file: file.to_string(),
-                        start,
-                        manifest: name.clone(),
-                    },
-                )
-            }
-            ManifestSource::File(path) => {
-                let full = base.join(path);
-                let shown = full.to_string_lossy().to_string();
-                let body = std::fs::read_to_string(&full).map_err(|e| {
-                    ScenarioError::new(
-                        file,
-                        at(None),
-                        format!("cannot read the manifest file {shown}: {e}"),
-                    )
-                })?;
-                let name = Path::new(path)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_else(|| path.clone());
-                (
-                    name.clone(),
-                    body,
-                    Origin {
-                        file: shown,
-                        start: Some((1, 1)),
-                        manifest: name,
-                    },
-                )
-            }
+            doc.near(&p)
         };
         let name_at = match src {
             ManifestSource::Inline { .. } => at(Some("name")),
             ManifestSource::File(_) => at(None),
         };
+        let name = match src {
+            ManifestSource::Inline { name, .. } => name.clone(),
+            ManifestSource::File(path) => Path::new(path)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| path.clone()),
+        };
         if let Err(m) = manifest::check_file_name(&name) {
-            return Err(ScenarioError::new(file, name_at, m));
+            return Err(ScenarioError::new(file, Some(name_at), m));
         }
-        if loaded.iter().any(|m: &LoadedManifest| m.name == name) {
+        if names.insert(name.clone(), ()).is_some() {
             return Err(ScenarioError::new(
                 file,
-                name_at,
-                format!("duplicate manifest name \"{name}\", expected each file once"),
+                Some(name_at),
+                format!(
+                    "duplicate manifest name {}, expected each file once",
+                    echo::quoted(&name)
+                ),
             ));
         }
+        let (text, origin) = match src {
+            ManifestSource::Inline { yaml, .. } => {
+                let yaml_at = at(Some("yaml"));
+                let positions = locate::string_positions(text, yaml_at);
+                (
+                    yaml.clone(),
+                    Origin {
+                        file: file.to_string(),
+                        place: Place::Inline {
+                            positions,
+                            fallback: yaml_at,
+                        },
+                        manifest: name.clone(),
+                    },
+                )
+            }
+            ManifestSource::File(path) => {
+                let full = source::manifest_path(base, path, opts.allow_outside_manifests)
+                    .map_err(|m| ScenarioError::new(file, Some(at(None)), m))?;
+                let shown = full.to_string_lossy().to_string();
+                let label = format!("the manifest file {}", echo::bare(&shown));
+                let body = source::read(&full, &shown, &label, (file, at(None)))?;
+                (
+                    body,
+                    Origin {
+                        file: shown,
+                        place: Place::File,
+                        manifest: name.clone(),
+                    },
+                )
+            }
+        };
         let parsed = manifest::parse(&text, &origin)?;
         for (obj, site) in parsed.objects.iter().zip(&parsed.sites) {
+            if keys.len() >= limits::MAX_MANIFEST_OBJECTS {
+                return Err(ScenarioError::new(
+                    &origin.file,
+                    Some(*site),
+                    format!(
+                        "more than {} objects in the manifests, over the limit, expected at most {}",
+                        limits::MAX_MANIFEST_OBJECTS,
+                        limits::MAX_MANIFEST_OBJECTS
+                    ),
+                ));
+            }
+            if let Err(m) = totals.add(obj) {
+                return Err(ScenarioError::new(&origin.file, Some(*site), m));
+            }
             let key = manifest::store_key(obj);
-            let earlier = loaded
-                .iter()
-                .flat_map(|m: &LoadedManifest| m.objects.iter().map(move |o| (&m.name, o)))
-                .chain(parsed.objects.iter().map(|o| (&name, o)))
-                .take_while(|(_, o)| !std::ptr::eq(*o, obj))
-                .find(|(_, o)| manifest::store_key(o) == key);
-            if let Some((in_manifest, other)) = earlier {
+            if let Some((in_manifest, other)) = keys.get(&key) {
                 let message = match (&other.body, &obj.body) {
                     (crate::kube::Body::Opaque(a), crate::kube::Body::Opaque(b))
                         if a.kind != b.kind =>
                     {
                         format!(
                             "{} {} and {} {} share a name, which hvsim cannot keep apart (it stores every kind it does not model as one), expected distinct names",
-                            a.kind,
+                            echo::bare(&a.kind),
                             other.meta.key(),
-                            b.kind,
+                            echo::bare(&b.kind),
                             obj.meta.key()
                         )
                     }
                     _ => format!(
-                        "duplicate {obj} (also in manifest \"{in_manifest}\"), expected each object once"
+                        "duplicate {obj} (also in manifest {}), expected each object once",
+                        echo::quoted(in_manifest)
                     ),
                 };
-                return Err(ScenarioError::new(&origin.file, *site, message));
+                return Err(ScenarioError::new(&origin.file, Some(*site), message));
             }
+            keys.insert(key, (name.clone(), obj.clone()));
         }
         loaded.push(LoadedManifest {
             name,
@@ -274,30 +317,27 @@ pub fn load(scn: &mut Scenario, file: &str, text: &str) -> Result<(), ScenarioEr
     Ok(())
 }
 
-/// Where the text of the string literal starting at `pos` begins: after `"`, or after
-/// `r#"` for a raw string.
-fn string_content_start(text: &str, pos: (usize, usize)) -> (usize, usize) {
-    let Some(line) = text.lines().nth(pos.0 - 1) else {
-        return pos;
-    };
-    let rest: String = line.chars().skip(pos.1 - 1).collect();
-    let prefix = rest
-        .char_indices()
-        .find(|&(_, c)| c == '"')
-        .map(|(i, _)| rest[..=i].chars().count())
-        .unwrap_or(0);
-    (pos.0, pos.1 + prefix)
+/// The manifests' VMs together, within the scenario-wide limits.
+#[derive(Default)]
+struct Totals {
+    cpu: i64,
+    memory: i64,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_raw_string_starts_after_its_opening_quote() {
-        let text = "(\n  yaml: r#\"abc\"#,\n)";
-        assert_eq!(string_content_start(text, (2, 9)), (2, 12));
-        let text = "(\n  yaml: \"abc\",\n)";
-        assert_eq!(string_content_start(text, (2, 9)), (2, 10));
+impl Totals {
+    fn add(&mut self, obj: &Obj) -> Result<(), String> {
+        let crate::kube::Body::VirtualMachine(vm) = &obj.body else {
+            return Ok(());
+        };
+        self.cpu = self.cpu.saturating_add(vm.cpu.value());
+        self.memory = self.memory.saturating_add(vm.memory.value());
+        if self.cpu > limits::MAX_TOTAL_CPU || self.memory > limits::MAX_TOTAL_MEMORY {
+            return Err(format!(
+                "the manifests' VMs together have more than {} CPUs or {} of memory, over hvsim's limit, expected less",
+                limits::MAX_TOTAL_CPU,
+                limits::shown(limits::MAX_TOTAL_MEMORY, true)
+            ));
+        }
+        Ok(())
     }
 }

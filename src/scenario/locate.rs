@@ -52,12 +52,25 @@ enum Kind {
     /// `Some("x")`. Entries carry their field name when they have one.
     Group {
         name: Option<String>,
-        entries: Vec<(Option<String>, Node)>,
+        entries: Vec<Member>,
     },
     List(Vec<Node>),
     Map(Vec<(Node, Node)>),
     /// A number, a char, or a token out of place.
     Other,
+}
+
+/// One entry of a group: its field name and where that name is, when it has one.
+#[derive(Debug)]
+struct Member {
+    field: Option<(String, Pos)>,
+    value: Node,
+}
+
+impl Member {
+    fn is(&self, f: &str) -> bool {
+        self.field.as_ref().is_some_and(|(n, _)| n == f)
+    }
 }
 
 impl Doc {
@@ -71,30 +84,87 @@ impl Doc {
 
     /// Where the value at `path` starts; `Some(x)` answers where `x` starts.
     pub fn at(&self, path: &[Seg]) -> Option<Pos> {
-        let mut node = unwrap_some(self.root.as_ref()?);
-        for (step, seg) in path.iter().enumerate() {
-            node = match (*seg, &node.kind) {
-                (Seg::Field(f), Kind::Group { entries, .. }) => {
-                    &entries
-                        .iter()
-                        .find(|(name, _)| name.as_deref() == Some(f))?
-                        .1
+        self.walk_path(path).ok()
+    }
+
+    /// Where the value at `path` starts or, when it is not written (a default), where the
+    /// closest enclosing value that is starts: an error always has a place.
+    pub fn near(&self, path: &[Seg]) -> Pos {
+        match self.walk_path(path) {
+            Ok(p) => p,
+            Err(Some(p)) => p,
+            Err(None) => (1, 1),
+        }
+    }
+
+    /// The first key written twice in one map or struct, in document order: where the
+    /// second one is, its text, and where the first one is. `ron` keeps the last of two map
+    /// entries silently, so this is checked on the text.
+    pub fn first_duplicate(&self) -> Option<(Pos, String, Pos)> {
+        let mut found = None;
+        if let Some(root) = &self.root {
+            root.walk(&mut |node| {
+                if found.is_some() {
+                    return;
                 }
-                (Seg::Index(i), Kind::Group { entries, .. }) => &entries.get(i)?.1,
-                (Seg::Index(i), Kind::List(items)) => items.get(i)?,
+                let mut seen: std::collections::BTreeMap<&str, Pos> = Default::default();
+                let keys: Vec<(&str, Pos)> = match &node.kind {
+                    Kind::Group { entries, .. } => entries
+                        .iter()
+                        .filter_map(|e| e.field.as_ref().map(|(n, p)| (n.as_str(), *p)))
+                        .collect(),
+                    Kind::Map(entries) => entries
+                        .iter()
+                        .filter_map(|(k, _)| match &k.kind {
+                            Kind::Str(s) | Kind::Ident(s) => Some((s.as_str(), k.pos)),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => return,
+                };
+                for (key, pos) in keys {
+                    if let Some(first) = seen.insert(key, pos) {
+                        found = Some((pos, key.to_string(), first));
+                        return;
+                    }
+                }
+            });
+        }
+        found
+    }
+
+    /// The position at the end of `path`, or on failure the last position reached.
+    fn walk_path(&self, path: &[Seg]) -> Result<Pos, Option<Pos>> {
+        let mut node = unwrap_some(self.root.as_ref().ok_or(None)?);
+        let mut reached = node.pos;
+        for (step, seg) in path.iter().enumerate() {
+            let next = match (*seg, &node.kind) {
+                (Seg::Field(f), Kind::Group { entries, .. }) => {
+                    entries.iter().find(|e| e.is(f)).map(|e| &e.value)
+                }
+                (Seg::Index(i), Kind::Group { entries, .. }) => entries.get(i).map(|e| &e.value),
+                (Seg::Index(i), Kind::List(items)) => items.get(i),
                 (Seg::Key(key), Kind::Map(entries)) => {
-                    let (k_node, _) = entries.iter().find(|(k, _)| k.is_str(key))?;
+                    let (k_node, _) = entries
+                        .iter()
+                        .find(|(k, _)| k.is_str(key))
+                        .ok_or(Some(reached))?;
                     // A key ends the path: there is nothing inside it to go to.
-                    return (step == path.len() - 1).then_some(k_node.pos);
+                    return if step == path.len() - 1 {
+                        Ok(k_node.pos)
+                    } else {
+                        Err(Some(k_node.pos))
+                    };
                 }
                 (Seg::Entry(key), Kind::Map(entries)) => {
-                    &entries.iter().find(|(k, _)| k.is_str(key))?.1
+                    entries.iter().find(|(k, _)| k.is_str(key)).map(|(_, v)| v)
                 }
-                _ => return None,
+                _ => None,
             };
-            node = unwrap_some(node);
+            node = unwrap_some(next.ok_or(Some(reached))?);
+            reached = node.pos;
         }
-        Some(node.pos)
+        Ok(node.pos)
     }
 }
 
@@ -139,9 +209,9 @@ impl Doc {
         if let Some(root) = &self.root {
             root.walk(&mut |node| {
                 if let Kind::Group { entries, .. } = &node.kind {
-                    for (name, value) in entries {
-                        if name.as_deref() == Some(field) {
-                            found.push(unwrap_some(value));
+                    for e in entries {
+                        if e.is(field) {
+                            found.push(unwrap_some(&e.value));
                         }
                     }
                 }
@@ -160,7 +230,7 @@ impl Node {
     fn walk<'n>(&'n self, f: &mut dyn FnMut(&'n Node)) {
         f(self);
         match &self.kind {
-            Kind::Group { entries, .. } => entries.iter().for_each(|(_, v)| v.walk(f)),
+            Kind::Group { entries, .. } => entries.iter().for_each(|e| e.value.walk(f)),
             Kind::List(items) => items.iter().for_each(|v| v.walk(f)),
             Kind::Map(entries) => entries.iter().for_each(|(k, v)| {
                 k.walk(f);
@@ -176,8 +246,8 @@ fn unwrap_some(node: &Node) -> &Node {
         Kind::Group {
             name: Some(n),
             entries,
-        } if n == "Some" && entries.len() == 1 && entries[0].0.is_none() => {
-            unwrap_some(&entries[0].1)
+        } if n == "Some" && entries.len() == 1 && entries[0].field.is_none() => {
+            unwrap_some(&entries[0].value)
         }
         _ => node,
     }
@@ -199,6 +269,7 @@ fn lex(text: &str) -> Vec<(Pos, Tok)> {
         i: 0,
         line: 1,
         col: 1,
+        marks: None,
     };
     let mut toks = Vec::new();
     while let Some(t) = lx.next_token() {
@@ -212,9 +283,55 @@ struct Lexer {
     i: usize,
     line: usize,
     col: usize,
+    /// When set, the position of every character a string literal yields.
+    marks: Option<Vec<Pos>>,
+}
+
+/// Where each character of the string literal starting at `at` comes from in `text`: the
+/// n-th character of the string's value is at `positions[n]` (an escape counts at its
+/// backslash). Maps a position inside an inline manifest back into the scenario file.
+pub fn string_positions(text: &str, at: Pos) -> Vec<Pos> {
+    let mut i = 0;
+    for (n, line) in text.split('\n').enumerate() {
+        if n + 1 == at.0 {
+            i += at.1 - 1;
+            break;
+        }
+        i += line.chars().count() + 1;
+    }
+    let mut lx = Lexer {
+        chars: text.chars().collect(),
+        i,
+        line: at.0,
+        col: at.1,
+        marks: Some(Vec::new()),
+    };
+    match lx.peek(0) {
+        Some('"') => {
+            lx.bump();
+            lx.string_body();
+        }
+        Some('b') if lx.peek(1) == Some('"') => {
+            lx.bump();
+            lx.bump();
+            lx.string_body();
+        }
+        Some('r' | 'b') if lx.raw_string_ahead() => {
+            lx.raw_string();
+        }
+        _ => {}
+    }
+    lx.marks.unwrap_or_default()
 }
 
 impl Lexer {
+    /// Records that the next character a string yields was written at `pos`.
+    fn mark(&mut self, pos: Pos, n: usize) {
+        if let Some(m) = &mut self.marks {
+            m.extend(std::iter::repeat_n(pos, n));
+        }
+    }
+
     fn peek(&self, k: usize) -> Option<char> {
         self.chars.get(self.i + k).copied()
     }
@@ -327,9 +444,27 @@ impl Lexer {
     /// The rest of a `"..."` string after its opening quote, unescaped.
     fn string_body(&mut self) -> String {
         let mut s = String::new();
-        while let Some(c) = self.bump() {
+        loop {
+            let at = (self.line, self.col);
+            let before = s.len();
+            let Some(c) = self.bump() else { break };
+            self.string_char(c, &mut s);
+            if c == '"' {
+                break;
+            }
+            if self.marks.is_some() {
+                let n = s[before..].chars().count();
+                self.mark(at, n);
+            }
+        }
+        s
+    }
+
+    /// One character (or escape) of a string's body; `"` ends it and yields nothing.
+    fn string_char(&mut self, c: char, s: &mut String) {
+        {
             match c {
-                '"' => break,
+                '"' => {}
                 '\\' => match self.bump() {
                     Some('n') => s.push('\n'),
                     Some('t') => s.push('\t'),
@@ -356,12 +491,11 @@ impl Lexer {
                         }
                     }
                     Some(other) => s.push(other),
-                    None => break,
+                    None => {}
                 },
                 c => s.push(c),
             }
         }
-        s
     }
 
     /// `r"..."`, `r#"..."#`, `br"..."` ahead.
@@ -389,13 +523,16 @@ impl Lexer {
         }
         self.bump(); // "
         let mut s = String::new();
-        while let Some(c) = self.bump() {
+        loop {
+            let at = (self.line, self.col);
+            let Some(c) = self.bump() else { break };
             if c == '"' && (0..hashes).all(|k| self.peek(k) == Some('#')) {
                 (0..hashes).for_each(|_| {
                     self.bump();
                 });
                 break;
             }
+            self.mark(at, 1);
             s.push(c);
         }
         s
@@ -501,16 +638,17 @@ impl Parser<'_> {
     fn group(&mut self, name: Option<String>, depth: usize) -> Kind {
         let mut entries = Vec::new();
         while self.i < self.toks.len() && !self.eat(')') {
-            let field = match (self.peek(0), self.peek(1)) {
-                (Some(Tok::Ident(f)), Some(Tok::Punct(':'))) => {
-                    let f = f.clone();
+            let field = match (self.toks.get(self.i), self.peek(1)) {
+                (Some((at, Tok::Ident(f))), Some(Tok::Punct(':'))) => {
+                    let f = (f.clone(), *at);
                     self.i += 2;
                     Some(f)
                 }
                 _ => None,
             };
             if self.i < self.toks.len() {
-                entries.push((field, self.value(depth + 1)));
+                let value = self.value(depth + 1);
+                entries.push(Member { field, value });
             }
             self.eat(',');
         }
@@ -686,5 +824,31 @@ Scenario(
             let _ = doc.at(&[Field("a"), Index(0)]);
             let _ = doc.field("a", 0);
         }
+    }
+
+    #[test]
+    fn near_answers_the_closest_written_value_for_a_default() {
+        let doc = Doc::parse(TEXT);
+        assert_eq!(doc.near(&[Field("vms"), Index(1), Field("cpu")]), (7, 9));
+        assert_eq!(doc.near(&[Field("calm")]), (2, 1));
+    }
+
+    #[test]
+    fn a_map_key_written_twice_is_found_at_its_second_place() {
+        let doc = Doc::parse("(expect: {\"v1\": 1,\n \"v1\": 2}, a: 1)");
+        assert_eq!(doc.first_duplicate(), Some(((2, 2), "v1".into(), (1, 11))));
+        let doc = Doc::parse("(a: 1, b: (c: 1, c: 2))");
+        assert_eq!(doc.first_duplicate(), Some(((1, 18), "c".into(), (1, 12))));
+        assert_eq!(Doc::parse(TEXT).first_duplicate(), None);
+    }
+
+    #[test]
+    fn string_positions_follow_escapes_and_raw_strings() {
+        let text = "(y: \"a\\nb\", z: r#\"c\nd\"#)";
+        assert_eq!(string_positions(text, (1, 5)), vec![(1, 6), (1, 7), (1, 9)]);
+        assert_eq!(
+            string_positions(text, (1, 16)),
+            vec![(1, 19), (1, 20), (2, 1)]
+        );
     }
 }

@@ -11,6 +11,8 @@
 //! not), `generateName`, DataVolume templates (a `dataVolume` disk is read as the claim of
 //! the same name), instance types and preferences.
 
+use super::echo;
+use super::limits;
 use super::ScenarioError;
 use crate::kube::object::{NamespaceBody, OpaqueBody, PvcBody, PvcPhase, RunStrategy, VmBody};
 use crate::kube::validation::{
@@ -29,33 +31,48 @@ pub const DEFAULT_STORAGE_CLASS: &str = "harvester-longhorn";
 pub struct Origin {
     /// The file errors name: the manifest file, or the scenario for inline YAML.
     pub file: String,
-    /// Where the YAML's first character is in that file (None: unknown).
-    pub start: Option<(usize, usize)>,
+    pub place: Place,
     /// The manifest's file name in the manifests directory.
     pub manifest: String,
 }
 
+/// How a position in the YAML maps to one in `Origin::file`.
+pub enum Place {
+    /// The YAML is the whole file.
+    File,
+    /// The YAML is a string literal in the scenario: `positions[n]` is where its n-th
+    /// character was written (escapes and all); `fallback` is the literal's start.
+    Inline {
+        positions: Vec<(usize, usize)>,
+        fallback: (usize, usize),
+    },
+}
+
 impl Origin {
-    /// A YAML position (line 1-based, column 0-based) in the file.
-    fn at(&self, line: usize, col: usize) -> Option<(usize, usize)> {
-        let (l0, c0) = self.start?;
-        Some(if line <= 1 {
-            (l0, c0 + col)
-        } else {
-            (l0 + line - 1, col + 1)
-        })
+    /// The file position (1-based line and column) of a YAML marker.
+    fn at(&self, m: saphyr::Marker) -> (usize, usize) {
+        match &self.place {
+            Place::File => (m.line().max(1), m.col() + 1),
+            Place::Inline {
+                positions,
+                fallback,
+            } => match positions.get(m.index()) {
+                Some(p) => *p,
+                // At the end of the text: just after its last character.
+                None => positions.last().map_or(*fallback, |&(l, c)| (l, c + 1)),
+            },
+        }
     }
 
     fn fail(&self, node: &Node<'_>, message: String) -> ScenarioError {
-        let m = node.span.start;
-        ScenarioError::new(&self.file, self.at(m.line(), m.col()), message)
+        ScenarioError::new(&self.file, Some(self.at(node.span.start)), message)
     }
 }
 
 pub struct Parsed {
     pub objects: Vec<Obj>,
     /// Per object, where it starts.
-    pub sites: Vec<Option<(usize, usize)>>,
+    pub sites: Vec<(usize, usize)>,
     pub notes: Vec<String>,
 }
 
@@ -67,14 +84,17 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
     let lower = name.to_lowercase();
     if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) {
         return Err(format!(
-            "manifest name \"{name}\" is skipped by RKE2's deploy controller, expected a name ending in .yaml, .yml or .json"
+            "manifest name {} is skipped by RKE2's deploy controller, expected a name ending in .yaml, .yml or .json",
+            echo::quoted(name)
         ));
     }
     let base = name.split('.').next().unwrap_or("");
     let errs = is_dns1123_subdomain(base);
     if name.starts_with('.') || !errs.is_empty() {
         return Err(format!(
-            "manifest name \"{name}\" gives the Addon name \"{base}\", which is invalid: {}",
+            "manifest name {} gives the Addon name {}, which is invalid: {}",
+            echo::quoted(name),
+            echo::quoted(base),
             aggregate(&errs)
         ));
     }
@@ -84,13 +104,12 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
 /// The objects of every document in `text`.
 pub fn parse(text: &str, origin: &Origin) -> Result<Parsed, ScenarioError> {
     let docs = Node::load_from_str(text).map_err(|e| {
-        let m = e.marker();
         ScenarioError::new(
             &origin.file,
-            origin.at(m.line(), m.col()),
+            Some(origin.at(*e.marker())),
             format!(
-                "malformed YAML in manifest \"{}\": {}",
-                origin.manifest,
+                "malformed YAML in manifest {}: {}",
+                echo::quoted(&origin.manifest),
                 e.info()
             ),
         )
@@ -115,8 +134,8 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
         return Err(origin.fail(
             node,
             format!(
-                "manifest \"{}\" holds {} where a Kubernetes object was expected, expected a mapping with apiVersion, kind and metadata",
-                origin.manifest,
+                "manifest {} holds {} where a Kubernetes object was expected, expected a mapping with apiVersion, kind and metadata",
+                echo::quoted(&origin.manifest),
                 describe(node)
             ),
         ));
@@ -127,6 +146,34 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
     let kind = required_str(node, "kind", origin, "object", || {
         "a kind such as VirtualMachine".into()
     })?;
+    // Both are echoed in notes and messages; Kubernetes' own are short identifiers.
+    let kind_ok = kind.len() <= 63
+        && kind.starts_with(|c: char| c.is_ascii_alphabetic())
+        && kind.chars().all(|c| c.is_ascii_alphanumeric());
+    let version_ok = api_version.len() <= 253
+        && api_version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "./-".contains(c));
+    if !kind_ok || !version_ok {
+        let (key, value) = if kind_ok {
+            ("apiVersion", &api_version)
+        } else {
+            ("kind", &kind)
+        };
+        let at = get(node, key).unwrap_or(node);
+        return Err(origin.fail(
+            at,
+            format!(
+                "object {key} {} is not a Kubernetes {key}, expected letters and digits{}",
+                echo::quoted(value),
+                if kind_ok {
+                    ", '.', '/' or '-'"
+                } else {
+                    " (such as VirtualMachine)"
+                }
+            ),
+        ));
+    }
     if api_version == "v1" && kind == "List" {
         let Some(items) = get(node, "items") else {
             return Ok(());
@@ -145,7 +192,7 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
         }
         return Ok(());
     }
-    let site = origin.at(node.span.start.line(), node.span.start.col());
+    let site = origin.at(node.span.start);
     let obj = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Namespace") => {
             let meta = read_meta(node, &kind, false, origin)?;
@@ -288,26 +335,56 @@ fn read_vm(node: &Node<'_>, origin: &Origin) -> Result<Obj, ScenarioError> {
                 format!("{what} {field} is {is}, expected a quantity above zero"),
             ));
         }
+        let (max, memory) = if keys.last() == Some(&"cpu") {
+            (limits::MAX_VM_CPU, false)
+        } else {
+            (limits::MAX_VM_MEMORY, true)
+        };
+        if q > Quantity::from_units(max) {
+            let max = limits::shown(max, memory);
+            return Err(origin.fail(
+                at,
+                format!("{what} {field} is {}, over hvsim's limit of {max} per VM, expected at most {max}", echo::quoted(&text)),
+            ));
+        }
         Ok(Some(q))
     };
-    let count = |key: &str| -> Result<i64, ScenarioError> {
+    // `cores * sockets * threads`, each a positive integer and the product within the
+    // per-VM limit: checked, so no product wraps past the limit.
+    let mut vcpus: i64 = 1;
+    for key in ["cores", "sockets", "threads"] {
         let Some(n) = get(domain, "cpu").and_then(|c| get(c, key)) else {
-            return Ok(1);
+            continue;
         };
-        match &untag(n).data {
-            YamlData::Value(Scalar::Integer(i)) if *i > 0 => Ok(*i),
-            _ => Err(origin.fail(
-                n,
-                format!(
-                    "{what} {path}.cpu.{key} is {}, expected a positive integer",
-                    describe(n)
-                ),
-            )),
-        }
-    };
+        let i = match &untag(n).data {
+            YamlData::Value(Scalar::Integer(i)) if *i > 0 => *i,
+            _ => {
+                return Err(origin.fail(
+                    n,
+                    format!(
+                        "{what} {path}.cpu.{key} is {}, expected a positive integer",
+                        describe(n)
+                    ),
+                ))
+            }
+        };
+        vcpus = match vcpus.checked_mul(i) {
+            Some(v) if v <= limits::MAX_VM_CPU => v,
+            _ => {
+                return Err(origin.fail(
+                    n,
+                    format!(
+                        "{what} {path}.cpu.{key} of {i} makes cores * sockets * threads more than hvsim's limit of {} vCPUs per VM, expected a product of at most {}",
+                        limits::MAX_VM_CPU,
+                        limits::MAX_VM_CPU
+                    ),
+                ))
+            }
+        };
+    }
     let cpu = match quantity(&["resources", "limits", "cpu"])? {
         Some(q) => q,
-        None => Quantity::from_units(count("cores")? * count("sockets")? * count("threads")?),
+        None => Quantity::from_units(vcpus),
     };
     let memory = match quantity(&["resources", "limits", "memory"])? {
         Some(q) => q,
@@ -439,7 +516,11 @@ fn read_meta(
         if !errs.is_empty() {
             return Err(origin.fail(
                 m,
-                format!("{kind} \"{name}\" is invalid: {}", aggregate(&errs)),
+                format!(
+                    "{kind} {} is invalid: {}",
+                    echo::quoted(&name),
+                    aggregate(&errs)
+                ),
             ));
         }
     }
@@ -450,8 +531,9 @@ fn read_meta(
 fn invalid(kind: &str, value: &str, path: &str, errs: &[String]) -> String {
     let detail: Vec<String> = errs.iter().map(|e| field_invalid(path, value, e)).collect();
     format!(
-        "{kind} {} \"{value}\" is invalid: {}",
+        "{kind} {} {} is invalid: {}",
         path.rsplit('.').next().unwrap_or(path),
+        echo::quoted(value),
         aggregate(&detail)
     )
 }
@@ -550,10 +632,11 @@ fn describe(n: &Node<'_>) -> String {
         YamlData::Mapping(_) => "a mapping".into(),
         YamlData::Sequence(_) => "a sequence".into(),
         YamlData::Value(Scalar::Null) => "null".into(),
-        YamlData::Value(Scalar::String(s)) => format!("\"{s}\""),
+        YamlData::Value(Scalar::String(s)) => echo::quoted(s),
         YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
         YamlData::Value(Scalar::Integer(i)) => i.to_string(),
         YamlData::Value(Scalar::FloatingPoint(f)) => f.to_string(),
+        YamlData::Representation(s, _, _) => echo::quoted(s),
         _ => "a value".into(),
     }
 }
@@ -571,7 +654,7 @@ mod tests {
     fn origin() -> Origin {
         Origin {
             file: "m.yaml".into(),
-            start: Some((1, 1)),
+            place: Place::File,
             manifest: "m.yaml".into(),
         }
     }

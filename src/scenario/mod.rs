@@ -4,9 +4,12 @@
 pub mod bootstrap;
 mod bundled;
 mod checkable;
+pub mod echo;
+pub mod limits;
 mod locate;
 pub mod manifest;
 pub mod schema;
+mod source;
 mod validate;
 pub mod version;
 
@@ -40,69 +43,84 @@ impl ScenarioError {
     }
 }
 
+/// One line whatever the file name or message hold (see `echo`).
 impl fmt::Display for ScenarioError {
     /// One line whatever the message quotes: a value from the file may hold a newline (a RON
     /// string can span lines), shown escaped as `\n` (found by fuzzing, helper F).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let message = one_line(&self.message);
+        let file = echo::line(&self.file);
+        let message = echo::line(&self.message);
         match self.position {
-            Some((l, c)) => write!(f, "{}:{}:{}: {message}", self.file, l, c),
-            None => write!(f, "{}: {message}", self.file),
+            Some((l, c)) => write!(f, "{file}:{l}:{c}: {message}"),
+            None => write!(f, "{file}: {message}"),
         }
     }
-}
-
-/// `text` with line breaks and other control characters escaped.
-fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return text.into();
-    }
-    let mut s = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if c.is_control() => s.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => s.push(c),
-        }
-    }
-    s.into()
 }
 
 impl std::error::Error for ScenarioError {}
 
+/// How a scenario is loaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Manifest files may be anywhere: an absolute path, `..`, or a symlink out of the
+    /// scenario's folder. Off by default, so a scenario from elsewhere cannot read files
+    /// outside its folder (CLI `--allow-outside-manifests`).
+    pub allow_outside_manifests: bool,
+}
+
 /// Parses and validates scenario text; `file` names it in errors.
 pub fn load_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    load_str_with(file, text, LoadOptions::default())
+}
+
+/// `load_str` with options.
+pub fn load_str_with(file: &str, text: &str, opts: LoadOptions) -> Result<Scenario, ScenarioError> {
+    if text.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(source::too_big(file, (1, 1), text.len() as u64));
+    }
     // IMPLICIT_SOME: optional fields are written bare (`at: "10s"`); `Some(..)` still works.
-    let opts =
+    let ron_opts =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let scn: Scenario = opts.from_str(text).map_err(|e| {
-        ScenarioError::new(
-            file,
-            Some((e.position.line, e.position.col)),
-            e.code.to_string(),
-        )
+    let scn: Scenario = ron_opts.from_str(text).map_err(|e| {
+        let at = (e.position.line.max(1), e.position.col.max(1));
+        ScenarioError::new(file, Some(at), e.code.to_string())
     })?;
-    validate::validate(&scn, file, text)?;
+    let doc = locate::Doc::parse(text);
+    if let Some((at, key, first)) = doc.first_duplicate() {
+        return Err(ScenarioError::new(
+            file,
+            Some(at),
+            format!(
+                "duplicate key {} (first at line {}, column {}), expected each key once",
+                echo::quoted(&key),
+                first.0,
+                first.1
+            ),
+        ));
+    }
+    validate::validate(&scn, file, &doc)?;
     let mut scn = scn;
-    bootstrap::load(&mut scn, file, text)?;
+    bootstrap::load(&mut scn, file, text, &doc, opts)?;
     Ok(scn)
 }
 
-/// The text of a scenario file on disk, or of a bundled scenario by name
-/// (`quota-race-agent-restart`).
+/// The text of a scenario file on disk (a bounded read of a regular file), or of a bundled
+/// scenario by name (`quota-race-agent-restart`).
 pub fn read(path: &str) -> Result<String, ScenarioError> {
     if !Path::new(path).exists() {
         if let Some(text) = bundled_by_name(path) {
             return Ok(text.to_string());
         }
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::new(path, None, format!("cannot read the scenario file: {e}")))
+    source::read(Path::new(path), path, "the scenario file", (path, (1, 1)))
 }
 
-/// Reads and loads a scenario file from disk, or a bundled scenario by name.
+/// Reads a scenario file from disk, or a bundled scenario by name (`quota-race-agent-restart`).
 pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
-    load_str(path, &read(path)?)
+    load_with(path, LoadOptions::default())
+}
+
+/// `load` with options.
+pub fn load_with(path: &str, opts: LoadOptions) -> Result<Scenario, ScenarioError> {
+    load_str_with(path, &read(path)?, opts)
 }

@@ -7,6 +7,7 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 use super::version::Version;
+use super::{echo, limits};
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
@@ -383,7 +384,7 @@ impl Serialize for SeedRange {
 impl<'de> Deserialize<'de> for SeedRange {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        SeedRange::parse(&s).map_err(de::Error::custom)
+        SeedRange::parse(&s).map_err(|e| de::Error::custom(echo::within(&e, &s)))
     }
 }
 
@@ -399,36 +400,56 @@ pub enum Expectation {
     },
 }
 
+/// Every quantity a scenario writes is at most `MAX_QUOTA_MEMORY` (1 PiB); fields have
+/// tighter limits (`validate.rs`), and sums of a few stay inside i64 milli-units.
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        let q = Quantity::parse(&s).map_err(de::Error::custom)?;
+        let q = Quantity::parse(&s).map_err(|e| de::Error::custom(echo::within(&e, &s)))?;
         if q.milli() < 0 {
             // ParseQuantity takes a sign; the API server's validation of resource amounts
             // (ValidateNonnegativeQuantity) refuses a negative one.
             return Err(de::Error::custom(format!(
-                "a Kubernetes quantity of at least 0, not {s:?} (must be greater than or equal to 0)"
+                "a Kubernetes quantity of at least 0, not {} (must be greater than or equal to 0)",
+                echo::quoted(&s)
+            )));
+        }
+        if q > Quantity::from_units(limits::MAX_QUOTA_MEMORY) {
+            return Err(de::Error::custom(format!(
+                "a quantity of at most 1Pi (hvsim's limit), not {}",
+                echo::quoted(&s)
             )));
         }
         Ok(q)
     }
 }
 
+/// Every duration a scenario writes is at most `MAX_DURATION`, so sums of a few (a step's
+/// time plus the calm phase plus ranges) cannot overflow.
 impl<'de> Deserialize<'de> for SimDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        SimDuration::parse(&s).map_err(|e| {
+        let v = SimDuration::parse(&s).map_err(|e| {
             de::Error::custom(format!(
-                "a duration such as \"150ms\" or \"5m\": expected {e}"
+                "a duration such as \"150ms\" or \"5m\": expected {}",
+                echo::within(&e, &s)
             ))
-        })
+        })?;
+        if v > limits::MAX_DURATION {
+            return Err(de::Error::custom(format!(
+                "a duration of at most {} (hvsim's limit), not {}",
+                limits::MAX_DURATION,
+                echo::quoted(&s)
+            )));
+        }
+        Ok(v)
     }
 }
 
 impl<'de> Deserialize<'de> for Version {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Version::parse(&s).map_err(de::Error::custom)
+        Version::parse(&s).map_err(|e| de::Error::custom(echo::within(&e, &s)))
     }
 }
 
