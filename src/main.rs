@@ -227,7 +227,12 @@ fn parse_version(file: &str, v: Option<&str>, scn: &Scenario) -> Result<Version,
     match v {
         None => Ok(scn.harvester),
         Some(v) => {
-            Version::parse(v).map_err(|m| ScenarioError::new(file, None, format!("--version: {m}")))
+            let v = Version::parse(v)
+                .map_err(|m| ScenarioError::new(file, None, format!("--version: {m}")))?;
+            match v.upgrade_unmodelled().filter(|_| scn.upgrade.is_some()) {
+                Some(m) => Err(ScenarioError::new(file, None, format!("--version: {m}"))),
+                None => Ok(v),
+            }
         }
     }
 }

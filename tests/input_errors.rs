@@ -125,7 +125,7 @@ fn missing_required_field_names_it() {
 fn unknown_harvester_version_lists_the_known_ones() {
     assert_eq!(
         error(&with(r#""v1.4.1""#, r#""v1.4.9""#)),
-        r#"bad.ron:3:24: unknown Harvester version "v1.4.9", expected one of v1.2.0, v1.2.1, v1.2.2, v1.3.0, v1.3.1, v1.3.2, v1.4.0, v1.4.1, v1.4.2, v1.4.3, v1.5.0, v1.5.1, v1.6.0"#
+        r#"bad.ron:3:24: unknown Harvester version "v1.4.9", expected one of v1.2.0, v1.2.1, v1.2.2, v1.3.0, v1.3.1, v1.3.2, v1.4.0, v1.4.1, v1.4.2, v1.4.3, v1.5.0, v1.5.1, v1.6.0, v1.6.1, v1.7.0"#
     );
 }
 
@@ -428,7 +428,7 @@ fn budget_of_zero_is_refused() {
 fn unknown_version_in_expect_lists_the_known_ones() {
     assert_eq!(
         error(&with_field(r#"expect: {"v1.9.9": Holds(seeds: "0..10")},"#)),
-        r#"bad.ron:9:14: unknown Harvester version "v1.9.9", expected one of v1.2.0, v1.2.1, v1.2.2, v1.3.0, v1.3.1, v1.3.2, v1.4.0, v1.4.1, v1.4.2, v1.4.3, v1.5.0, v1.5.1, v1.6.0"#
+        r#"bad.ron:9:14: unknown Harvester version "v1.9.9", expected one of v1.2.0, v1.2.1, v1.2.2, v1.3.0, v1.3.1, v1.3.2, v1.4.0, v1.4.1, v1.4.2, v1.4.3, v1.5.0, v1.5.1, v1.6.0, v1.6.1, v1.7.0"#
     );
 }
 

@@ -403,7 +403,7 @@ fn upgrade_to_an_unknown_version_is_refused_with_its_position() {
     let e = load_str("bad.ron", &UPGRADE_TO.replace("TO", "v1.4.9")).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "bad.ron:5:65: unknown Harvester version \"v1.4.9\", expected one of v1.2.0, v1.2.1, v1.2.2, v1.3.0, v1.3.1, v1.3.2, v1.4.0, v1.4.1, v1.4.2, v1.4.3, v1.5.0, v1.5.1, v1.6.0"
+        "bad.ron:5:65: unknown Harvester version \"v1.4.9\", expected one of v1.2.0, v1.2.1, v1.2.2, v1.3.0, v1.3.1, v1.3.2, v1.4.0, v1.4.1, v1.4.2, v1.4.3, v1.5.0, v1.5.1, v1.6.0, v1.6.1, v1.7.0"
     );
 }
 

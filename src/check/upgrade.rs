@@ -274,6 +274,7 @@ impl UpgradeCheck {
                     .filter(|m| m.vmim().phase == MigrationPhase::Failed)
                     .collect();
                 let why = match (ms.last(), failed.last()) {
+                    (None, _) if !v.vmi().domain.live_migratable => "its LiveMigratable condition is False: the evacuation creates no migration for it and the pre-drain detector did not stop it".into(),
                     (None, _) => "no migration was created for it".into(),
                     (Some(m), None) => {
                         format!("its migration {} is {}", m.meta.name, m.vmim().phase.name())

@@ -321,6 +321,72 @@ pub struct Domain {
     pub evict: bool,
     /// A readiness probe on the guest (the upgrade repo's HTTP check).
     pub probe: bool,
+    /// `spec.nodeSelector` (`None` is nil: Harvester's detector tests `!= nil`).
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// Host devices passed to the guest.
+    pub host_devices: Vec<HostDevice>,
+    /// `spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`'s
+    /// `nodeSelectorTerms` (ORed; each term's expressions ANDed).
+    pub node_affinity: Option<Vec<Vec<NodeSelectorRequirement>>>,
+}
+
+/// A device passed through to a guest: PCI and USB devices are entries of
+/// `spec.domain.devices.hostDevices`, a vGPU one of `spec.domain.devices.gpus`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
+pub enum HostDevice {
+    Pci,
+    Usb,
+    VGpu,
+}
+
+impl HostDevice {
+    /// Whether it is listed in `spec.domain.devices.hostDevices` (a vGPU is in `gpus`).
+    pub fn in_host_devices(self) -> bool {
+        matches!(self, HostDevice::Pci | HostDevice::Usb)
+    }
+}
+
+/// A `NodeSelectorRequirement` (`Gt`/`Lt` left out).
+#[derive(Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSelectorRequirement {
+    pub key: String,
+    pub operator: NodeSelectorOperator,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
+pub enum NodeSelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl NodeSelectorRequirement {
+    /// Whether a node with these labels satisfies the expression (apimachinery
+    /// `labels.Requirement.Matches`).
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let v = labels.get(&self.key);
+        match self.operator {
+            NodeSelectorOperator::In => v.is_some_and(|v| self.values.contains(v)),
+            NodeSelectorOperator::NotIn => v.is_none_or(|v| !self.values.contains(v)),
+            NodeSelectorOperator::Exists => v.is_some(),
+            NodeSelectorOperator::DoesNotExist => v.is_none(),
+        }
+    }
+}
+
+/// `MatchNodeSelectorTerms` (k8s.io/component-helpers `scheduling/corev1`): some term whose
+/// every expression matches; a term without expressions matches nothing.
+pub fn match_node_selector_terms(
+    terms: &[Vec<NodeSelectorRequirement>],
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    terms
+        .iter()
+        .any(|t| !t.is_empty() && t.iter().all(|r| r.matches(labels)))
 }
 
 impl Default for Domain {
@@ -331,6 +397,9 @@ impl Default for Domain {
             live_migratable: true,
             evict: true,
             probe: false,
+            node_selector: None,
+            host_devices: Vec::new(),
+            node_affinity: None,
         }
     }
 }

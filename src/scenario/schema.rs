@@ -66,6 +66,10 @@ pub struct UpgradeSpec {
     /// Overrides the version's treatment of the repo VM (to try a proposed fix).
     #[serde(default)]
     pub repo_vm_policy: Option<super::version::RepoVmPolicy>,
+    /// The `upgrade-config` setting's `restoreVM` (default false, as the setting's): from
+    /// v1.6.0 VMs the pre-drain detector stopped are started again after their node.
+    #[serde(default)]
+    pub restore_vm: bool,
 }
 
 fn default_calm() -> SimDuration {
@@ -141,9 +145,19 @@ pub struct VmSpec {
     /// The VM has a CD-ROM or containerDisk disk.
     #[serde(default)]
     pub cdrom: bool,
-    /// KubeVirt's LiveMigratable condition (default true).
+    /// KubeVirt's LiveMigratable condition (default true; false anyway with host devices).
     #[serde(default = "yes")]
     pub live_migratable: bool,
+    /// `spec.nodeSelector` (`{"kubernetes.io/hostname": "node1"}`).
+    #[serde(default)]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// Devices passed through: `Pci`, `Usb` (`hostDevices`) or `VGpu` (`gpus`).
+    #[serde(default)]
+    pub host_devices: Vec<crate::kube::object::HostDevice>,
+    /// Required node affinity: `nodeSelectorTerms`, each a list of
+    /// `(key: "...", operator: In|NotIn|Exists|DoesNotExist, values: [..])`.
+    #[serde(default)]
+    pub node_affinity: Option<Vec<Vec<crate::kube::object::NodeSelectorRequirement>>>,
 }
 
 fn yes() -> bool {

@@ -9,6 +9,7 @@ use super::schema::*;
 use super::version::{parse_expect_key, Version};
 use super::ScenarioError;
 use crate::kube::object::JobType;
+use crate::kube::object::NodeSelectorOperator;
 use crate::kube::validation::{
     aggregate, field_invalid, is_dns1123_label, is_dns1123_subdomain, is_valid_label_value,
 };
@@ -343,6 +344,17 @@ impl Validator<'_> {
         let Some(u) = &self.scn.upgrade else {
             return Ok(());
         };
+        if let Some(m) = self.scn.harvester.upgrade_unmodelled() {
+            return self.fail(&[Field("harvester")], m);
+        }
+        for key in self.scn.expect.keys() {
+            if let Some(m) = parse_expect_key(key)
+                .ok()
+                .and_then(|(v, _)| v.upgrade_unmodelled())
+            {
+                return self.fail(&[Field("expect"), Key(key)], m);
+            }
+        }
         let at = [Field("upgrade"), Field("name")];
         // The Upgrade object's name, also the value of its label `harvesterhci.io/upgrade`
         // on the jobs and the repo VM.
@@ -558,6 +570,46 @@ impl Validator<'_> {
                         "VM {} is on unknown node {}, {declared}",
                         quoted(&vm.name),
                         quoted(&vm.node)
+                    ),
+                );
+            }
+            for (t, term) in vm.node_affinity.iter().flatten().enumerate() {
+                for (e, r) in term.iter().enumerate() {
+                    let path = [
+                        Field("vms"),
+                        Index(i),
+                        Field("node_affinity"),
+                        Index(t),
+                        Index(e),
+                    ];
+                    let with_values = matches!(
+                        r.operator,
+                        NodeSelectorOperator::In | NodeSelectorOperator::NotIn
+                    );
+                    if with_values == r.values.is_empty() {
+                        return self.fail(
+                            &path,
+                            format!(
+                                "node affinity of VM \"{}\": operator {:?} on \"{}\" {}",
+                                vm.name,
+                                r.operator,
+                                r.key,
+                                if with_values {
+                                    "has no values, expected at least one"
+                                } else {
+                                    "has values, expected none"
+                                }
+                            ),
+                        );
+                    }
+                }
+            }
+            if vm.node_affinity.as_ref().is_some_and(|t| t.is_empty()) {
+                return self.fail(
+                    &at("node_affinity"),
+                    format!(
+                        "node affinity of VM \"{}\" has no node selector terms, expected at least one",
+                        vm.name
                     ),
                 );
             }

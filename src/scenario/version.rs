@@ -14,7 +14,7 @@ pub struct Version {
 /// The releases hvsim knows. A scenario naming another is an input error.
 pub const KNOWN: &[&str] = &[
     "v1.2.0", "v1.2.1", "v1.2.2", "v1.3.0", "v1.3.1", "v1.3.2", "v1.4.0", "v1.4.1", "v1.4.2",
-    "v1.4.3", "v1.5.0", "v1.5.1", "v1.6.0",
+    "v1.4.3", "v1.5.0", "v1.5.1", "v1.6.0", "v1.6.1", "v1.7.0",
 ];
 
 impl Version {
@@ -72,6 +72,8 @@ impl Version {
             } else {
                 HostVmRows::FetchedOnce
             },
+            // `pkg/upgradehelper/vmlivemigratedetector/detector.go`: v1.4.2 to v1.5.1 select
+            // `!harvesterhci.io/upgrade`; v1.6.0, v1.6.1 and v1.7.0 list by node label only.
             repo_vm_policy: if self < Version::new(1, 4, 2) {
                 RepoVmPolicy::StopInPreDrain
             } else if self < Version::new(1, 6, 0) {
@@ -79,17 +81,25 @@ impl Version {
             } else {
                 RepoVmPolicy::StopInPreDrain
             },
-            // v1.4.3 carries no CPU model on the repo VM (harvester-facts.md 3.1).
-            repo_vm_cpu: if self < Version::new(1, 4, 2) || self == Version::new(1, 4, 3) {
+            // `pkg/controller/master/upgrade/upgrade_repo.go`: no model at v1.4.1;
+            // `CPUModeHostPassthrough` at v1.4.2, v1.4.3, v1.5.x, v1.6.0 and v1.6.1.
+            repo_vm_cpu: if self < Version::new(1, 4, 2) {
                 RepoVmCpu::HostModel
             } else {
                 RepoVmCpu::HostPassthrough
             },
+            // `upgrade_repo.go`: `RunStrategyRerunOnFailure` from v1.5.0 (v1.4.x `Running`).
             repo_vm_rerun_on_failure: self >= Version::new(1, 5, 0),
-            // v1.6.0 `upgrade_node.sh` `check_migrations_phase` and the multi-node restore-vm
-            // (PR #8526).
-            stop_failed_evacuations: self >= Version::new(1, 6, 0),
-            restore_stopped_vms: self >= Version::new(1, 6, 0),
+            // v1.7.0 `upgrade_repo.go` `CreateDeployment` (commit 59eeeb6a5, the backport of
+            // PR #9217): the repo is a Deployment's pods, no VM. v1.6.1 still creates the VM.
+            repo_deployment: self >= Version::new(1, 7, 0),
+            // `package/upgrade/upgrade_node.sh` `check_migrations_phase` (commit 06d74e831,
+            // PR #9326): in v1.7.0, not in v1.6.0 or v1.6.1.
+            stop_failed_evacuations: self >= Version::new(1, 7, 0),
+            // v1.6.0 `pkg/controller/master/upgrade/job_controller.go` `sendRestoreVMJob`
+            // (PR #8526, multi-node restore-vm; also v1.6.1 and v1.7.0), run only when the
+            // `upgrade-config` setting has `restoreVM: true` (its default is false).
+            restore_vm_job: self >= Version::new(1, 6, 0),
             storage_network_check: if self < Version::new(1, 4, 0) {
                 StorageNetworkCheck::SkipEmptyValue
             } else if self < Version::new(1, 5, 1) {
@@ -98,6 +108,17 @@ impl Version {
                 StorageNetworkCheck::ValueOrDefaultSet
             },
         }
+    }
+}
+
+impl Version {
+    /// Why hvsim cannot run an upgrade scenario on this version, if it cannot.
+    pub fn upgrade_unmodelled(self) -> Option<String> {
+        self.behaviours().repo_deployment.then(|| {
+            format!(
+                "{self} serves the upgrade repo from a Deployment (upgrade_repo.go CreateDeployment), which hvsim does not model, expected a version up to v1.6.1 for a scenario with an upgrade section"
+            )
+        })
     }
 }
 
@@ -169,17 +190,22 @@ pub struct Behaviours {
     pub repo_vm_cpu: RepoVmCpu,
     /// The repo VM runs with `RerunOnFailure` (v1.5.x+) rather than `running: true`.
     pub repo_vm_rerun_on_failure: bool,
+    /// The repo is served by a Deployment's pods rather than the repo VM (v1.7.0+), which
+    /// hvsim does not model: an upgrade scenario is refused on such a version.
+    pub repo_deployment: bool,
     /// The pre-drain wait loop stops VMs whose evacuation migration failed.
     pub stop_failed_evacuations: bool,
-    /// VMs the pre-drain job stopped are started again after the node's upgrade.
-    pub restore_stopped_vms: bool,
+    /// The upgrade controller has the multi-node restore-vm job: with the `upgrade-config`
+    /// setting's `restoreVM: true` (the scenario's `upgrade.restore_vm`), VMs the pre-drain
+    /// detector stopped are started again after the node's upgrade.
+    pub restore_vm_job: bool,
 }
 
 /// What the pre-drain job does with the upgrade-repo VM on the node it drains
 /// (harvester-facts.md 3.3, 3.4, 3.5).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum RepoVmPolicy {
-    /// Up to v1.4.1, and again from v1.6.0: the detector lists every VMI on the node and the
+    /// Up to v1.4.1, and again from v1.6.0 (also v1.6.1): the detector lists every VMI on the node and the
     /// repo VM, having CD-ROM disks, is "non-live-migratable", so it is stopped; the
     /// post-drain job starts it again.
     StopInPreDrain,
@@ -285,7 +311,8 @@ mod tests {
         for v in ["v1.4.0", "v1.4.3", "v1.5.0"] {
             assert_eq!(check(v), StorageNetworkCheck::Always, "{v}");
         }
-        for v in ["v1.5.1", "v1.6.0"] {
+        // v1.6.1 and v1.7.0 keep PR #8390's check (`pkg/webhook/resources/setting/validator.go`).
+        for v in ["v1.5.1", "v1.6.0", "v1.6.1", "v1.7.0"] {
             assert_eq!(check(v), StorageNetworkCheck::ValueOrDefaultSet, "{v}");
         }
     }
@@ -298,9 +325,47 @@ mod tests {
         assert_eq!(b("v1.4.2").repo_vm_policy, RepoVmPolicy::LiveMigrate);
         assert_eq!(b("v1.4.2").repo_vm_cpu, RepoVmCpu::HostPassthrough);
         assert_eq!(b("v1.5.1").repo_vm_policy, RepoVmPolicy::LiveMigrate);
-        assert_eq!(b("v1.6.0").repo_vm_policy, RepoVmPolicy::StopInPreDrain);
-        assert!(b("v1.6.0").stop_failed_evacuations && b("v1.6.0").restore_stopped_vms);
-        assert!(!b("v1.5.1").restore_stopped_vms);
+        for v in ["v1.6.0", "v1.6.1", "v1.7.0"] {
+            assert_eq!(b(v).repo_vm_policy, RepoVmPolicy::StopInPreDrain, "{v}");
+            assert!(b(v).restore_vm_job, "{v}");
+        }
+        assert!(!b("v1.5.1").restore_vm_job);
+    }
+
+    #[test]
+    fn the_v1_4_3_repo_vm_is_host_passthrough_as_in_v1_4_2() {
+        let b = |v: &str| Version::parse(v).unwrap().behaviours();
+        assert_eq!(b("v1.4.3").repo_vm_cpu, RepoVmCpu::HostPassthrough);
+        assert_eq!(b("v1.4.3").repo_vm_policy, RepoVmPolicy::LiveMigrate);
+        assert_eq!(b("v1.6.1").repo_vm_cpu, RepoVmCpu::HostPassthrough);
+    }
+
+    #[test]
+    fn failed_evacuations_are_stopped_from_v1_7_0_not_v1_6_x() {
+        let b = |v: &str| Version::parse(v).unwrap().behaviours();
+        for v in ["v1.5.1", "v1.6.0", "v1.6.1"] {
+            assert!(!b(v).stop_failed_evacuations, "{v}");
+        }
+        assert!(b("v1.7.0").stop_failed_evacuations);
+    }
+
+    #[test]
+    fn v1_6_1_behaves_as_v1_6_0_everywhere() {
+        let b = |v: &str| Version::parse(v).unwrap().behaviours();
+        assert_eq!(b("v1.6.1"), b("v1.6.0"));
+    }
+
+    #[test]
+    fn an_upgrade_on_v1_7_0_is_refused_because_its_repo_is_a_deployment() {
+        assert_eq!(Version::parse("v1.6.1").unwrap().upgrade_unmodelled(), None);
+        let e = Version::parse("v1.7.0")
+            .unwrap()
+            .upgrade_unmodelled()
+            .unwrap();
+        assert!(
+            e.starts_with("v1.7.0 serves the upgrade repo from a Deployment"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -77,6 +77,7 @@ pub fn install(
         timing,
         vec![Box::new(JobRunner::new(
             b,
+            spec.restore_vm,
             cpus,
             t.os_upgrade.tuple(),
             t.node_reboot.tuple(),
@@ -113,6 +114,7 @@ pub fn repo_vm(upgrade: &str, b: Behaviours) -> Obj {
                 live_migratable: true,
                 evict: true,
                 probe: true,
+                ..Domain::default()
             },
             ..Default::default()
         }),

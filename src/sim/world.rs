@@ -121,7 +121,12 @@ pub fn vm_domain(vm: &crate::scenario::VmSpec) -> Domain {
             .map(CpuMode::parse)
             .unwrap_or_default(),
         cdrom: vm.cdrom,
-        live_migratable: vm.live_migratable,
+        // virt-handler's LiveMigratable condition is False for a guest with host devices or
+        // GPUs (KubeVirt v1.3 `pkg/virt-handler/vm.go` `vmiContainsPCIHostDevice`).
+        live_migratable: vm.live_migratable && vm.host_devices.is_empty(),
+        node_selector: vm.node_selector.clone(),
+        host_devices: vm.host_devices.clone(),
+        node_affinity: vm.node_affinity.clone(),
         ..Domain::default()
     }
 }

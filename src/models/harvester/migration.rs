@@ -41,6 +41,13 @@ fn default_quota(ctx: &Ctx<'_>, ns: &str) -> Option<Snap> {
         .map(|(_, rq)| rq.clone())
 }
 
+/// `isEmpty` (`pkg/util/resourcequota/calculator.go`, v1.4.1 `isEmptyQuota`): neither a cpu
+/// nor a memory limit, a key absent or zero alike. Such a quota is never scaled or restored.
+fn is_empty_quota(hard: &ResourceList) -> bool {
+    let zero = |r| hard.get(r).unwrap_or_default().is_zero();
+    zero(Resource::LimitsCpu) && zero(Resource::LimitsMemory)
+}
+
 /// `CalculateScaleResourceQuotaWithVMI`'s delta: only resources the quota already limits.
 fn migration_delta(vmi: &Obj, hard: &ResourceList, ratio: Option<&str>) -> ResourceList {
     let b = vmi.vmi();
@@ -70,6 +77,11 @@ impl MigrationAnnotationController {
                     return Ok(Outcome::Done);
                 };
                 let rl = ResourceList::from_json(&v).map_err(ReconcileError::Other)?;
+                // checkResourceQuotaAndVMI: an empty quota is not restored, and the
+                // annotation stays.
+                if is_empty_quota(&next.rq().spec_hard) {
+                    return Ok(Outcome::Done);
+                }
                 // CalculateRestoreResourceQuotaWithVMI: relative to the current spec.hard.
                 let hard = &mut next.rq_mut().spec_hard;
                 for (r, q) in rl.iter() {
@@ -100,7 +112,7 @@ impl MigrationAnnotationController {
             return Ok(Outcome::Done);
         };
         let hard = rq.rq().spec_hard;
-        if !hard.has(Resource::LimitsCpu) && !hard.has(Resource::LimitsMemory) {
+        if is_empty_quota(&hard) {
             return Ok(Outcome::Done);
         }
         let uid = match self.b.migration_quota {

@@ -44,14 +44,16 @@ pub fn delete_migrating_vm(meta: &mut Meta, vm_name: &str, vmi_uid: &str) -> boo
     a || b
 }
 
-/// `getResourceListFromMigratingVMs`: the sum over both prefixes. Unparseable values are
-/// skipped, as the real code logs and continues.
-pub fn sum_migrating(meta: &Meta) -> ResourceList {
-    meta.annotations
-        .iter()
-        .filter(|(k, _)| is_migrating_key(k))
-        .filter_map(|(_, v)| ResourceList::from_json(v).ok())
-        .fold(ResourceList::new(), |acc, rl| acc.add(&rl))
+/// `getResourceListFromMigratingVMs`: the sum over both prefixes. The first value that does
+/// not parse fails the whole sum (`failed to unmarshal vm %v quantity %v`), as in v1.4.2.
+pub fn sum_migrating(meta: &Meta) -> Result<ResourceList, String> {
+    let mut sum = ResourceList::new();
+    for (k, v) in meta.annotations.iter().filter(|(k, _)| is_migrating_key(k)) {
+        let rl = ResourceList::from_json(v)
+            .map_err(|e| format!("failed to unmarshal vm {k} quantity {v}: {e}"))?;
+        sum = sum.add(&rl);
+    }
+    Ok(sum)
 }
 
 /// `HasMigratingVM`: any key of either prefix.
@@ -77,7 +79,7 @@ mod tests {
         m.annotations.insert(name_key("a"), one.to_json());
         add_migrating_vm(&mut m, "b", "uid-b", &one);
         assert_eq!(
-            sum_migrating(&m).get(Resource::LimitsCpu),
+            sum_migrating(&m).unwrap().get(Resource::LimitsCpu),
             Some(Quantity::from_units(2))
         );
         assert!(delete_migrating_vm(&mut m, "a", "uid-a"));

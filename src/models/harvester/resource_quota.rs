@@ -3,6 +3,9 @@
 //! `spec.hard = Rancher base (namespace annotation) + sum of migration annotations`, per
 //! resource whose base is non-zero. Absolute and idempotent: after Rancher resets the spec,
 //! the resulting RQ event brings the scaling back within one reconcile.
+//! Skips (no requeue): an empty Rancher annotation, a quota with no cpu and no memory limit
+//! (`IsEmptyResourceQuota`), a quantity in the annotation that does not parse, any migration
+//! annotation that does not parse. An annotation that is not JSON is returned as the error.
 //! Left out: the v1.9 compensation and resync-needed annotations.
 
 use super::migration_keys::{sum_migrating, SKIP_AUTO_SCALING};
@@ -10,7 +13,8 @@ use crate::kube::{
     Ctx, Kind, ObjId, Outcome, ReconcileError, ReconcileResult, Reconciler, Resource,
 };
 use crate::models::rancher::namespace_quota::{
-    parse_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
+    parse_annotation_checked, AnnotationError, ANNOTATION_RESOURCE_QUOTA,
+    LABEL_DEFAULT_RESOURCE_QUOTA,
 };
 
 pub struct ResourceQuotaController;
@@ -44,13 +48,40 @@ impl Reconciler for ResourceQuotaController {
         else {
             return Ok(Outcome::Done);
         };
-        let base = parse_annotation(ann).map_err(ReconcileError::Other)?;
+        let rq_key = rq.meta.key();
+        // scaleResourceQuotaOnDemand, in its order: an annotation that is not JSON is
+        // returned as the error (wrangler requeues it with backoff); the rest log and skip
+        // (errSkipScaling), waiting for the next change of the quota.
+        let base = match parse_annotation_checked(ann) {
+            Ok(base) => Ok(base),
+            Err(AnnotationError::Json(e)) => {
+                let a = ann.to_string();
+                ctx.log(|| format!("resourcequota {rq_key} related namespace has invalid {ANNOTATION_RESOURCE_QUOTA} annotation {a}, skip scaling, error {e}"));
+                return Err(ReconcileError::Other(e));
+            }
+            Err(AnnotationError::Quantity(e)) => Err(e),
+        };
         let hard = rq.rq().spec_hard;
         let zero = |r| hard.get(r).unwrap_or_default().is_zero();
+        // IsEmptyResourceQuota: no cpu and no memory limit (absent or zero).
         if zero(Resource::LimitsCpu) && zero(Resource::LimitsMemory) {
             return Ok(Outcome::Done);
         }
-        let delta = sum_migrating(&rq.meta);
+        let base = match base {
+            Ok(b) => b,
+            Err(e) => {
+                let a = ann.to_string();
+                ctx.log(|| format!("resourcequota {rq_key} can't get valid Quantity values from Rancher {ANNOTATION_RESOURCE_QUOTA} annotations {a}, skip scaling, error {e}"));
+                return Ok(Outcome::Done);
+            }
+        };
+        let delta = match sum_migrating(&rq.meta) {
+            Ok(d) => d,
+            Err(e) => {
+                ctx.log(|| format!("resourcequota {rq_key} can't get valid Quantity values from Harvester vm annotations, skip scaling, error {e}"));
+                return Ok(Outcome::Done);
+            }
+        };
         let mut want = hard;
         for r in [Resource::LimitsCpu, Resource::LimitsMemory] {
             let b = base.get(r).unwrap_or_default();

@@ -4,7 +4,8 @@
 //! `Post-draining` (post-drain job created) → `Waiting Reboot` (job done, node rebooting) →
 //! `Succeeded` (node Ready again); when every node has succeeded the Upgrade is `Succeeded`.
 //! VMs the pre-drain job stopped and listed for restore are started again once the node has
-//! succeeded (v1.6.0's multi-node restore-vm; the list is empty in other versions).
+//! succeeded (v1.6.0's multi-node restore-vm job, `sendRestoreVMJob`, when the
+//! `upgrade-config` setting has `restoreVM: true`; the list is empty otherwise).
 //!
 //! Simplifications: the upgrade starts at its node phase (images preloaded everywhere, repo
 //! VM running); Rancher's plan-secret handshake (the `rke.cattle.io/pre-drain` and

@@ -6,13 +6,18 @@
 //! **pre-drain** (`command_pre_drain`):
 //! 1. the live-migrate detector lists the VMIs labelled `kubevirt.io/nodeName=<node>`
 //!    (from v1.4.2 to v1.5.x also `!harvesterhci.io/upgrade`, PR #7440) and stops every one
-//!    it judges non-live-migratable: a CD-ROM or containerDisk disk, or not live-migratable
-//!    (none on a one-node cluster). The repo VM has CD-ROM disks, so when listed it is
-//!    stopped: `vm <name> was administratively stopped`;
+//!    it judges non-live-migratable (`non_live_migratable`: a node selector, PCI/USB host
+//!    devices, a required node affinity no other schedulable node matches, a CD-ROM or
+//!    containerDisk; none on a one-node cluster). A VMI whose LiveMigratable condition is
+//!    False for another reason (or with only a vGPU) is not stopped, and the wait below
+//!    never ends. The repo VM has CD-ROM disks, so when listed it is stopped:
+//!    `vm <name> was administratively stopped`;
 //! 2. `kubectl taint node <node> kubevirt.io/drain=draining:NoSchedule`;
 //! 3. every 5 s, with no timeout, counts the node's VMIs not `Succeeded`
 //!    (`Waiting for VM live-migration or shutdown...(count: N)`) until none is left. From
-//!    v1.6.0 (`check_migrations_phase`) a VM whose evacuation migration failed is stopped.
+//!    v1.7.0 (`check_migrations_phase`) a VM whose evacuation migration failed is stopped.
+//!    From v1.6.0, with the `upgrade-config` setting's `restoreVM: true`, the VMs the
+//!    detector stopped (not the repo VM) are listed for the restore-vm job.
 //!
 //! **post-drain** (`command_post_drain`):
 //! 1. `wait_repo`: until the repo VM's `printableStatus` is `Running`, `virtctl start` it and
@@ -27,7 +32,7 @@
 
 use super::upgrade::{repo_vm_name, LABEL_UPGRADE, NAMESPACE};
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
-use crate::kube::object::{JobType, RunStrategy, StateChangeRequest};
+use crate::kube::object::{match_node_selector_terms, JobType, RunStrategy, StateChangeRequest};
 use crate::kube::store::Store;
 use crate::kube::{
     Ctx, Kind, MigrationPhase, Obj, ObjId, Outcome, PodPhase, ReconcileError, ReconcileResult,
@@ -123,6 +128,39 @@ pub fn repo_up(store: &Store, upgrade: &str) -> bool {
         })
 }
 
+/// `GetAllNonLiveMigratableVMINames` (`pkg/util/virtualmachineinstance/virtualmachineinstance.go`,
+/// the same from v1.4.1 to v1.7.0) for one VMI: why it is non-live-migratable, if it is. Its
+/// checks, in order: a `spec.nodeSelector` (any, even empty); `hostDevices` (PCI, USB: a
+/// vGPU sits in `gpus`, which it does not look at); no other schedulable node matching the
+/// required node affinity (`migratableByNodeAffinity`: every other node not
+/// `spec.unschedulable` counts when there is no affinity); a CD-ROM or containerDisk. It
+/// does not read KubeVirt's LiveMigratable condition: such a VMI is left for the drain,
+/// which never migrates it.
+pub fn non_live_migratable(vmi: &Obj, nodes: &[Snap]) -> Option<&'static str> {
+    let b = vmi.vmi();
+    let d = &b.domain;
+    if d.node_selector.is_some() {
+        return Some("node selectors");
+    }
+    if d.host_devices.iter().any(|h| h.in_host_devices()) {
+        return Some("pcie or usb devices");
+    }
+    let migratable = nodes.iter().any(|n| {
+        n.meta.name != b.node
+            && !n.node().unschedulable
+            && d.node_affinity
+                .as_ref()
+                .is_none_or(|t| match_node_selector_terms(t, &n.meta.labels))
+    });
+    if !migratable {
+        return Some("node affinities");
+    }
+    if d.cdrom {
+        return Some("CD-ROM or container disk");
+    }
+    None
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Step {
     Detect,
@@ -136,6 +174,8 @@ enum Step {
 
 pub struct JobRunner {
     behaviours: Behaviours,
+    /// The `upgrade-config` setting's `restoreVM`.
+    restore_vm: bool,
     cpus: Rc<BTreeMap<String, HostCpu>>,
     os_upgrade: (SimDuration, SimDuration),
     reboot: (SimDuration, SimDuration),
@@ -147,12 +187,14 @@ pub struct JobRunner {
 impl JobRunner {
     pub fn new(
         behaviours: Behaviours,
+        restore_vm: bool,
         cpus: Rc<BTreeMap<String, HostCpu>>,
         os_upgrade: (SimDuration, SimDuration),
         reboot: (SimDuration, SimDuration),
     ) -> Self {
         JobRunner {
             behaviours,
+            restore_vm,
             cpus,
             os_upgrade,
             reboot,
@@ -191,8 +233,9 @@ impl JobRunner {
 
     /// The live-migrate detector with `--shutdown`.
     fn detect(&self, ctx: &mut Ctx<'_>, node: &str, upgrade: &str) -> Result<(), ReconcileError> {
-        let nodes = ctx.api.store.list_all(Kind::Node).count();
-        if nodes <= 1 {
+        let nodes: Vec<Snap> = ctx.api.store.list_all(Kind::Node).cloned().collect();
+        // v1.6.0+ counts non-witness nodes; hvsim has no witness nodes.
+        if nodes.len() == 1 {
             return Ok(());
         }
         let mut stop = Vec::new();
@@ -205,9 +248,12 @@ impl JobRunner {
                     !self.compatible_target(ctx, &vmi, node)
                 }
             };
-            let d = &vmi.vmi().domain;
-            if listed && (d.cdrom || !d.live_migratable) {
-                stop.push((vmi.meta.namespace.clone(), vmi.meta.name.clone(), is_repo));
+            if listed {
+                if let Some(why) = non_live_migratable(&vmi, &nodes) {
+                    let key = vmi.meta.key();
+                    ctx.log(|| format!("{key} considered non-live migratable due to {why}"));
+                    stop.push((vmi.meta.namespace.clone(), vmi.meta.name.clone(), is_repo));
+                }
             }
         }
         for (ns, name, is_repo) in stop {
@@ -238,7 +284,7 @@ impl JobRunner {
         stop_vm(ctx, &vm)?;
         let (n, w) = (name.to_string(), why.to_string());
         ctx.log(|| format!("vm {n} {w}"));
-        if self.behaviours.restore_stopped_vms && !is_repo {
+        if self.behaviours.restore_vm_job && self.restore_vm && !is_repo {
             if let Some(up) = ctx.api.get(Kind::Upgrade, NAMESPACE, upgrade).cloned() {
                 let mut next = (*up).clone();
                 let entry = (ns.to_string(), name.to_string());
@@ -251,7 +297,7 @@ impl JobRunner {
         Ok(())
     }
 
-    /// v1.6.0 `check_migrations_phase`: stop VMs whose evacuation migration failed.
+    /// v1.7.0 `check_migrations_phase`: stop VMs whose evacuation migration failed.
     fn stop_failed_evacuations(
         &self,
         ctx: &mut Ctx<'_>,

@@ -3,9 +3,10 @@
 //! starts the transfer (`startTimestamp`), and when it completes it does the "ACK": sets
 //! `completed`, moves `status.nodeName` and the `kubevirt.io/nodeName` label to the target.
 //! libvirt's CPU check (harvester-facts.md 3.5): a `host-passthrough` guest carries every
-//! feature of the host it started on, so when the transfer ends on a target lacking one of
-//! them, libvirt refuses the domain and the source handler reports the migration failed with
-//! libvirt's text (Harvester #5755, #8298). Host-model and named-model guests are guarded by
+//! feature of the host it started on, so on a target lacking one of them libvirt refuses
+//! the domain when the destination prepares it, inside the source's `MigrateToURI3` call,
+//! before any memory is sent: the source handler reports the migration failed at its start
+//! (`startTimestamp` = `endTimestamp`) with libvirt's text (Harvester #5755, #8298). Host-model and named-model guests are guarded by
 //! the target pod's node selectors instead; the model does not check them again here.
 //! Left out: libvirt domain events, the migration proxy, progress and completion timeouts.
 
@@ -48,6 +49,20 @@ impl VirtHandler {
             transfer,
             done_at: BTreeMap::new(),
         }
+    }
+}
+
+impl VirtHandler {
+    /// libvirt's refusal of a host-passthrough guest on a target lacking some feature of
+    /// the host the guest started on.
+    fn cpu_refusal(&self, vmi: &Obj, target: &str) -> Option<String> {
+        if vmi.vmi().domain.cpu_model != CpuMode::HostPassthrough {
+            return None;
+        }
+        let origin = self.cpus.get(&vmi.vmi().cpu_origin)?;
+        let dest = self.cpus.get(target)?;
+        let missing = passthrough_missing(origin, dest);
+        (!missing.is_empty()).then(|| libvirt_cpu_mismatch(&missing))
     }
 }
 
@@ -100,11 +115,20 @@ impl Reconciler for VirtHandler {
         }
         if ms.start_timestamp.is_none() {
             let mut next = (*vmi).clone();
-            next.vmi_mut()
-                .migration_state
-                .as_mut()
-                .expect("present")
-                .start_timestamp = Some(ctx.now);
+            let refused = self.cpu_refusal(&vmi, &ms.target_node);
+            let m = next.vmi_mut().migration_state.as_mut().expect("present");
+            m.start_timestamp = Some(ctx.now);
+            if let Some(reason) = refused {
+                // libvirt refuses the domain when the destination prepares it, inside the
+                // source's MigrateToURI3 call: nothing is transferred.
+                m.failed = true;
+                m.completed = true;
+                m.end_timestamp = Some(ctx.now);
+                m.failure_reason = Some(reason.clone());
+                ctx.update_status(next)?;
+                ctx.log(|| format!("Migration failed: {reason}"));
+                return Ok(Outcome::Done);
+            }
             ctx.update_status(next)?;
             let d = ctx.pick_duration(ChoiceKind::Transfer, self.transfer);
             self.done_at.insert(key, ctx.now + d);
@@ -124,27 +148,6 @@ impl Reconciler for VirtHandler {
         }
         let mut next = (*vmi).clone();
         let target = ms.target_node.clone();
-        if vmi.vmi().domain.cpu_model == CpuMode::HostPassthrough {
-            let origin = self.cpus.get(&vmi.vmi().cpu_origin);
-            let dest = self.cpus.get(&target);
-            if let (Some(o), Some(d)) = (origin, dest) {
-                let missing = passthrough_missing(o, d);
-                if !missing.is_empty() {
-                    let reason = libvirt_cpu_mismatch(&missing);
-                    {
-                        let m = next.vmi_mut().migration_state.as_mut().expect("present");
-                        m.failed = true;
-                        m.completed = true;
-                        m.end_timestamp = Some(ctx.now);
-                        m.failure_reason = Some(reason.clone());
-                    }
-                    ctx.update_status(next)?;
-                    self.done_at.remove(&key);
-                    ctx.log(|| format!("Migration failed: {reason}"));
-                    return Ok(Outcome::Done);
-                }
-            }
-        }
         {
             let b = next.vmi_mut();
             let m = b.migration_state.as_mut().expect("present");

@@ -48,20 +48,41 @@ pub fn to_annotation(limit: &ResourceList) -> String {
     serde_json::to_string(&q).expect("serializable")
 }
 
+/// Why the annotation could not be read: its JSON (`json.Unmarshal` into
+/// `v3.NamespaceResourceQuota`), or a quantity inside it (`resource.ParseQuantity`). The
+/// readers treat the two differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnnotationError {
+    Json(String),
+    Quantity(String),
+}
+
+impl std::fmt::Display for AnnotationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnnotationError::Json(e) | AnnotationError::Quantity(e) => f.write_str(e),
+        }
+    }
+}
+
 /// Parses the annotation into a resource list; empty strings mean "not set".
-pub fn parse_annotation(s: &str) -> Result<ResourceList, String> {
-    let q: NamespaceResourceQuota = serde_json::from_str(s).map_err(|e| e.to_string())?;
+pub fn parse_annotation_checked(s: &str) -> Result<ResourceList, AnnotationError> {
+    let q: NamespaceResourceQuota =
+        serde_json::from_str(s).map_err(|e| AnnotationError::Json(e.to_string()))?;
+    let quantity = |v: &str| Quantity::parse(v).map_err(AnnotationError::Quantity);
     let mut out = ResourceList::new();
     if !q.limit.limits_cpu.is_empty() {
-        out.set(Resource::LimitsCpu, Quantity::parse(&q.limit.limits_cpu)?);
+        out.set(Resource::LimitsCpu, quantity(&q.limit.limits_cpu)?);
     }
     if !q.limit.limits_memory.is_empty() {
-        out.set(
-            Resource::LimitsMemory,
-            Quantity::parse(&q.limit.limits_memory)?,
-        );
+        out.set(Resource::LimitsMemory, quantity(&q.limit.limits_memory)?);
     }
     Ok(out)
+}
+
+/// `parse_annotation_checked` with the error as text.
+pub fn parse_annotation(s: &str) -> Result<ResourceList, String> {
+    parse_annotation_checked(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -4,12 +4,15 @@
 //! namespace only when the agent starts (the informer's initial list), on a namespace
 //! update, or on resync. It derives `spec.hard` from the namespace annotation and the
 //! project's namespace default, and when the existing quota differs it PUTs the whole spec
-//! from its lister cache, keeping metadata (and so Harvester's annotations).
+//! from its lister cache, keeping metadata (and so Harvester's annotations). An annotation
+//! that is not JSON makes the handler return the error: the namespace is requeued with
+//! wrangler's backoff, again and again while the annotation stays bad.
 //! Left out: the project-limit check `validateAndSetNamespaceQuota` (always fits here), the
 //! 10h informer resync, container default limits.
 
 use super::namespace_quota::{
-    parse_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
+    parse_annotation_checked, AnnotationError, ANNOTATION_RESOURCE_QUOTA,
+    LABEL_DEFAULT_RESOURCE_QUOTA,
 };
 use crate::kube::object::ResourceQuotaBody;
 use crate::kube::{
@@ -42,7 +45,7 @@ pub fn derive_spec(
 /// the base it resets the quota to. `None`: no quota, or an annotation it cannot parse.
 pub fn base_of(ns: &Obj) -> Option<ResourceList> {
     let requested = match ns.annotation(ANNOTATION_RESOURCE_QUOTA) {
-        Some(s) => Some(parse_annotation(s).ok()?),
+        Some(s) => Some(parse_annotation_checked(s).ok()?),
         None => None,
     };
     derive_spec(requested.as_ref(), ns.namespace().project_default.as_ref())
@@ -66,11 +69,24 @@ impl Reconciler for ResourceQuotaSync {
         if ns.meta.deletion_timestamp.is_some() {
             return Ok(Outcome::Done);
         }
-        let requested = match ns.annotation(ANNOTATION_RESOURCE_QUOTA) {
-            Some(s) => Some(parse_annotation(s).map_err(ReconcileError::Other)?),
+        let default = ns.namespace().project_default.as_ref();
+        // getNamespaceResourceQuotaLimit: an empty annotation is none; JSON that does not
+        // parse is returned, so syncResourceQuota returns it and wrangler requeues the
+        // namespace with backoff, retrying for as long as the annotation stays bad. A bad
+        // quantity surfaces only when the default is merged in (convertResourceLimit...);
+        // without a default the requested limit is not used.
+        let requested = match ns
+            .annotation(ANNOTATION_RESOURCE_QUOTA)
+            .filter(|a| !a.is_empty())
+        {
+            Some(s) => match parse_annotation_checked(s) {
+                Ok(l) => Some(l),
+                Err(AnnotationError::Quantity(_)) if default.is_none() => None,
+                Err(e) => return Err(ReconcileError::Other(e.to_string())),
+            },
             None => None,
         };
-        let spec = derive_spec(requested.as_ref(), ns.namespace().project_default.as_ref());
+        let spec = derive_spec(requested.as_ref(), default);
         let existing = read
             .list(Kind::ResourceQuota, &ns.meta.name)
             .find(|(_, rq)| rq.label(LABEL_DEFAULT_RESOURCE_QUOTA) == Some("true"))
