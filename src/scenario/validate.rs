@@ -10,6 +10,10 @@ use crate::kube::validation::{
     aggregate, field_invalid, is_dns1123_label, is_dns1123_subdomain, is_valid_label_value,
 };
 
+/// The most nodes, and the most host-page sessions, a scenario may have: each is a process
+/// with a `u16` actor id, and 10,000 of each stays well within 65,535.
+const MAX_NODES: usize = 10_000;
+
 /// Controller processes that run once per cluster. `virt-handler` runs per node and is named
 /// `virt-handler-<node>`.
 const CLUSTER_PROCESSES: &[&str] = &[
@@ -458,6 +462,22 @@ impl Validator<'_> {
                 &[Field("budget")],
                 "budget of 0 events, expected at least one".into(),
             );
+        }
+        // Every node runs a virt-handler and every host page is a session: each a process
+        // with a u16 actor id (`kube::ActorId`), beside the cluster's twenty or so others.
+        let pages = (self.scn.timeline.iter())
+            .filter(|t| matches!(t.action, Action::OpenHostPage { .. }))
+            .count();
+        for (what, n, field) in [
+            ("nodes", self.scn.nodes.len(), "nodes"),
+            ("host pages", pages, "timeline"),
+        ] {
+            if n > MAX_NODES {
+                return self.fail(
+                    &[Field(field)],
+                    format!("{n} {what}, expected at most {MAX_NODES}"),
+                );
+            }
         }
         if self.scn.budget > crate::engine::MAX_BUDGET {
             return self.fail(
