@@ -109,3 +109,17 @@ fn a_sweep_takes_seeds_from_an_endless_range_as_it_goes_in_seed_order() {
     );
     assert_eq!(seen, (0..40).collect::<Vec<_>>());
 }
+
+#[test]
+fn more_nodes_than_actor_ids_can_hold_are_refused() {
+    let nodes: Vec<String> = (0..10_001).map(|i| format!("(name: \"n{i}\")")).collect();
+    let text = format!(
+        "Scenario(name: \"big\", harvester: \"v1.4.1\", nodes: [{}], namespaces: [(name: \"ns1\")], invariants: [QuotaConverges])",
+        nodes.join(", ")
+    );
+    let e = hvsim::scenario::load_str("big.ron", &text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "big.ron:1:51: 10001 nodes, expected at most 10000"
+    );
+}

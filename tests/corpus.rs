@@ -6,9 +6,12 @@
 use hvsim::fuzz::{one_input, Outcome};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+/// `tests/corpus`, or the directory in `HVSIM_CORPUS` (to triage a fuzzer's saved inputs
+/// with the test profile's overflow checks: `HVSIM_CORPUS=fuzz/artifacts/load`).
 fn inputs() -> Vec<(String, String)> {
-    let mut files: Vec<_> = std::fs::read_dir("tests/corpus")
-        .expect("tests/corpus")
+    let dir = std::env::var("HVSIM_CORPUS").unwrap_or_else(|_| "tests/corpus".into());
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the corpus directory")
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
@@ -24,7 +27,7 @@ fn inputs() -> Vec<(String, String)> {
 #[test]
 fn every_corpus_input_ends_in_a_verdict_or_a_one_line_error() {
     let inputs = inputs();
-    assert!(inputs.len() >= 5, "the corpus is there");
+    assert!(!inputs.is_empty(), "the corpus is there");
     for (file, text) in inputs {
         match catch_unwind(AssertUnwindSafe(|| one_input(&text))) {
             Err(_) => panic!("{file}: panicked"),

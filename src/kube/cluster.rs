@@ -190,7 +190,8 @@ impl Cluster {
     /// An actor that is not a controller process (a user, an operator).
     pub fn add_actor(&mut self, name: &str) -> ActorId {
         self.actors.push(name.to_string());
-        (self.actors.len() - 1) as ActorId
+        ActorId::try_from(self.actors.len() - 1)
+            .expect("validated: a scenario's nodes and sessions keep actors below u16::MAX")
     }
 
     pub fn add_process(
@@ -219,7 +220,8 @@ impl Cluster {
             timing,
             restarts: 0,
         });
-        (self.procs.len() - 1) as u16
+        u16::try_from(self.procs.len() - 1)
+            .expect("validated: a scenario's nodes and sessions keep processes below u16::MAX")
     }
 
     /// Schedules a process's start now (one added after `start_all`).

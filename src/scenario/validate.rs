@@ -834,6 +834,17 @@ impl Validator<'_> {
                 "budget of 0 events, expected at least one".into(),
             );
         }
+        // Every host page is a session: a process with a u16 actor id (`kube::ActorId`),
+        // beside every node's virt-handler and the cluster's twenty or so others.
+        let pages = (self.scn.timeline.iter())
+            .filter(|t| matches!(t.action, Action::OpenHostPage { .. }))
+            .count();
+        if pages > MAX_NODES {
+            return self.fail(
+                &[Field("timeline")],
+                format!("{pages} host pages, expected at most {MAX_NODES}"),
+            );
+        }
         if self.scn.budget > MAX_BUDGET {
             return self.fail(
                 &[Field("budget")],
