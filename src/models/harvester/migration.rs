@@ -42,7 +42,8 @@ fn default_quota(ctx: &Ctx<'_>, ns: &str) -> Option<Snap> {
 }
 
 /// `CalculateScaleResourceQuotaWithVMI`'s delta: only resources the quota already limits.
-fn migration_delta(vmi: &Obj, hard: &ResourceList, ratio: Option<&str>) -> ResourceList {
+fn migration_delta(vmi: &Obj, hard: &ResourceList, behaviours: &Behaviours) -> ResourceList {
+    let (kv, ratio) = (behaviours.kubevirt, behaviours.overhead_ratio);
     let b = vmi.vmi();
     let mut rl = ResourceList::new();
     if hard.has(Resource::LimitsCpu) {
@@ -51,7 +52,7 @@ fn migration_delta(vmi: &Obj, hard: &ResourceList, ratio: Option<&str>) -> Resou
     if hard.has(Resource::LimitsMemory) {
         rl.set(
             Resource::LimitsMemory,
-            b.memory + memory_overhead(b.memory_request, b.cpu.value(), ratio),
+            b.memory + memory_overhead(kv, b.memory_request, b.cpu.value(), ratio),
         );
     }
     rl
@@ -110,7 +111,7 @@ impl MigrationAnnotationController {
         if contains_migrating_vm(&rq.meta, &vmi.meta.name, uid) {
             return Ok(Outcome::Done);
         }
-        let delta = migration_delta(vmi, &hard, self.b.overhead_ratio);
+        let delta = migration_delta(vmi, &hard, &self.b);
         let mut next = (*rq).clone();
         match self.b.migration_quota {
             MigrationQuota::Relative => {
