@@ -123,7 +123,7 @@ fn explore_shrink_writes_one_replayable_repro_per_violated_invariant() {
         ]
     );
     assert!(
-        out.contains("shrunk quota-converges (seed 2): 743 steps -> 160 steps, 4 -> 1 VMs"),
+        out.contains("shrunk quota-converges (seed 3): 743 steps -> 160 steps, 4 -> 1 VMs"),
         "{out}"
     );
     let (code, out, err) = hvsim_in(

@@ -64,7 +64,7 @@ fn v1_4_1_timeline_shows_scale_reset_then_relative_restore() {
         .expect("relative restore from the reset base");
     assert!(scale < reset && reset < restore, "{text}");
     assert!(text[scale..].starts_with("[harvester] PUT resourcequotas ns1/default-"));
-    assert!(text.contains("+annotation harvesterhci.io/migrating-vm1={\"limits.cpu\":\"2\",\"limits.memory\":\"2429200864\"}"));
+    assert!(text.contains("+annotation harvesterhci.io/migrating-vm1={\"limits.cpu\":\"2\",\"limits.memory\":\"2412423169\"}"));
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn drift_below_base_blocks_a_later_migration_that_fits_the_base_on_v1_4_1() {
     let text = RESET_MID_MIGRATION
         .replace(
             r#"(name: "vm2", namespace: "ns1", node: "node-1", cpu: "2", memory: "2560Mi"),"#,
-            r#"(name: "vm2", namespace: "ns1", node: "node-1", cpu: "1", memory: "1Gi"),
+            r#"(name: "vm2", namespace: "ns1", node: "node-1", cpu: "1", memory: "512Mi"),
         (name: "vm3", namespace: "ns1", node: "node-2", cpu: "500m", memory: "512Mi"),"#,
         )
         .replace(
@@ -138,12 +138,12 @@ fn drift_below_base_blocks_a_later_migration_that_fits_the_base_on_v1_4_1() {
         v.message
     );
     assert!(
-        v.message.contains("used limits.cpu=3500m,"),
+        v.message.contains("used limits.cpu=3545m,"),
         "{}",
         v.message
     );
     assert!(
-        v.message.contains("+ requested limits.cpu=1,"),
+        v.message.contains("+ requested limits.cpu=1015m,"),
         "{}",
         v.message
     );
@@ -168,5 +168,5 @@ fn target_pod_rejection_carries_the_real_quota_text() {
         line.contains("is forbidden: exceeded quota: default-"),
         "{line}"
     );
-    assert!(line.contains(", requested: limits.cpu=2,"), "{line}");
+    assert!(line.contains(", requested: limits.cpu=2015m,"), "{line}");
 }

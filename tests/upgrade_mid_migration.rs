@@ -15,7 +15,7 @@ use hvsim::kube::{
 };
 use hvsim::models::harvester::migration_keys::{uid_key, MIGRATING_UID_PREFIX};
 use hvsim::models::harvester::resource_quota::ResourceQuotaController;
-use hvsim::models::kubevirt::overhead::{memory_overhead, memory_request};
+use hvsim::models::kubevirt::overhead::{memory_overhead, memory_request, KubeVirtRelease};
 use hvsim::models::rancher::namespace_quota::{
     parse_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
 };
@@ -180,8 +180,9 @@ fn a_migration_scaled_by_v1_4_1_and_active_after_the_upgrade_is_owed_the_v1_4_1_
     let scn = parse(STILL_ACTIVE);
     let gi2 = Quantity::parse("2Gi").unwrap();
     let base = Quantity::parse("6000Mi").unwrap();
-    let with_ratio =
-        |ratio: Option<&str>| base + gi2 + memory_overhead(memory_request(gi2), 2, ratio);
+    let with_ratio = |ratio: Option<&str>| {
+        base + gi2 + memory_overhead(KubeVirtRelease::V1_1, memory_request(gi2), 2, ratio)
+    };
     let v141 = with_ratio(None);
     let v142 = with_ratio(Some(ADDITIONAL_GUEST_MEMORY_OVERHEAD_RATIO));
     assert_ne!(v141, v142, "the two versions' overheads differ");
@@ -283,7 +284,13 @@ impl Reconciler for OldKeyBlindMigrationController {
                 let ratio = Some(ADDITIONAL_GUEST_MEMORY_OVERHEAD_RATIO);
                 let delta = ResourceList::new().with(Resource::LimitsCpu, b.cpu).with(
                     Resource::LimitsMemory,
-                    b.memory + memory_overhead(b.memory_request, b.cpu.value(), ratio),
+                    b.memory
+                        + memory_overhead(
+                            KubeVirtRelease::V1_1,
+                            b.memory_request,
+                            b.cpu.value(),
+                            ratio,
+                        ),
                 );
                 next.meta.annotations.insert(k, delta.to_json());
             }
@@ -360,7 +367,7 @@ fn a_v1_4_2_migration_controller_blind_to_old_keys_would_leave_the_quota_above_b
         assert_eq!(v.invariant, "quota-converges", "seed {seed}");
         assert_eq!(
             v.message.split_once("; judged at ").map(|(m, _)| m),
-            Some(format!("ResourceQuota ns1/{rq} spec.hard is limits.cpu=7,limits.memory=8720656864, expected limits.cpu=5,limits.memory=6000Mi = Rancher base limits.cpu=5,limits.memory=6000Mi + no migration active").as_str()),
+            Some(format!("ResourceQuota ns1/{rq} spec.hard is limits.cpu=7,limits.memory=8703879169, expected limits.cpu=5,limits.memory=6000Mi = Rancher base limits.cpu=5,limits.memory=6000Mi + no migration active").as_str()),
             "seed {seed}"
         );
     }

@@ -452,6 +452,7 @@ impl Checker {
                         Resource::LimitsMemory,
                         b.memory
                             + memory_overhead(
+                                w.behaviours.kubevirt,
                                 b.memory_request,
                                 b.cpu.value(),
                                 self.scaled_with

@@ -2,6 +2,8 @@
 //! (`shared/reference/harvester-facts.md` section 0). A version never selects "the bug";
 //! it selects which real mechanism runs.
 
+use crate::models::kubevirt::launcher::LauncherConfig;
+use crate::models::kubevirt::overhead::KubeVirtRelease;
 use std::fmt;
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -56,6 +58,17 @@ impl Version {
             } else {
                 MigrationKey::VmName
             },
+            kubevirt: kubevirt_release(self),
+            // The setting exists from v1.4.0 and `syncAdditionalGuestMemoryOverheadRatio`
+            // copies its default into the KubeVirt CR.
+            launcher_overhead_ratio: if self >= Version::new(1, 4, 0) {
+                Some(ADDITIONAL_GUEST_MEMORY_OVERHEAD_RATIO)
+            } else {
+                None
+            },
+            // `pkg/util/resourcequota/calculator.go`: `GetMemoryOverhead(vmi, GOARCH, nil)` up
+            // to v1.4.1, `GetAdditionalGuestMemoryOverheadRatioWithoutError(settingCache)` from
+            // v1.4.2.
             overhead_ratio: if fixed_quota {
                 Some(ADDITIONAL_GUEST_MEMORY_OVERHEAD_RATIO)
             } else {
@@ -122,6 +135,16 @@ impl Version {
     }
 }
 
+impl Behaviours {
+    /// What virt-controller renders virt-launcher pods with.
+    pub fn launcher(&self) -> LauncherConfig {
+        LauncherConfig {
+            kubevirt: self.kubevirt,
+            overhead_ratio: self.launcher_overhead_ratio,
+        }
+    }
+}
+
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)
@@ -149,8 +172,24 @@ pub fn parse_expect_key(key: &str) -> Result<(Version, Option<RepoVmPolicy>), St
     Ok((version, policy))
 }
 
-/// Harvester setting `additional-guest-memory-overhead-ratio` default, used by v1.4.2+.
+/// Harvester setting `additional-guest-memory-overhead-ratio` default
+/// (`AdditionalGuestMemoryOverheadRatioDefault`, `pkg/settings/settings_helper.go`, v1.4.0+).
 pub const ADDITIONAL_GUEST_MEMORY_OVERHEAD_RATIO: &str = "1.5";
+
+/// The KubeVirt a Harvester version ships (`go.mod` and the chart's `kubevirtVersion`, see
+/// `models/kubevirt/overhead.rs`): v1.2.0-v1.2.1 v0.54.0; v1.2.2-v1.3.2 v1.1.x; v1.4.0-v1.4.1
+/// v1.3.0 (deployed 1.2.2); v1.4.2-v1.4.3 v1.3.1; v1.5.x v1.4.0; v1.6.x v1.5.x; v1.7.0 v1.6.x.
+pub fn kubevirt_release(v: Version) -> KubeVirtRelease {
+    if v < Version::new(1, 2, 2) {
+        KubeVirtRelease::V0_54
+    } else if v < Version::new(1, 6, 0) {
+        KubeVirtRelease::V1_1
+    } else if v < Version::new(1, 7, 0) {
+        KubeVirtRelease::V1_5
+    } else {
+        KubeVirtRelease::V1_6
+    }
+}
 
 /// How Harvester scales the namespace quota during a live migration.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -176,6 +215,12 @@ pub enum MigrationKey {
 pub struct Behaviours {
     pub migration_quota: MigrationQuota,
     pub migration_key: MigrationKey,
+    /// The KubeVirt release: its `GetMemoryOverhead` and the virt-launcher pod's containers.
+    pub kubevirt: KubeVirtRelease,
+    /// The KubeVirt CR's `additionalGuestMemoryOverheadRatio`, which virt-launcher pods'
+    /// overhead is scaled by.
+    pub launcher_overhead_ratio: Option<&'static str>,
+    /// The ratio Harvester's quota scaling passes to `GetMemoryOverhead`.
     pub overhead_ratio: Option<&'static str>,
     /// `pkg/webhook/resources/namespace/validator.go` denial text (`{}` is the namespace).
     pub namespace_webhook_text: &'static str,
@@ -365,6 +410,29 @@ mod tests {
         assert!(
             e.starts_with("v1.7.0 serves the upgrade repo from a Deployment"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn launchers_carry_the_1_5_ratio_from_v1_4_0_but_quota_deltas_only_from_v1_4_2() {
+        let b = |v: &str| Version::parse(v).unwrap().behaviours();
+        assert_eq!(b("v1.3.2").launcher_overhead_ratio, None);
+        assert_eq!(b("v1.4.0").launcher_overhead_ratio, Some("1.5"));
+        assert_eq!(b("v1.4.1").launcher_overhead_ratio, Some("1.5"));
+        assert_eq!(b("v1.4.1").overhead_ratio, None);
+        assert_eq!(b("v1.4.2").overhead_ratio, Some("1.5"));
+    }
+
+    #[test]
+    fn each_version_selects_the_kubevirt_it_ships() {
+        let kv = |v: &str| Version::parse(v).unwrap().behaviours().kubevirt;
+        assert_eq!(kv("v1.2.1"), KubeVirtRelease::V0_54);
+        assert_eq!(kv("v1.2.2"), KubeVirtRelease::V1_1);
+        assert_eq!(kv("v1.5.1"), KubeVirtRelease::V1_1);
+        assert_eq!(kv("v1.6.0"), KubeVirtRelease::V1_5);
+        assert_eq!(
+            kubevirt_release(Version::new(1, 7, 0)),
+            KubeVirtRelease::V1_6
         );
     }
 

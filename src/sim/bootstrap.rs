@@ -95,15 +95,15 @@ impl Boot {
                 .iter()
                 .map(|n| proc(cluster, &format!("virt-handler-{}", n.name))),
         );
-        let ratio = behaviours.overhead_ratio;
+        let launcher = behaviours.launcher();
         cluster.add_watches(
             virt_controller,
             &[Kind::VirtualMachine, Kind::PersistentVolumeClaim],
         );
         let ctrls: Vec<Box<dyn Reconciler>> = vec![
-            Box::new(MigrationController::new(ratio)),
+            Box::new(MigrationController::new(launcher)),
             Box::new(VmController::new()),
-            Box::new(VmiController::new(ratio)),
+            Box::new(VmiController::new(launcher)),
         ];
         cluster.replace_controllers(virt_controller, ctrls);
         for &p in kubevirt.iter().chain([&harvester]) {

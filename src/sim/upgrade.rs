@@ -57,11 +57,11 @@ pub fn install(
     };
     let vc = proc(cluster, "virt-controller");
     cluster.add_watches(vc, &[Kind::VirtualMachine, Kind::Node]);
-    let ratio = b.overhead_ratio;
+    let launcher = b.launcher();
     let ctrls: Vec<Box<dyn Reconciler>> = vec![
-        Box::new(MigrationController::new(ratio)),
+        Box::new(MigrationController::new(launcher)),
         Box::new(VmController::new()),
-        Box::new(VmiController::new(ratio)),
+        Box::new(VmiController::new(launcher)),
         Box::new(EvacuationController::default()),
     ];
     cluster.replace_controllers(vc, ctrls);
@@ -149,7 +149,7 @@ fn seed(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, b: Behaviours
             cpu_origin: spec.repo_node.clone(),
         }),
     ));
-    let mut pod = launcher_pod(&vmi, b.overhead_ratio, None);
+    let mut pod = launcher_pod(&vmi, b.launcher(), None);
     {
         let p = pod.pod_mut();
         p.node = Some(spec.repo_node.clone());

@@ -199,9 +199,7 @@ impl World {
                 ResourceQuota,
                 Node,
             ],
-            vec![Box::new(MigrationController::new(
-                behaviours.overhead_ratio,
-            ))],
+            vec![Box::new(MigrationController::new(behaviours.launcher()))],
             timing,
         );
         for n in &scn.nodes {
@@ -407,7 +405,7 @@ impl World {
                     cpu_origin: vm.node.clone(),
                 }),
             ));
-            let mut pod = launcher_pod(&vmi, b.overhead_ratio, None);
+            let mut pod = launcher_pod(&vmi, b.launcher(), None);
             {
                 let p = pod.pod_mut();
                 p.node = Some(vm.node.clone());

@@ -49,7 +49,8 @@ fn is_empty_quota(hard: &ResourceList) -> bool {
 }
 
 /// `CalculateScaleResourceQuotaWithVMI`'s delta: only resources the quota already limits.
-fn migration_delta(vmi: &Obj, hard: &ResourceList, ratio: Option<&str>) -> ResourceList {
+fn migration_delta(vmi: &Obj, hard: &ResourceList, behaviours: &Behaviours) -> ResourceList {
+    let (kv, ratio) = (behaviours.kubevirt, behaviours.overhead_ratio);
     let b = vmi.vmi();
     let mut rl = ResourceList::new();
     if hard.has(Resource::LimitsCpu) {
@@ -58,7 +59,7 @@ fn migration_delta(vmi: &Obj, hard: &ResourceList, ratio: Option<&str>) -> Resou
     if hard.has(Resource::LimitsMemory) {
         rl.set(
             Resource::LimitsMemory,
-            b.memory + memory_overhead(b.memory_request, b.cpu.value(), ratio),
+            b.memory + memory_overhead(kv, b.memory_request, b.cpu.value(), ratio),
         );
     }
     rl
@@ -122,7 +123,7 @@ impl MigrationAnnotationController {
         if contains_migrating_vm(&rq.meta, &vmi.meta.name, uid) {
             return Ok(Outcome::Done);
         }
-        let delta = migration_delta(vmi, &hard, self.b.overhead_ratio);
+        let delta = migration_delta(vmi, &hard, &self.b);
         let mut next = (*rq).clone();
         match self.b.migration_quota {
             MigrationQuota::Relative => {

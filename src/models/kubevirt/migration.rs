@@ -22,7 +22,7 @@
 //! Left out: migration policies, hotplug attachment pods, expectation timeouts, the 900 s
 //! catch-all pending timeout, abort by deletion, PDB expansion.
 
-use super::launcher::launcher_pod;
+use super::launcher::{launcher_pod, LauncherConfig};
 use super::node_labeller::{host_model_target_selector, CPU_FEATURE, CPU_MODEL_MIGRATION};
 use crate::engine::{SimDuration, SimTime};
 use crate::kube::object::{CpuMode, MigrationState};
@@ -43,15 +43,15 @@ pub const UNSCHEDULABLE_TIMEOUT: SimDuration = SimDuration::from_secs(300);
 
 pub struct MigrationController {
     /// `additionalGuestMemoryOverheadRatio` in the KubeVirt CR.
-    ratio: Option<&'static str>,
+    launcher: LauncherConfig,
     /// VMIMs whose target pod was created but not yet seen in the pod informer.
     expecting_pod: BTreeSet<ObjId>,
 }
 
 impl MigrationController {
-    pub fn new(ratio: Option<&'static str>) -> Self {
+    pub fn new(launcher: LauncherConfig) -> Self {
         MigrationController {
-            ratio,
+            launcher,
             expecting_pod: BTreeSet::new(),
         }
     }
@@ -341,7 +341,7 @@ impl Reconciler for MigrationController {
                 if running >= PARALLEL_PER_CLUSTER || outbound >= PARALLEL_OUTBOUND_PER_NODE {
                     return Ok(Outcome::RequeueAfter(SimDuration::from_secs(5)));
                 }
-                let mut pod = launcher_pod(&vmi, self.ratio, Some(&vmim.meta.uid));
+                let mut pod = launcher_pod(&vmi, self.launcher, Some(&vmim.meta.uid));
                 if vmi.vmi().domain.cpu_model == CpuMode::HostModel {
                     let source_pod = read.list(Kind::Pod, &ns).find(|(_, p)| {
                         p.pod().vmi == vmi.meta.name

@@ -8,7 +8,7 @@
 //! holds the VMI Pending (KubeVirt creates the pod and the scheduler holds it; the VM reads
 //! WaitingForVolumeBinding either way). A launcher pod is deleted rather than completed.
 
-use super::launcher::launcher_pod;
+use super::launcher::{launcher_pod, LauncherConfig};
 use super::virt_handler::LABEL_NODE_NAME;
 use crate::kube::object::PvcPhase;
 use crate::kube::workqueue::RateLimiterKind;
@@ -17,12 +17,12 @@ use crate::kube::{
 };
 
 pub struct VmiController {
-    ratio: Option<&'static str>,
+    launcher: LauncherConfig,
 }
 
 impl VmiController {
-    pub fn new(ratio: Option<&'static str>) -> Self {
-        VmiController { ratio }
+    pub fn new(launcher: LauncherConfig) -> Self {
+        VmiController { launcher }
     }
 }
 
@@ -122,7 +122,7 @@ impl Reconciler for VmiController {
                     Some(_) => {}
                 }
             }
-            ctx.create(launcher_pod(&vmi, self.ratio, None))?;
+            ctx.create(launcher_pod(&vmi, self.launcher, None))?;
             return Ok(Outcome::Done);
         };
         let p = pod.pod();
