@@ -41,16 +41,15 @@ fn every_corpus_input_ends_in_a_verdict_or_a_one_line_error() {
 }
 
 #[test]
-fn a_session_name_past_u16_max_characters_runs_to_a_verdict() {
+fn a_session_name_past_u16_max_characters_is_refused_in_one_cut_line() {
+    // It crashed the timeline once; the loader now refuses names past 253 characters, and
+    // the timeline's own padding is pinned by `report::timeline`'s unit test.
     let text = std::fs::read_to_string("tests/corpus/crash-timeline-session-name-past-u16-max.ron")
         .unwrap();
-    let Outcome::Ran { verdict, .. } = one_input(&text) else {
-        panic!("loads")
+    let Outcome::Rejected(e) = one_input(&text) else {
+        panic!("refused")
     };
-    assert!(
-        verdict.starts_with("verdict: VIOLATED host-view-fresh"),
-        "{verdict}"
-    );
+    assert!(e.starts_with("fuzz.ron:") && e.len() < 1_000, "{e}");
 }
 
 #[test]
@@ -59,7 +58,7 @@ fn a_quantity_spanning_lines_is_refused_in_one_line() {
     assert_eq!(
         one_input(&text),
         Outcome::Rejected(
-            r#"fuzz.ron:9:3: a Kubernetes quantity such as "500m", "2", "6000Mi" or "4Gi", not "2x\ny" (unknown suffix "x\ny")"#
+            r#"fuzz.ron:9:3: a Kubernetes quantity such as "500m", "2", "6000Mi" or "4Gi", not "2x\ny" (quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$')"#
                 .into()
         )
     );
