@@ -217,6 +217,7 @@ fn load_with_version(
     let text = scenario::read(file)?;
     let scn = scenario::load_str_with(file, &text, load_options())?;
     let version = parse_version(file, version, &scn)?;
+    scenario::run_version_checks(&scn, file, &text, version)?;
     for w in scenario::deadline_warnings(&scn, file, &text) {
         errln!("{w}");
     }

@@ -197,3 +197,23 @@ fn a_budget_spent_before_a_pending_deadline_says_which() {
         format!("the run did not end within its event budget ({} events), with a deadline at 02:10.000000 still to judge: a livelock?", last - 1)
     );
 }
+
+#[test]
+fn run_version_refuses_a_downgrade_the_files_own_harvester_would_refuse() {
+    let d = temp_dir("downgrade");
+    let text = std::fs::read_to_string("scenarios/upgrade-mid-migration.ron").unwrap();
+    std::fs::write(d.join("s.ron"), &text).unwrap();
+    let out = hvsim_in(&d, &["run", "s.ron", "--version", "v1.5.0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let (l, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("UpgradeHarvester(to: "))
+        .unwrap();
+    let c = line.find("\"v1.4.2\"").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: s.ron:{}:{}: UpgradeHarvester to v1.4.2 from v1.5.0 (--version) is a downgrade, which Harvester does not support, expected v1.5.0 or later\n", l + 1, c + 1)
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -4,7 +4,7 @@
 //! with nothing checked.
 
 use super::locate::{Doc, Seg};
-use super::{InvariantSpec, Scenario, ScenarioError};
+use super::{Action, InvariantSpec, Scenario, ScenarioError, Version};
 use crate::engine::{SimDuration, SimTime};
 
 /// The latest time a timeline action can happen: the calm phase starts there.
@@ -82,6 +82,37 @@ pub fn verify_checks(scn: &Scenario, file: &str, text: &str) -> Result<(), Scena
             at,
             "`expect` has entries but the scenario declares no invariant, so every seed would hold with nothing checked; expected at least one invariant",
         ));
+    }
+    Ok(())
+}
+
+/// Refuses to run the scenario on `version` (`--version`) when the file itself would refuse
+/// that version as its `harvester:`: an `UpgradeHarvester` to an earlier version is a
+/// downgrade, with the validator's message, at that action's `to`.
+pub fn run_version_checks(
+    scn: &Scenario,
+    file: &str,
+    text: &str,
+    version: Version,
+) -> Result<(), ScenarioError> {
+    for (i, st) in scn.timeline.iter().enumerate() {
+        if let Action::UpgradeHarvester { to } = &st.action {
+            if version > *to {
+                let at = Doc::parse(text).at(&[
+                    Seg::Field("timeline"),
+                    Seg::Index(i),
+                    Seg::Field("action"),
+                    Seg::Field("to"),
+                ]);
+                return Err(ScenarioError::new(
+                    file,
+                    at.or(Some((1, 1))),
+                    format!(
+                        "UpgradeHarvester to {to} from {version} (--version) is a downgrade, which Harvester does not support, expected {version} or later"
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

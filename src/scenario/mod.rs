@@ -14,7 +14,7 @@ mod validate;
 pub mod version;
 
 pub use bundled::{bundled, bundled_by_name};
-pub use checkable::{deadline_warnings, verify_checks};
+pub use checkable::{deadline_warnings, run_version_checks, verify_checks};
 pub use schema::*;
 pub use version::parse_expect_key;
 pub use version::{
