@@ -1,7 +1,9 @@
 //! One module per real component. Each file opens with the real source it models, the
-//! versions, and what it leaves out. Version differences are behaviour switches taken from
-//! `scenario::version`; no model contains a "bug happens here" branch.
+//! versions, and what it leaves out. Version differences are behaviour switches
+//! (`behaviours.rs`, which `scenario::version` selects per version); no model contains a
+//! "bug happens here" branch. Models import only `engine`, `kube` and each other.
 
+pub mod behaviours;
 pub mod cpu;
 pub mod harvester;
 pub mod kcm;

@@ -642,7 +642,7 @@ fn describe(n: &Node<'_>) -> String {
 }
 
 /// The key an object has in the API server: its kind, namespace and name. Unmodelled kinds
-/// share one store kind, so two of them with one name collide (see `bootstrap::load`).
+/// share one store kind, so two of them with one name collide (see `bootstrap_load::load`).
 pub fn store_key(o: &Obj) -> (Kind, String, String) {
     (o.kind(), o.meta.namespace.clone(), o.meta.name.clone())
 }

@@ -2,12 +2,14 @@
 //! cross-references, and the version map.
 
 pub mod bootstrap;
+mod bootstrap_load;
 mod bundled;
 mod checkable;
 pub mod echo;
 pub mod limits;
 mod locate;
 pub mod manifest;
+mod range;
 pub mod schema;
 mod source;
 mod validate;
@@ -100,7 +102,7 @@ pub fn load_str_with(file: &str, text: &str, opts: LoadOptions) -> Result<Scenar
     }
     validate::validate(&scn, file, &doc)?;
     let mut scn = scn;
-    bootstrap::load(&mut scn, file, text, &doc, opts)?;
+    bootstrap_load::load(&mut scn, file, text, &doc, opts)?;
     Ok(scn)
 }
 

@@ -20,9 +20,9 @@ use crate::kube::{
     Ctx, Kind, MigrationPhase, Obj, ObjId, Outcome, ReconcileError, ReconcileResult, Reconciler,
 };
 use crate::kube::{Resource, ResourceList, Snap};
+use crate::models::behaviours::{Behaviours, MigrationQuota};
 use crate::models::kubevirt::overhead::memory_overhead;
 use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
-use crate::scenario::{Behaviours, MigrationQuota};
 
 pub struct MigrationAnnotationController {
     b: Behaviours,

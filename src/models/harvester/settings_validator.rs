@@ -18,7 +18,7 @@
 use super::settings::STORAGE_NETWORK;
 use crate::kube::store::Store;
 use crate::kube::{AdmissionHook, Kind, Obj};
-use crate::scenario::StorageNetworkCheck;
+use crate::models::behaviours::StorageNetworkCheck;
 
 pub const WEBHOOK: &str = "validator.harvesterhci.io";
 pub const STOP_ALL_VMS: &str = "Please stop all VMs before configuring the storage-network setting";

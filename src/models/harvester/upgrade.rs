@@ -13,11 +13,11 @@
 //! into this controller advancing the next node itself, as Rancher's control-plane
 //! concurrency of one would; the system-services and single-node paths are left out.
 
-use super::upgrade_jobs::start_vm;
 use crate::kube::object::{JobBody, JobType, NodeUpgradeState};
 use crate::kube::{
     Body, Ctx, Kind, Meta, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler,
 };
+use crate::models::kubevirt::virt_api::start_vm;
 
 pub const LABEL_UPGRADE: &str = "harvesterhci.io/upgrade";
 pub const LABEL_UPGRADE_COMPONENT: &str = "harvesterhci.io/upgradeComponent";

@@ -28,82 +28,24 @@
 //! Longhorn engines and evacuation PDBs, max-pods, audit logging) take no time; the drain
 //! taint is removed when the node is back from its reboot rather than just before it, so no
 //! VM is scheduled onto a node about to reboot; `virtctl start|stop` are modelled as
-//! virt-api's start/stop subresources (`start_vm`, `stop_vm`).
+//! virt-api's start/stop subresources (`models::kubevirt::virt_api`).
 
 use super::upgrade::{repo_vm_name, LABEL_UPGRADE, NAMESPACE};
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
-use crate::kube::object::{match_node_selector_terms, JobType, RunStrategy, StateChangeRequest};
+use crate::kube::object::{match_node_selector_terms, JobType, RunStrategy};
 use crate::kube::store::Store;
 use crate::kube::{
     Ctx, Kind, MigrationPhase, Obj, ObjId, Outcome, PodPhase, ReconcileError, ReconcileResult,
     Reconciler, Snap, VmiPhase,
 };
+use crate::models::behaviours::{Behaviours, RepoVmPolicy};
 use crate::models::cpu::HostCpu;
 use crate::models::kubevirt::migration::EVACUATION_ANNOTATION;
 use crate::models::kubevirt::node_labeller::can_run;
+use crate::models::kubevirt::virt_api::{start_vm, stop_vm};
 use crate::models::kubevirt::virt_handler::LABEL_NODE_NAME;
-use crate::scenario::{Behaviours, RepoVmPolicy};
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-/// virt-api's `start` subresource (`virtctl start`).
-pub fn start_vm(ctx: &mut Ctx<'_>, vm: &Obj) -> Result<(), ReconcileError> {
-    let vmi = ctx.api.get(
-        Kind::VirtualMachineInstance,
-        &vm.meta.namespace,
-        &vm.meta.name,
-    );
-    if vmi.is_some_and(|i| !i.vmi().phase.is_final()) {
-        return Err(ReconcileError::Other(format!(
-            "VM {} is already running",
-            vm.meta.name
-        )));
-    }
-    let mut next = vm.clone();
-    match vm.vm().run_strategy {
-        RunStrategy::Halted => next.vm_mut().run_strategy = RunStrategy::Always,
-        _ => {
-            if vm.vm().state_change_requests.iter().any(|r| r.start) {
-                return Ok(());
-            }
-            next.vm_mut()
-                .state_change_requests
-                .push(StateChangeRequest {
-                    start: true,
-                    uid: None,
-                });
-        }
-    }
-    ctx.update(next)?;
-    Ok(())
-}
-
-/// virt-api's `stop` subresource (`VirtualMachine(ns).Stop`): a VM that runs `Always` is
-/// switched to `Halted`; any other gets a stop request for its VMI.
-pub fn stop_vm(ctx: &mut Ctx<'_>, vm: &Obj) -> Result<(), ReconcileError> {
-    let vmi_uid = ctx
-        .api
-        .get(
-            Kind::VirtualMachineInstance,
-            &vm.meta.namespace,
-            &vm.meta.name,
-        )
-        .map(|i| i.meta.uid.clone());
-    let mut next = vm.clone();
-    match vm.vm().run_strategy {
-        RunStrategy::Always => next.vm_mut().run_strategy = RunStrategy::Halted,
-        RunStrategy::Halted => return Ok(()),
-        _ => next
-            .vm_mut()
-            .state_change_requests
-            .push(StateChangeRequest {
-                start: false,
-                uid: vmi_uid,
-            }),
-    }
-    ctx.update(next)?;
-    Ok(())
-}
 
 /// Whether the repo answers: the repo VMI runs and its launcher pod on the VMI's node is
 /// Ready (the readiness probe on `/harvester-iso/harvester-release.yaml`).

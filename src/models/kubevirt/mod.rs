@@ -5,6 +5,7 @@ pub mod launcher;
 pub mod migration;
 pub mod node_labeller;
 pub mod overhead;
+pub mod virt_api;
 pub mod virt_handler;
 pub mod vm;
 pub mod vmi;

@@ -19,7 +19,7 @@
 
 use super::screen::Screen;
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler};
-use crate::scenario::version::HostVmRows;
+use crate::models::behaviours::HostVmRows;
 
 /// `HOSTNAME` of rancher shell `config/labels-annotations`.
 pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";

@@ -11,7 +11,7 @@ pub mod screen;
 
 use crate::engine::{Sim, SimDuration};
 use crate::kube::{Cluster, Ev, Kind, ProcessTiming, Reconciler};
-use crate::scenario::version::HostVmRows;
+use crate::models::behaviours::HostVmRows;
 use host_view::HostVmTab;
 pub use screen::Screen;
 
