@@ -181,6 +181,13 @@ pub trait Reconciler {
     fn name(&self) -> &'static str;
     /// The kind whose keys the queue holds.
     fn primary(&self) -> Kind;
+    /// The kinds its process must watch for it: the primary kind, the kinds `keys_for` maps
+    /// from and those the handler reads from the cache (kube-rs's
+    /// `Controller::new(..).owns(..).watches(..)`). A process watches the union of its
+    /// controllers' kinds. Default: the primary kind alone.
+    fn watches(&self) -> Vec<Kind> {
+        vec![self.primary()]
+    }
     /// Keys to enqueue when an object of a watched kind changes. Default: the object
     /// itself when it is of the primary kind.
     fn keys_for(&self, id: ObjId, obj: &Obj, _read: Reader<'_>, out: &mut Vec<ObjId>) {

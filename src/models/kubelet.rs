@@ -68,6 +68,10 @@ impl Reconciler for Kubelet {
         Kind::Pod
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod, Kind::VirtualMachineInstance]
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::Pod => out.push(id),

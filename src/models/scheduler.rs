@@ -51,6 +51,10 @@ impl Reconciler for Scheduler {
         Kind::Pod
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod, Kind::Node]
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::Pod if obj.pod().node.is_none() => out.push(id),

@@ -20,22 +20,17 @@
 //! scheduling and image pull folded into `harvester_start`); Harvester's webhook server is
 //! up from t=0; restarts of the container are not written into the pod object.
 
+use super::topology::{virt_handler, Topology, HARVESTER, KUBELET, VIRT_CONTROLLER};
 use super::world::WAKE;
 use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat};
 use crate::kube::describe::describe_record;
 use crate::kube::object::{AddonBody, NamespaceBody, OpaqueBody, PodBody};
-use crate::kube::{
-    ActorId, Body, Cluster, Ev, Kind, Meta, Obj, PodPhase, ProcessTiming, Reconciler, ResourceList,
-};
+use crate::kube::{ActorId, Body, Cluster, Ev, Kind, Meta, Obj, PodPhase, ResourceList};
 use crate::models::harvester::settings::{fatal_line, set_all, SETTINGS};
 use crate::models::harvester::settings_validator::SettingValidator;
-use crate::models::kubevirt::migration::MigrationController;
-use crate::models::kubevirt::vm::VmController;
-use crate::models::kubevirt::vmi::VmiController;
-use crate::models::longhorn::volume::VolumeProvisioner;
-use crate::models::rke2::deploy::{DeployController, KUBEVIRT_CRD, MANIFESTS_DIR};
+use crate::models::rke2::deploy::{KUBEVIRT_CRD, MANIFESTS_DIR};
 use crate::scenario::bootstrap::Bootstrap;
-use crate::scenario::{Behaviours, Scenario};
+use crate::scenario::Scenario;
 use std::hash::{Hash, Hasher};
 
 /// External events of the install (codes just below `WAKE`).
@@ -52,8 +47,7 @@ pub const LABEL_COMPONENT: &str = "app.kubernetes.io/component";
 const CRASH_BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
 const CRASH_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
 
-pub const RKE2: &str = "rke2-server";
-pub const LONGHORN: &str = "longhorn-manager";
+pub use super::topology::{LONGHORN, RKE2};
 const OPERATOR: &str = "virt-operator";
 
 pub struct Boot {
@@ -79,56 +73,32 @@ impl Boot {
         trace: &mut Trace,
         scn: &Scenario,
         boot: &Bootstrap,
-        behaviours: Behaviours,
-        timing: ProcessTiming,
+        topology: &Topology,
     ) -> Boot {
         let proc = |cluster: &Cluster, name: &str| {
             cluster
                 .process_index(name)
                 .unwrap_or_else(|| panic!("a world has a {name} process"))
         };
-        let harvester = proc(cluster, super::world::HARVESTER);
-        let virt_controller = proc(cluster, "virt-controller");
+        let harvester = proc(cluster, HARVESTER);
+        let virt_controller = proc(cluster, VIRT_CONTROLLER);
         let mut kubevirt = vec![virt_controller];
         kubevirt.extend(
             scn.nodes
                 .iter()
-                .map(|n| proc(cluster, &format!("virt-handler-{}", n.name))),
+                .map(|n| proc(cluster, &virt_handler(&n.name))),
         );
-        let launcher = behaviours.launcher();
-        cluster.add_watches(
-            virt_controller,
-            &[Kind::VirtualMachine, Kind::PersistentVolumeClaim],
-        );
-        let ctrls: Vec<Box<dyn Reconciler>> = vec![
-            Box::new(MigrationController::new(launcher)),
-            Box::new(VmController::new()),
-            Box::new(VmiController::new(launcher)),
-        ];
-        cluster.replace_controllers(virt_controller, ctrls);
         for &p in kubevirt.iter().chain([&harvester]) {
             cluster.defer_start(p);
         }
         cluster.api.add_hook(Box::new(SettingValidator {
-            check: behaviours.storage_network_check,
+            check: topology.behaviours.storage_network_check,
         }));
-        let rke2 = cluster.add_process(
-            RKE2,
-            &[Kind::Addon],
-            timing,
-            vec![Box::new(DeployController)],
-        );
-        let longhorn = cluster.add_process(
-            LONGHORN,
-            &[Kind::PersistentVolumeClaim],
-            timing,
-            vec![Box::new(VolumeProvisioner::new(
-                boot.pvc_bind.tuple(),
-                boot.image_download.tuple(),
-            ))],
-        );
-        cluster.start_process(sim, rke2);
-        cluster.start_process(sim, longhorn);
+        // RKE2's deploy controller and Longhorn run from t=0.
+        for p in topology.install(boot) {
+            let p = p.add_to(cluster);
+            cluster.start_process(sim, p);
+        }
         let operator_actor = cluster.add_actor(OPERATOR);
 
         for ns in ["default", "kube-system", HARVESTER_NAMESPACE] {
@@ -174,7 +144,7 @@ impl Boot {
             boot.harvester_start.1,
         );
         sim.schedule_at(SimTime::ZERO + h, Ev::External(HARVESTER_CONTAINER));
-        let kubelet_actor = cluster.procs[proc(cluster, "kubelet") as usize].actor;
+        let kubelet_actor = cluster.procs[proc(cluster, KUBELET) as usize].actor;
         Boot {
             container_start: boot.container_start.tuple(),
             harvester,
@@ -286,7 +256,7 @@ impl Boot {
         emit_records(cluster, trace, mark, step, now);
         match result {
             Ok(()) => {
-                trace.emit(step, now, super::world::HARVESTER, TraceCat::Log, || {
+                trace.emit(step, now, HARVESTER, TraceCat::Log, || {
                     "settings registered; starting controllers".into()
                 });
                 cluster.start_process(sim, self.harvester);
@@ -300,7 +270,7 @@ impl Boot {
             }
             Err(e) => {
                 let line = fatal_line(&e);
-                trace.emit(step, now, super::world::HARVESTER, TraceCat::Log, || line);
+                trace.emit(step, now, HARVESTER, TraceCat::Log, || line);
                 self.exits += 1;
                 let backoff = (0..self.exits - 1)
                     .fold(CRASH_BACKOFF_INITIAL, |d, _| {

@@ -2,6 +2,7 @@
 //! the initial objects, the timeline's actions, and the step loop.
 
 pub mod bootstrap;
+pub mod topology;
 pub mod upgrade;
 pub mod world;
 

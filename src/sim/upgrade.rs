@@ -1,37 +1,27 @@
 //! A world with an `upgrade` section: the components of Harvester's node-by-node upgrade are
 //! added to the cluster, and the upgrade's objects exist from t=0.
 //!
-//! - virt-controller also runs KubeVirt's VM, VMI and evacuation controllers (it watches
-//!   nodes and VMs for them);
-//! - `harvester` also runs the upgrade controller (`models::harvester::upgrade`);
+//! - virt-controller also runs KubeVirt's VM, VMI and evacuation controllers, and `harvester`
+//!   the upgrade controller (`models::harvester::upgrade`), as `topology.rs` says;
 //! - a process `upgrade-jobs` runs the pre-drain and post-drain jobs' scripts;
 //! - the repo VM `upgrade-repo-<name>` (harvester-facts.md 3.1: 1 CPU, 1G, CD-ROM disks,
 //!   `LiveMigrateIfPossible`, a readiness probe, the version's CPU model and run strategy)
 //!   runs on `repo_node`, and the Upgrade lists every node `Images preloaded`.
 
+use super::topology::Topology;
 use crate::kube::object::{
     CpuMode, Domain, NamespaceBody, NodeUpgradeState, RunStrategy, UpgradeBody, VmBody, VmiBody,
 };
-use crate::kube::{
-    Body, Cluster, Kind, Meta, Obj, PodPhase, ProcessTiming, Quantity, Reconciler, VmiPhase,
-};
-use crate::models::cpu::HostCpu;
+use crate::kube::{Body, Cluster, Kind, Meta, Obj, PodPhase, Quantity, VmiPhase};
 use crate::models::harvester::upgrade::{
-    repo_vm_name, UpgradeController, LABEL_UPGRADE, LABEL_UPGRADE_COMPONENT, NAMESPACE,
+    repo_vm_name, LABEL_UPGRADE, LABEL_UPGRADE_COMPONENT, NAMESPACE,
 };
-use crate::models::harvester::upgrade_jobs::JobRunner;
-use crate::models::kubevirt::evacuation::EvacuationController;
 use crate::models::kubevirt::launcher::launcher_pod;
-use crate::models::kubevirt::migration::MigrationController;
 use crate::models::kubevirt::overhead::memory_request;
 use crate::models::kubevirt::virt_handler::LABEL_NODE_NAME;
-use crate::models::kubevirt::vm::VmController;
-use crate::models::kubevirt::vmi::VmiController;
 use crate::scenario::{Behaviours, RepoVmCpu, Scenario, UpgradeSpec};
-use std::collections::BTreeMap;
-use std::rc::Rc;
 
-pub const JOBS: &str = "upgrade-jobs";
+pub use super::topology::JOBS;
 
 /// The upgrade's nodes in order: the spec's order, else the scenario's.
 pub fn node_order(scn: &Scenario, spec: &UpgradeSpec) -> Vec<String> {
@@ -42,48 +32,13 @@ pub fn node_order(scn: &Scenario, spec: &UpgradeSpec) -> Vec<String> {
     }
 }
 
-pub fn install(
-    cluster: &mut Cluster,
-    scn: &Scenario,
-    spec: &UpgradeSpec,
-    b: Behaviours,
-    timing: ProcessTiming,
-    cpus: Rc<BTreeMap<String, HostCpu>>,
-) {
-    let proc = |cluster: &Cluster, name: &str| {
-        cluster
-            .process_index(name)
-            .unwrap_or_else(|| panic!("a world has a {name} process"))
-    };
-    let vc = proc(cluster, "virt-controller");
-    cluster.add_watches(vc, &[Kind::VirtualMachine, Kind::Node]);
-    let launcher = b.launcher();
-    let ctrls: Vec<Box<dyn Reconciler>> = vec![
-        Box::new(MigrationController::new(launcher)),
-        Box::new(VmController::new()),
-        Box::new(VmiController::new(launcher)),
-        Box::new(EvacuationController::default()),
-    ];
-    cluster.replace_controllers(vc, ctrls);
-    let harvester = proc(cluster, super::world::HARVESTER);
-    cluster.add_watches(harvester, &[Kind::Upgrade, Kind::Job, Kind::Node]);
-    let mut ctrls = super::world::harvester_controllers(b);
-    ctrls.push(Box::new(UpgradeController));
-    cluster.replace_controllers(harvester, ctrls);
-    let t = &scn.timing;
-    cluster.add_process(
-        JOBS,
-        &[Kind::Job],
-        timing,
-        vec![Box::new(JobRunner::new(
-            b,
-            spec.restore_vm,
-            cpus,
-            t.os_upgrade.tuple(),
-            t.node_reboot.tuple(),
-        ))],
-    );
-    seed(cluster, scn, spec, b);
+/// Adds the upgrade's own processes (`topology.rs`) and seeds its objects; its controllers in
+/// virt-controller and harvester are in `topology.rs` too.
+pub fn install(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, topology: &Topology) {
+    for p in topology.upgrade(spec) {
+        p.add_to(cluster);
+    }
+    seed(cluster, scn, spec, topology.behaviours);
 }
 
 /// The repo VM of a version (harvester-facts.md 3.1).

@@ -8,6 +8,7 @@
 //! with a `bootstrap` section is a cluster's install instead (`bootstrap.rs`): KubeVirt and
 //! harvester come up later, with RKE2's deploy controller and Longhorn's volumes added.
 
+use super::topology::{self, Features, Topology};
 use crate::engine::{ChoiceKind, Choices, Sim, SimTime, StopReason, Trace, TraceCat};
 use crate::kube::describe::trace_record;
 use crate::kube::object::{CpuMode, Domain};
@@ -17,23 +18,17 @@ use crate::kube::{
     Body, Cluster, Ev, Kind, Meta, MigrationPhase, Obj, PodPhase, ProcessTiming, Reconciler,
 };
 use crate::models::cpu::{HostCpu, DEFAULT_MODEL};
-use crate::models::harvester::migration::MigrationAnnotationController;
 use crate::models::harvester::namespace_webhook::NamespaceValidator;
-use crate::models::harvester::resource_quota::ResourceQuotaController as HarvesterRqController;
-use crate::models::kcm::resource_quota::ResourceQuotaController as KcmRqController;
-use crate::models::kubelet::Kubelet;
 use crate::models::kubevirt::launcher::launcher_pod;
-use crate::models::kubevirt::migration::MigrationController;
 use crate::models::kubevirt::node_labeller::node_labels;
 use crate::models::kubevirt::overhead::memory_request;
-use crate::models::kubevirt::virt_handler::{VirtHandler, LABEL_NODE_NAME};
+use crate::models::kubevirt::virt_handler::LABEL_NODE_NAME;
 use crate::models::rancher::namespace_quota::{
     to_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
 };
-use crate::models::rancher::resource_quota_sync::{derive_spec, ResourceQuotaSync};
-use crate::models::scheduler::Scheduler;
+use crate::models::rancher::resource_quota_sync::derive_spec;
 use crate::models::ui::HostPage;
-use crate::scenario::{Action, Behaviours, MigrationQuota, QuotaSpec, Scenario, Version};
+use crate::scenario::{Action, Behaviours, QuotaSpec, Scenario, Version};
 use std::collections::BTreeMap;
 
 /// At most this many extra faults of one kind per run (swarm).
@@ -57,8 +52,7 @@ pub fn fault_kind(a: &Action) -> Option<u32> {
 /// The payload of a wake-up event (checkers use it to be called back at a deadline).
 pub const WAKE: u32 = u32::MAX;
 
-pub const AGENT: &str = "cattle-cluster-agent";
-pub const HARVESTER: &str = "harvester";
+pub use super::topology::{AGENT, HARVESTER};
 
 pub struct World {
     pub cluster: Cluster,
@@ -66,6 +60,8 @@ pub struct World {
     pub trace: Trace,
     pub version: Version,
     pub behaviours: Behaviours,
+    /// What the scenario adds to an installed cluster (install, upgrade).
+    pub features: Features,
     pub user: ActorId,
     actions: Vec<(SimTime, Action)>,
     /// When the last timeline action has happened; the calm phase starts here.
@@ -74,16 +70,6 @@ pub struct World {
     pub pages: Vec<HostPage>,
     /// The install's milestones, for a scenario with a `bootstrap` section.
     pub boot: Option<super::bootstrap::Boot>,
-}
-
-/// The controllers the `harvester` process runs in a version: the migration annotation
-/// controller, and from v1.4.2 the ResourceQuota controller.
-pub fn harvester_controllers(b: Behaviours) -> Vec<Box<dyn Reconciler>> {
-    let mut ctrls: Vec<Box<dyn Reconciler>> = vec![Box::new(MigrationAnnotationController::new(b))];
-    if b.migration_quota == MigrationQuota::BaseDelta {
-        ctrls.push(Box::new(HarvesterRqController));
-    }
-    ctrls
 }
 
 pub fn quota_list(q: &QuotaSpec) -> ResourceList {
@@ -157,88 +143,17 @@ impl World {
             reconcile: t.reconcile.tuple(),
             restart: t.restart.tuple(),
         };
-        let proc = |cluster: &mut Cluster,
-                    name: &str,
-                    watches: &[Kind],
-                    ctrls: Vec<Box<dyn Reconciler>>,
-                    timing| {
-            cluster.add_process(name, watches, timing, ctrls);
+        let features = Features::of(scn);
+        let topology = Topology {
+            scn,
+            behaviours,
+            features,
+            timing,
+            cpus: cpus.clone(),
         };
-        use Kind::*;
-        proc(
-            &mut cluster,
-            "kube-controller-manager",
-            &[ResourceQuota, Pod],
-            vec![Box::new(KcmRqController)],
-            timing,
-        );
-        proc(
-            &mut cluster,
-            "kube-scheduler",
-            &[Pod, Node],
-            vec![Box::new(Scheduler)],
-            timing,
-        );
-        proc(
-            &mut cluster,
-            "kubelet",
-            &[Pod, VirtualMachineInstance],
-            vec![Box::new(
-                Kubelet::new(t.pod_start.tuple(), t.source_pod_cleanup.tuple())
-                    .with_guest_boot(t.guest_boot.tuple()),
-            )],
-            timing,
-        );
-        proc(
-            &mut cluster,
-            "virt-controller",
-            &[
-                VirtualMachineInstanceMigration,
-                VirtualMachineInstance,
-                Pod,
-                ResourceQuota,
-                Node,
-            ],
-            vec![Box::new(MigrationController::new(behaviours.launcher()))],
-            timing,
-        );
-        for n in &scn.nodes {
-            proc(
-                &mut cluster,
-                &format!("virt-handler-{}", n.name),
-                &[VirtualMachineInstance],
-                vec![Box::new(VirtHandler::new(
-                    &n.name,
-                    t.migration_transfer.tuple(),
-                    cpus.clone(),
-                ))],
-                timing,
-            );
+        for p in topology.cluster() {
+            p.add_to(&mut cluster);
         }
-        let harvester = harvester_controllers(behaviours);
-        proc(
-            &mut cluster,
-            HARVESTER,
-            &[
-                VirtualMachineInstanceMigration,
-                VirtualMachineInstance,
-                ResourceQuota,
-                Namespace,
-            ],
-            harvester,
-            timing,
-        );
-        let agent_timing = ProcessTiming {
-            restart: t.agent_restart.tuple(),
-            ..timing
-        };
-        proc(
-            &mut cluster,
-            AGENT,
-            &[Namespace, ResourceQuota],
-            vec![Box::new(ResourceQuotaSync)],
-            agent_timing,
-        );
         let user = cluster.add_actor("user");
         cluster.api.add_hook(Box::new(NamespaceValidator {
             text: behaviours.namespace_webhook_text,
@@ -246,7 +161,7 @@ impl World {
 
         Self::seed_objects(&mut cluster, scn, &behaviours);
         if let Some(u) = &scn.upgrade {
-            super::upgrade::install(&mut cluster, scn, u, behaviours, timing, cpus.clone());
+            super::upgrade::install(&mut cluster, scn, u, &topology);
         }
 
         let mut sim = Sim::new(choices, SimTime::MAX, scn.budget);
@@ -296,15 +211,7 @@ impl World {
         cluster.start_all(&mut sim);
         let mut trace = trace;
         let boot = scn.bootstrap.as_ref().map(|b| {
-            super::bootstrap::Boot::install(
-                &mut cluster,
-                &mut sim,
-                &mut trace,
-                scn,
-                b,
-                behaviours,
-                timing,
-            )
+            super::bootstrap::Boot::install(&mut cluster, &mut sim, &mut trace, scn, b, &topology)
         });
         // Browser sessions come after `start_all`: each starts at its OpenHostPage.
         let pages = scn
@@ -333,6 +240,7 @@ impl World {
             trace,
             version,
             behaviours,
+            features,
             user,
             actions,
             calm_at,
@@ -635,7 +543,7 @@ impl World {
         let (step, now) = (self.sim.steps(), self.sim.now());
         let from = self.version;
         let b = to.behaviours();
-        let ctrls = harvester_controllers(b);
+        let ctrls = topology::harvester(b, self.features);
         let names: Vec<&str> = ctrls.iter().map(|c| c.name()).collect();
         let names = names.join(", ");
         self.trace.emit(step, now, "user", TraceCat::Action, || {

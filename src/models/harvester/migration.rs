@@ -161,6 +161,14 @@ impl Reconciler for MigrationAnnotationController {
         Kind::VirtualMachineInstanceMigration
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![
+            Kind::VirtualMachineInstanceMigration,
+            Kind::VirtualMachineInstance,
+            Kind::ResourceQuota,
+        ]
+    }
+
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
         let read = ctx.read();
         let Some(vmim) = read.by_id(key) else {

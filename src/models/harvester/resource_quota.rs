@@ -28,6 +28,10 @@ impl Reconciler for ResourceQuotaController {
         Kind::ResourceQuota
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::ResourceQuota, Kind::Namespace]
+    }
+
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
         let read = ctx.read();
         let Some(rq) = read.by_id(key) else {

@@ -74,6 +74,10 @@ impl Reconciler for UpgradeController {
         Kind::Upgrade
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Upgrade, Kind::Job, Kind::Node]
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::Upgrade => out.push(id),

@@ -19,6 +19,10 @@ impl Reconciler for ResourceQuotaController {
         Kind::ResourceQuota
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::ResourceQuota, Kind::Pod]
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::ResourceQuota => out.push(id),

@@ -41,6 +41,14 @@ impl Reconciler for EvacuationController {
         Kind::Node
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![
+            Kind::Node,
+            Kind::VirtualMachineInstance,
+            Kind::VirtualMachineInstanceMigration,
+        ]
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::Node => out.push(id),

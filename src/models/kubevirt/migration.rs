@@ -242,6 +242,16 @@ impl Reconciler for MigrationController {
         Kind::VirtualMachineInstanceMigration
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![
+            Kind::VirtualMachineInstanceMigration,
+            Kind::VirtualMachineInstance,
+            Kind::Pod,
+            Kind::ResourceQuota,
+            Kind::Node,
+        ]
+    }
+
     fn rate_limiter(&self) -> RateLimiterKind {
         RateLimiterKind::ClientGoDefault
     }

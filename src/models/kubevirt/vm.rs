@@ -313,6 +313,14 @@ impl Reconciler for VmController {
         Kind::VirtualMachine
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![
+            Kind::VirtualMachine,
+            Kind::VirtualMachineInstance,
+            Kind::PersistentVolumeClaim,
+        ]
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         let ns = &obj.meta.namespace;
         match obj.kind() {

@@ -43,6 +43,15 @@ impl Reconciler for VmiController {
         Kind::VirtualMachineInstance
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![
+            Kind::VirtualMachineInstance,
+            Kind::Pod,
+            Kind::VirtualMachine,
+            Kind::PersistentVolumeClaim,
+        ]
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         let ns = &obj.meta.namespace;
         match obj.kind() {

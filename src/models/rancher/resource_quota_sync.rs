@@ -61,6 +61,10 @@ impl Reconciler for ResourceQuotaSync {
         Kind::Namespace
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Namespace, Kind::ResourceQuota]
+    }
+
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
         let read = ctx.read();
         let Some(ns) = read.by_id(key) else {

@@ -73,6 +73,14 @@ impl Reconciler for HostVmTab {
         Kind::Node
     }
 
+    fn watches(&self) -> Vec<Kind> {
+        vec![
+            Kind::Node,
+            Kind::VirtualMachine,
+            Kind::VirtualMachineInstance,
+        ]
+    }
+
     fn keys_for(&self, _id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         let relevant = match obj.kind() {
             Kind::VirtualMachine | Kind::VirtualMachineInstance => true,
