@@ -56,9 +56,9 @@ impl HostViewFresh {
                     Kind::VirtualMachine | Kind::VirtualMachineInstance | Kind::Node
                 )
         });
-        self.seen.resize(w.pages.len(), 0);
+        self.seen.resize(w.pages().len(), 0);
         let mut screen_changed = false;
-        for (seen, page) in self.seen.iter_mut().zip(&w.pages) {
+        for (seen, page) in self.seen.iter_mut().zip(w.pages()) {
             let v = page.screen.version();
             screen_changed |= *seen != v;
             *seen = v;
@@ -68,7 +68,7 @@ impl HostViewFresh {
         }
         let now = w.sim.now();
         let store = &w.cluster.api.store;
-        for (pi, page) in w.pages.iter().enumerate() {
+        for (pi, page) in w.pages().iter().enumerate() {
             let Some(rows) = page.screen.rows() else {
                 continue;
             };
@@ -112,7 +112,7 @@ impl HostViewFresh {
         self.wrong
             .iter()
             .filter_map(|((pi, _), spell)| {
-                let page = w.pages.get(*pi)?;
+                let page = w.pages().get(*pi)?;
                 Some(spell.since + self.bound(page) + SimDuration(1))
             })
             .min()
@@ -122,7 +122,7 @@ impl HostViewFresh {
     pub fn at_end(&self, w: &World) -> Option<String> {
         let now = w.sim.now();
         self.wrong.iter().find_map(|((pi, key), spell)| {
-            let page = &w.pages[*pi];
+            let page = &w.pages()[*pi];
             (now - spell.since > self.bound(page)).then(|| {
                 let until = format!("until the run ended at {now}, still wrong");
                 self.message(page, key, spell, now, &until)

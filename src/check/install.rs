@@ -51,7 +51,7 @@ impl InstallCheck {
     }
 
     pub fn after_step(&mut self, w: &mut World) -> Option<Violation> {
-        w.boot.as_ref()?;
+        w.boot()?;
         for r in &w.cluster.api.records {
             if r.kind != Kind::Setting || w.cluster.actor_name(r.actor) != HARVESTER {
                 continue;
@@ -86,12 +86,12 @@ impl InstallCheck {
     /// harvester pod is not Ready.
     pub fn pending_deadline(&self, w: &World) -> Option<SimTime> {
         let within = self.within?;
-        (!self.judged && w.boot.is_some() && !Self::ready(w)).then_some(SimTime::ZERO + within)
+        (!self.judged && w.boot().is_some() && !Self::ready(w)).then_some(SimTime::ZERO + within)
     }
 
     pub fn at_end(&mut self, w: &World) -> Option<Violation> {
         let within = self.within?;
-        if self.judged || w.boot.is_none() || w.sim.now() < SimTime::ZERO + within {
+        if self.judged || w.boot().is_none() || w.sim.now() < SimTime::ZERO + within {
             return None;
         }
         self.judged = true;
@@ -102,7 +102,7 @@ impl InstallCheck {
         if Self::ready(w) {
             return None;
         }
-        let exits = w.boot.as_ref().map_or(0, |b| b.exits);
+        let exits = w.boot().map_or(0, |b| b.exits);
         let why = match (&self.last_error, exits) {
             (_, 0) => "the harvester container has not started".to_string(),
             (Some(e), n) => format!("the harvester container exited {n} times; last error: {e}"),

@@ -20,8 +20,8 @@
 //! scheduling and image pull folded into `harvester_start`); Harvester's webhook server is
 //! up from t=0; restarts of the container are not written into the pod object.
 
+use super::feature::{Codes, Env, Feature};
 use super::topology::{virt_handler, Topology, HARVESTER, KUBELET, VIRT_CONTROLLER};
-use super::world::WAKE;
 use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat};
 use crate::kube::describe::describe_record;
 use crate::kube::object::{AddonBody, NamespaceBody, OpaqueBody, PodBody};
@@ -33,9 +33,10 @@ use crate::scenario::bootstrap::Bootstrap;
 use crate::scenario::Scenario;
 use std::hash::{Hash, Hasher};
 
-/// External events of the install (codes just below `WAKE`).
-pub const KUBEVIRT_READY: u32 = WAKE - 1;
-pub const HARVESTER_CONTAINER: u32 = WAKE - 2;
+/// The install's external events, its own codes (`feature::Codes`).
+const KUBEVIRT_READY: u32 = 0;
+const HARVESTER_CONTAINER: u32 = 1;
+const CODES: u32 = 2;
 
 pub const HARVESTER_NAMESPACE: &str = "harvester-system";
 /// Labels of the harvester deployment's pods.
@@ -62,6 +63,7 @@ pub struct Boot {
     pod: Option<String>,
     /// How often the harvester container has exited.
     pub exits: u32,
+    codes: Codes,
 }
 
 impl Boot {
@@ -74,6 +76,7 @@ impl Boot {
         scn: &Scenario,
         boot: &Bootstrap,
         topology: &Topology,
+        codes: Codes,
     ) -> Boot {
         let proc = |cluster: &Cluster, name: &str| {
             cluster
@@ -135,7 +138,7 @@ impl Boot {
             boot.kubevirt_ready.0,
             boot.kubevirt_ready.1,
         );
-        sim.schedule_at(SimTime::ZERO + kv, Ev::External(KUBEVIRT_READY));
+        sim.schedule_at(SimTime::ZERO + kv, codes.event(KUBEVIRT_READY));
         let harvester_actor = cluster.procs[harvester as usize].actor;
         let h = sim.pick_duration(
             ChoiceKind::PodStart,
@@ -143,7 +146,7 @@ impl Boot {
             boot.harvester_start.0,
             boot.harvester_start.1,
         );
-        sim.schedule_at(SimTime::ZERO + h, Ev::External(HARVESTER_CONTAINER));
+        sim.schedule_at(SimTime::ZERO + h, codes.event(HARVESTER_CONTAINER));
         let kubelet_actor = cluster.procs[proc(cluster, KUBELET) as usize].actor;
         Boot {
             container_start: boot.container_start.tuple(),
@@ -155,23 +158,8 @@ impl Boot {
             first_node: scn.nodes[0].name.clone(),
             pod: None,
             exits: 0,
+            codes,
         }
-    }
-
-    /// Handles an install event; false if `code` is not one.
-    pub fn handle(
-        &mut self,
-        code: u32,
-        cluster: &mut Cluster,
-        sim: &mut Sim<Ev>,
-        trace: &mut Trace,
-    ) -> bool {
-        match code {
-            KUBEVIRT_READY => self.kubevirt_ready(cluster, sim, trace),
-            HARVESTER_CONTAINER => self.harvester_container(cluster, sim, trace),
-            _ => return false,
-        }
-        true
     }
 
     fn kubevirt_ready(&mut self, cluster: &mut Cluster, sim: &mut Sim<Ev>, trace: &mut Trace) {
@@ -286,13 +274,67 @@ impl Boot {
                     self.container_start.0,
                     self.container_start.1,
                 );
-                sim.schedule_in(backoff + start, Ev::External(HARVESTER_CONTAINER));
+                sim.schedule_in(backoff + start, self.codes.event(HARVESTER_CONTAINER));
             }
         }
     }
+}
 
-    pub fn hash_into<H: Hasher>(&self, h: &mut H) {
-        (self.exits, &self.pod).hash(h);
+/// The install as a feature of the world: set up after every process was told to start,
+/// it owns the KubeVirt-ready and harvester-container events.
+#[derive(Default)]
+pub struct Install {
+    boot: Option<Boot>,
+}
+
+impl Install {
+    /// The install's milestones, once set up.
+    pub fn boot(&self) -> Option<&Boot> {
+        self.boot.as_ref()
+    }
+}
+
+impl Feature for Install {
+    fn codes(&self) -> u32 {
+        CODES
+    }
+
+    fn after_start(&mut self, env: &mut Env<'_>, topology: &Topology, codes: Codes) {
+        let scn = topology.scn;
+        let boot = scn
+            .bootstrap
+            .as_ref()
+            .expect("an install has a bootstrap section");
+        self.boot = Some(Boot::install(
+            env.cluster,
+            env.sim,
+            env.trace,
+            scn,
+            boot,
+            topology,
+            codes,
+        ));
+    }
+
+    fn on_external(&mut self, code: u32, env: &mut Env<'_>) {
+        let Some(b) = self.boot.as_mut() else {
+            return;
+        };
+        match code {
+            KUBEVIRT_READY => b.kubevirt_ready(env.cluster, env.sim, env.trace),
+            HARVESTER_CONTAINER => b.harvester_container(env.cluster, env.sim, env.trace),
+            _ => unreachable!("the install owns {CODES} codes"),
+        }
+    }
+
+    fn hash_into(&self, mut h: &mut dyn Hasher) {
+        if let Some(b) = &self.boot {
+            (b.exits, &b.pod).hash(&mut h);
+        }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

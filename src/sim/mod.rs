@@ -2,6 +2,8 @@
 //! the initial objects, the timeline's actions, and the step loop.
 
 pub mod bootstrap;
+pub mod feature;
+pub mod host_pages;
 pub mod topology;
 pub mod upgrade;
 pub mod world;

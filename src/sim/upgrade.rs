@@ -8,6 +8,7 @@
 //!   `LiveMigrateIfPossible`, a readiness probe, the version's CPU model and run strategy)
 //!   runs on `repo_node`, and the Upgrade lists every node `Images preloaded`.
 
+use super::feature::Feature;
 use super::topology::Topology;
 use crate::kube::object::{
     CpuMode, Domain, NamespaceBody, NodeUpgradeState, RunStrategy, UpgradeBody, VmBody, VmiBody,
@@ -32,13 +33,27 @@ pub fn node_order(scn: &Scenario, spec: &UpgradeSpec) -> Vec<String> {
     }
 }
 
-/// Adds the upgrade's own processes (`topology.rs`) and seeds its objects; its controllers in
-/// virt-controller and harvester are in `topology.rs` too.
-pub fn install(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, topology: &Topology) {
-    for p in topology.upgrade(spec) {
-        p.add_to(cluster);
+/// The node-by-node upgrade as a feature of the world: before any process starts it adds its
+/// own processes (`topology.rs`; its controllers in virt-controller and harvester are there
+/// too) and seeds its objects. It owns no action or event; the checks read its objects.
+pub struct NodeUpgrade;
+
+impl Feature for NodeUpgrade {
+    fn before_start(&mut self, cluster: &mut Cluster, topology: &Topology) {
+        let scn = topology.scn;
+        let spec = scn
+            .upgrade
+            .as_ref()
+            .expect("an upgrade has an upgrade section");
+        for p in topology.upgrade(spec) {
+            p.add_to(cluster);
+        }
+        seed(cluster, scn, spec, topology.behaviours);
     }
-    seed(cluster, scn, spec, topology.behaviours);
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 /// The repo VM of a version (harvester-facts.md 3.1).

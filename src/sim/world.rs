@@ -8,7 +8,11 @@
 //! with a `bootstrap` section is a cluster's install instead (`bootstrap.rs`): KubeVirt and
 //! harvester come up later, with RKE2's deploy controller and Longhorn's volumes added.
 
+use super::bootstrap::{Boot, Install};
+use super::feature::{Codes, Env, Feature};
+use super::host_pages::HostPages;
 use super::topology::{self, Features, Topology};
+use super::upgrade::NodeUpgrade;
 use crate::engine::{ChoiceKind, Choices, Sim, SimTime, StopReason, Trace, TraceCat};
 use crate::kube::describe::trace_record;
 use crate::kube::object::{CpuMode, Domain};
@@ -66,10 +70,23 @@ pub struct World {
     actions: Vec<(SimTime, Action)>,
     /// When the last timeline action has happened; the calm phase starts here.
     pub calm_at: SimTime,
-    /// The UI's host pages, one per `OpenHostPage` session, in timeline order.
-    pub pages: Vec<HostPage>,
-    /// The install's milestones, for a scenario with a `bootstrap` section.
-    pub boot: Option<super::bootstrap::Boot>,
+    /// The features plugged in (`plug_in`), each with its external-event codes.
+    plugins: Vec<(Box<dyn Feature>, Codes)>,
+}
+
+/// Every feature a world can have, in the order they plug in (the order they set up in, and
+/// hash in): the node-by-node upgrade, the cluster's install, the UI's host pages. Adding a
+/// feature: its file under `sim/`, implementing `Feature`, and one line here.
+fn plug_in(scn: &Scenario) -> Vec<Box<dyn Feature>> {
+    let mut f: Vec<Box<dyn Feature>> = Vec::new();
+    if scn.upgrade.is_some() {
+        f.push(Box::new(NodeUpgrade));
+    }
+    if scn.bootstrap.is_some() {
+        f.push(Box::new(Install::default()));
+    }
+    f.push(Box::new(HostPages::default()));
+    f
 }
 
 pub fn quota_list(q: &QuotaSpec) -> ResourceList {
@@ -160,8 +177,18 @@ impl World {
         }));
 
         Self::seed_objects(&mut cluster, scn, &behaviours);
-        if let Some(u) = &scn.upgrade {
-            super::upgrade::install(&mut cluster, scn, u, &topology);
+        // Each feature's event codes, counted down from just below the world's own `WAKE`.
+        let mut top = WAKE - 1;
+        let mut plugins: Vec<(Box<dyn Feature>, Codes)> = plug_in(scn)
+            .into_iter()
+            .map(|f| {
+                let codes = Codes::new(top, f.codes());
+                top = codes.below();
+                (f, codes)
+            })
+            .collect();
+        for (f, _) in &mut plugins {
+            f.before_start(&mut cluster, &topology);
         }
 
         let mut sim = Sim::new(choices, SimTime::MAX, scn.budget);
@@ -210,31 +237,17 @@ impl World {
         sim.set_horizon(calm_at + scn.calm);
         cluster.start_all(&mut sim);
         let mut trace = trace;
-        let boot = scn.bootstrap.as_ref().map(|b| {
-            super::bootstrap::Boot::install(&mut cluster, &mut sim, &mut trace, scn, b, &topology)
-        });
-        // Browser sessions come after `start_all`: each starts at its OpenHostPage.
-        let pages = scn
-            .timeline
-            .iter()
-            .filter_map(|st| match &st.action {
-                Action::OpenHostPage {
-                    node,
-                    session,
-                    watch_latency,
-                } => Some(HostPage::add(
-                    &mut cluster,
-                    session,
-                    node,
-                    watch_latency.unwrap_or(t.watch_latency).tuple(),
-                    behaviours.host_vm_rows,
-                )),
-                _ => None,
-            })
-            .collect();
+        for (f, codes) in &mut plugins {
+            let mut env = Env {
+                cluster: &mut cluster,
+                sim: &mut sim,
+                trace: &mut trace,
+                behaviours,
+            };
+            f.after_start(&mut env, &topology, *codes);
+        }
         World {
-            boot,
-            pages,
+            plugins,
             cluster,
             sim,
             trace,
@@ -363,18 +376,47 @@ impl World {
         self.cluster.api.records.clear();
         let ev = self.sim.next_event()?;
         if !self.cluster.handle(&mut self.sim, ev, &mut self.trace) {
-            if let Ev::External(i) = ev {
-                let boot = match self.boot.as_mut() {
-                    Some(b) => b.handle(i, &mut self.cluster, &mut self.sim, &mut self.trace),
-                    None => false,
-                };
-                if i != WAKE && !boot {
-                    self.act(i as usize);
+            if let Ev::External(code) = ev {
+                if code != WAKE {
+                    self.external(code);
                 }
             }
             self.cluster.flush(&mut self.sim);
         }
         Ok(())
+    }
+
+    /// An external event: a feature's own, else the timeline action of that index.
+    fn external(&mut self, code: u32) {
+        let mut env = Env {
+            cluster: &mut self.cluster,
+            sim: &mut self.sim,
+            trace: &mut self.trace,
+            behaviours: self.behaviours,
+        };
+        for (f, codes) in &mut self.plugins {
+            if let Some(local) = codes.local(code) {
+                f.on_external(local, &mut env);
+                return;
+            }
+        }
+        self.act(code as usize);
+    }
+
+    /// The install's milestones, for a scenario with a `bootstrap` section.
+    pub fn boot(&self) -> Option<&Boot> {
+        self.feature::<Install>().and_then(Install::boot)
+    }
+
+    /// The UI's host pages, one per `OpenHostPage` session, in timeline order.
+    pub fn pages(&self) -> &[HostPage] {
+        self.feature::<HostPages>().map_or(&[], HostPages::pages)
+    }
+
+    fn feature<T: 'static>(&self) -> Option<&T> {
+        self.plugins
+            .iter()
+            .find_map(|(f, _)| f.as_any().downcast_ref::<T>())
     }
 
     /// A hash of the whole state: objects, caches, watch streams, work queues, pending events
@@ -384,11 +426,8 @@ impl World {
         let mut h = std::hash::DefaultHasher::new();
         self.sim.now().hash(&mut h);
         self.cluster.hash_state(&mut h, versions);
-        for p in &self.pages {
-            p.screen.hash_into(&mut h);
-        }
-        if let Some(b) = &self.boot {
-            b.hash_into(&mut h);
+        for (f, _) in &self.plugins {
+            f.hash_into(&mut h);
         }
         self.sim.pending_hashes().hash(&mut h);
         h.finish()
@@ -441,6 +480,16 @@ impl World {
         let (step, now) = (self.sim.steps(), self.sim.now());
         self.cluster.api.set_now(now);
         let action = self.actions[i].1.clone();
+        let mut env = Env {
+            cluster: &mut self.cluster,
+            sim: &mut self.sim,
+            trace: &mut self.trace,
+            behaviours: self.behaviours,
+        };
+        if let Some((f, _)) = self.plugins.iter_mut().find(|(f, _)| f.handles(&action)) {
+            f.act(&action, &mut env);
+            return;
+        }
         match &action {
             Action::Migrate { vm, target } => {
                 self.trace.emit(step, now, "user", TraceCat::Action, || {
@@ -469,24 +518,8 @@ impl World {
                 );
                 self.trace_user_records();
             }
-            Action::OpenHostPage { node, session, .. } => {
-                self.trace.emit(step, now, "user", TraceCat::Action, || {
-                    format!("open host {node}'s Virtual Machines tab in browser session {session}")
-                });
-                let rows = self.behaviours.host_vm_rows;
-                if let Some(page) = self.pages.iter().find(|p| &p.session == session) {
-                    page.open(&mut self.cluster, &mut self.sim, rows);
-                }
-            }
-            Action::ReloadPage { session } => {
-                self.trace.emit(step, now, "user", TraceCat::Action, || {
-                    format!("reload the page of browser session {session}")
-                });
-                let rows = self.behaviours.host_vm_rows;
-                if let Some(page) = self.pages.iter().find(|p| &p.session == session) {
-                    page.reload(&mut self.cluster, &mut self.sim, rows);
-                }
-            }
+            // The host pages' (`host_pages.rs`).
+            Action::OpenHostPage { .. } | Action::ReloadPage { .. } => {}
             Action::RestartAgent => {
                 self.trace.emit(step, now, "user", TraceCat::Action, || {
                     format!("delete pod {AGENT} (evicted by the node drain)")
