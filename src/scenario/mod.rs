@@ -1,6 +1,7 @@
 //! Scenario files: the RON schema, loading with `file:line:column` errors, validation of
 //! cross-references, and the version map.
 
+mod action;
 pub mod bootstrap;
 mod bootstrap_load;
 mod bundled;
@@ -15,6 +16,7 @@ mod source;
 mod validate;
 pub mod version;
 
+pub use action::Refs;
 pub use bundled::{bundled, bundled_by_name};
 pub use checkable::{deadline_warnings, run_version_checks, verify_checks};
 pub use schema::*;

@@ -86,8 +86,8 @@ impl<'a> Names<'a> {
             n.vms.entry(vm.name.as_str()).or_default().push(i);
         }
         for (i, st) in scn.timeline.iter().enumerate() {
-            if let Action::OpenHostPage { session, .. } = &st.action {
-                n.sessions.entry(session.as_str()).or_insert(i);
+            if let Some(session) = st.action.opens_session() {
+                n.sessions.entry(session).or_insert(i);
             }
         }
         n
@@ -837,7 +837,7 @@ impl Validator<'_> {
         // Every host page is a session: a process with a u16 actor id (`kube::ActorId`),
         // beside every node's virt-handler and the cluster's twenty or so others.
         let pages = (self.scn.timeline.iter())
-            .filter(|t| matches!(t.action, Action::OpenHostPage { .. }))
+            .filter(|t| t.action.opens_session().is_some())
             .count();
         if pages > MAX_NODES {
             return self.fail(
@@ -1031,10 +1031,10 @@ impl Validator<'_> {
                     quoted(session),
                     one_of(
                         "sessions",
-                        self.scn.timeline.iter().filter_map(|st| match &st.action {
-                            Action::OpenHostPage { session, .. } => Some(session),
-                            _ => None,
-                        })
+                        self.scn
+                            .timeline
+                            .iter()
+                            .filter_map(|st| st.action.opens_session())
                     )
                 ),
             );

@@ -45,11 +45,9 @@ impl Feature for HostPages {
             .collect();
     }
 
+    /// The actions on a browser session.
     fn handles(&self, action: &Action) -> bool {
-        matches!(
-            action,
-            Action::OpenHostPage { .. } | Action::ReloadPage { .. }
-        )
+        action.refs().session.is_some()
     }
 
     fn act(&mut self, action: &Action, env: &mut Env<'_>) {
