@@ -1,5 +1,7 @@
-//! A world built from a scenario: the cluster with its processes for a Harvester version,
-//! the initial objects, the timeline's actions, and the step loop.
+//! A world built from a scenario: the cluster with its processes for a Harvester version
+//! (`topology.rs`), the initial objects, the features a scenario adds (`feature.rs`: the
+//! install, the node-by-node upgrade, the UI's host pages), the timeline's actions, and the
+//! step loop (`world.rs`).
 
 pub mod bootstrap;
 pub mod feature;

@@ -1,12 +1,12 @@
 //! Builds a cluster from a scenario for one Harvester version and steps it.
 //!
-//! Processes (one watch stream per watched kind each): kube-controller-manager (quota
-//! controller), kube-scheduler, kubelet (all nodes), virt-controller (migration controller),
-//! virt-handler-<node>, harvester (migration annotation controller, and from v1.4.2 the
-//! ResourceQuota controller), cattle-cluster-agent (Rancher quota sync). The initial objects
-//! exist before any process starts; every process starts at t=0 and lists them. A scenario
-//! with a `bootstrap` section is a cluster's install instead (`bootstrap.rs`): KubeVirt and
-//! harvester come up later, with RKE2's deploy controller and Longhorn's volumes added.
+//! The processes and their controllers are `topology.rs`'s (one watch stream per watched
+//! kind each). The initial objects exist before any process starts; every process starts at
+//! t=0 and lists them. Features plug in through `feature.rs` (`plug_in` below): a scenario
+//! with a `bootstrap` section is a cluster's install instead (`bootstrap.rs`: KubeVirt and
+//! harvester come up later, with RKE2's deploy controller and Longhorn's volumes added), one
+//! with an `upgrade` section runs the node-by-node upgrade (`upgrade.rs`), and host pages
+//! are browser sessions (`host_pages.rs`).
 
 use super::bootstrap::{Boot, Install};
 use super::feature::{Codes, Env, Feature};
