@@ -6,14 +6,19 @@
 //! the end reports first is the same on every run whatever order a scenario lists them in.
 
 mod cpu_compatible;
+mod flapping;
 mod host_view_fresh;
 mod install_completes;
+mod leftovers;
 mod migration_completes;
 mod no_quota_block_within_base;
+mod progress;
 mod quota_converges;
 mod repo_available;
 mod upgrade_completes;
+mod views_converge;
 mod vms_restored;
+mod workload_safety;
 
 use super::Invariant;
 use crate::scenario::{InvariantSpec, Scenario};
@@ -42,6 +47,11 @@ pub fn build(spec: &InvariantSpec, scn: &Scenario) -> Box<dyn Invariant> {
         InvariantSpec::HostViewFresh { within } => {
             Box::new(host_view_fresh::HostViewFresh::new(*within))
         }
+        InvariantSpec::Leftovers => Box::new(leftovers::Leftovers::new(scn)),
+        InvariantSpec::WorkloadSafety => Box::new(workload_safety::WorkloadSafety::new(scn)),
+        InvariantSpec::Progress => Box::new(progress::Progress::new(scn)),
+        InvariantSpec::ViewsConverge => Box::new(views_converge::ViewsConverge::new(scn)),
+        InvariantSpec::Flapping => Box::new(flapping::Flapping::default()),
     }
 }
 
@@ -57,6 +67,12 @@ const ORDER: &[&str] = &[
     "migration-completes",
     "quota-converges",
     "host-view-fresh",
+    // The generic oracles (`hvsim hunt` adds them), after the bug-specific ones.
+    "flapping",
+    "progress",
+    "workload-safety",
+    "leftovers",
+    "views-converge",
 ];
 
 /// The implementations of a scenario's invariants, in checking order (an invariant
@@ -91,6 +107,11 @@ mod tests {
             InvariantSpec::RepoAvailable { budget: d },
             InvariantSpec::CpuCompatible,
             InvariantSpec::VmsRestored,
+            InvariantSpec::Leftovers,
+            InvariantSpec::WorkloadSafety,
+            InvariantSpec::Progress,
+            InvariantSpec::ViewsConverge,
+            InvariantSpec::Flapping,
         ]
     }
 
