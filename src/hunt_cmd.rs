@@ -18,6 +18,7 @@ pub struct Args {
     pub oracles_only: bool,
     pub no_shrink: bool,
     pub repro_dir: String,
+    pub chaos: bool,
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
@@ -55,6 +56,7 @@ pub fn hunt(scn: &Scenario, version: Version, a: Args) -> ExitCode {
         off: a.no_oracle.clone(),
         own: !a.oracles_only,
         shrink: !a.no_shrink,
+        chaos: a.chaos,
     };
     let mut progress = Progress::new(seeds.end - seeds.start);
     let report = hunt::hunt(&h, &spec, &mut |r| progress.tick(r.invariant.is_some()));

@@ -199,6 +199,10 @@ enum Cmd {
         /// Where to write the repros (NAME.ORACLE.K.repro.ron).
         #[arg(long, value_name = "DIR", default_value = ".")]
         repro_dir: String,
+        /// Add the chaos adversary: per seed, extra migrations, process and agent restarts
+        /// and quota raises at times the run draws.
+        #[arg(long)]
+        chaos: bool,
     },
     /// Join result files of a sharded sweep into one summary.
     Merge { files: Vec<String> },
@@ -455,6 +459,7 @@ fn command(cli: Cli) -> ExitCode {
             oracles_only,
             no_shrink,
             repro_dir,
+            chaos,
         } => {
             let (scn, version) = match load_with_version(&file, version.as_deref()) {
                 Ok(x) => x,
@@ -469,6 +474,7 @@ fn command(cli: Cli) -> ExitCode {
                 oracles_only,
                 no_shrink,
                 repro_dir,
+                chaos,
             };
             hunt_cmd::hunt(&scn, version, args)
         }

@@ -8,9 +8,10 @@
 //! scenario, so every run, shrink and replay of a finding checks exactly what the hunt did,
 //! and a repro file names them in its scenario. The `expect` block is ignored.
 
+use super::chaos;
 use super::shrink::{shrink_seed, ShrinkResult};
 use super::strategy::Strategy;
-use super::sweep::{sweep_iter, SeedResult, SweepSpec};
+use super::sweep::{run_one, sweep_iter, SeedResult, SweepSpec};
 use crate::scenario::{InvariantSpec, Scenario, SeedRange, Version};
 use std::collections::BTreeMap;
 
@@ -35,6 +36,8 @@ pub struct HuntSpec {
     pub own: bool,
     /// Shrink the first seed of each group.
     pub shrink: bool,
+    /// Add the chaos adversary's operations to each seed's timeline (`explore::chaos`).
+    pub chaos: bool,
 }
 
 /// The scenario a hunt runs: its own invariants (unless `own` is false), then every
@@ -129,43 +132,99 @@ pub fn hunt(scn: &Scenario, spec: &HuntSpec, on_result: &mut dyn FnMut(&SeedResu
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let (mut runs, mut held) = (0u64, 0u64);
     let range = spec.seeds.start..spec.seeds.end;
-    sweep_iter(
-        scn,
-        spec.version,
-        range,
-        spec.seeds.end - spec.seeds.start,
-        &sweep,
-        &mut |r| {
-            on_result(r);
-            runs += 1;
-            let Some(inv) = &r.invariant else {
-                held += 1;
-                return;
-            };
-            let key = group_key(inv, &r.message);
-            groups
-                .entry(key.clone())
-                .or_insert_with(|| Group {
-                    invariant: key.0,
-                    shape: key.1,
-                    seeds: 0,
-                    first_seed: r.seed,
-                    message: r.message.clone(),
-                    shrunk: None,
-                })
-                .seeds += 1;
-        },
-    );
+    let mut each = |r: &SeedResult| {
+        on_result(r);
+        runs += 1;
+        let Some(inv) = &r.invariant else {
+            held += 1;
+            return;
+        };
+        let key = group_key(inv, &r.message);
+        groups
+            .entry(key.clone())
+            .or_insert_with(|| Group {
+                invariant: key.0,
+                shape: key.1,
+                seeds: 0,
+                first_seed: r.seed,
+                message: r.message.clone(),
+                shrunk: None,
+            })
+            .seeds += 1;
+    };
+    if spec.chaos {
+        sweep_chaos(scn, spec, &sweep, &mut each);
+    } else {
+        sweep_iter(
+            scn,
+            spec.version,
+            range,
+            spec.seeds.end - spec.seeds.start,
+            &sweep,
+            &mut each,
+        );
+    }
     let mut groups: Vec<Group> = groups.into_values().collect();
     // Most frequent first; ties by the first seed, so the order is the same on every run.
     groups.sort_by_key(|g| (std::cmp::Reverse(g.seeds), g.first_seed));
     if spec.shrink {
         for g in &mut groups {
-            g.shrunk =
-                Some(shrink_seed(scn, spec.version, g.first_seed).map_err(|e| e.to_string()));
+            // A chaos finding shrinks its own perturbed scenario: the repro embeds it, and the
+            // shrinker drops the operations the violation does not need.
+            let perturbed;
+            let s = if spec.chaos {
+                perturbed = chaos::perturb(scn, g.first_seed);
+                &perturbed
+            } else {
+                scn
+            };
+            g.shrunk = Some(shrink_seed(s, spec.version, g.first_seed).map_err(|e| e.to_string()));
         }
     }
     HuntReport { runs, groups, held }
+}
+
+/// Seeds per chunk a worker takes at a time in a chaos hunt.
+const CHUNK: u64 = 64;
+
+/// A chaos hunt's sweep: each seed runs its own perturbed scenario, on `spec.jobs` threads
+/// (each run stays single-threaded); results reach `each` in seed order.
+fn sweep_chaos(
+    scn: &Scenario,
+    spec: &HuntSpec,
+    sweep: &SweepSpec<'_>,
+    each: &mut dyn FnMut(&SeedResult),
+) {
+    let mut start = spec.seeds.start;
+    while start < spec.seeds.end {
+        let end = (start + CHUNK * spec.jobs.max(1) as u64).min(spec.seeds.end);
+        let seeds: Vec<u64> = (start..end).collect();
+        let per = seeds.len().div_ceil(spec.jobs.max(1));
+        let mut results: Vec<SeedResult> = std::thread::scope(|t| {
+            let handles: Vec<_> = seeds
+                .chunks(per.max(1))
+                .map(|chunk| {
+                    t.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|&seed| {
+                                run_one(&chaos::perturb(scn, seed), spec.version, seed, sweep)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("run_one catches a run's panic"))
+                .collect()
+        });
+        results.sort_by_key(|r| r.seed);
+        for r in &results {
+            each(r);
+        }
+        start = end;
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The text of `hvsim hunt`: what broke, how often, on what, and the shortest repro of each
 //! group, so a person can triage the findings from the top.
 
-use crate::explore::hunt::HuntReport;
+use crate::explore::hunt::{group_key, HuntReport};
 use crate::scenario::Version;
 
 /// The summary; `repro` gives each group's repro path, if one was written.
@@ -48,6 +48,12 @@ pub fn render(name: &str, version: Version, r: &HuntReport, repro: &[Option<Stri
                 );
                 if sr.violation.invariant != g.invariant {
                     s += &format!(" (it now violates {})", sr.violation.invariant);
+                } else if group_key(&sr.violation.invariant, &sr.violation.message).1 != g.shape {
+                    // The shrinker keeps the invariant, not the way it broke.
+                    s += &format!(
+                        "\n   the shrunk run breaks {} another way: {}",
+                        g.invariant, sr.violation.message
+                    );
                 }
                 s += "\n";
                 if let Some(Some(p)) = repro.get(i) {

@@ -38,7 +38,7 @@ pub fn build(spec: &InvariantSpec, scn: &Scenario) -> Box<dyn Invariant> {
         }
         InvariantSpec::VmsRestored => Box::new(vms_restored::VmsRestored::new(scn)),
         InvariantSpec::NoQuotaBlockWithinBase => {
-            Box::new(no_quota_block_within_base::NoQuotaBlockWithinBase)
+            Box::new(no_quota_block_within_base::NoQuotaBlockWithinBase::default())
         }
         InvariantSpec::MigrationCompletes { within } => {
             Box::new(migration_completes::MigrationCompletes::new(*within))
