@@ -29,6 +29,7 @@ macro_rules! errln {
 }
 
 mod explore_cmd;
+mod hunt_cmd;
 
 /// What `run`, `verify` and `explore` print.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
@@ -167,6 +168,41 @@ enum Cmd {
         /// Also draw the replay's plots into this directory (as `run --plot`).
         #[arg(long, value_name = "DIR")]
         plot: Option<String>,
+    },
+    /// Hunt for bugs nobody named: sweep seeds with the generic oracles (leftovers,
+    /// workload-safety, progress, views-converge, flapping) beside the scenario's own
+    /// invariants, group what broke and shrink one run per group to a repro.
+    /// Exit 0: nothing broke; 1: something did; 2: bad input.
+    Hunt {
+        /// Scenario file (or the name of a bundled scenario). Its `expect` block is ignored.
+        file: String,
+        #[arg(long)]
+        version: Option<String>,
+        /// Runs to make (seeds 0..N; default 2000).
+        #[arg(long, conflicts_with = "seeds")]
+        budget: Option<u64>,
+        /// Seed range A..B.
+        #[arg(long)]
+        seeds: Option<String>,
+        /// Parallel runs (default: the number of cores). Results do not depend on it.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Switch a generic oracle off (repeatable).
+        #[arg(long, value_name = "ORACLE")]
+        no_oracle: Vec<String>,
+        /// Check the generic oracles only, not the scenario's own invariants.
+        #[arg(long)]
+        oracles_only: bool,
+        /// Do not shrink: print each group's first seed instead.
+        #[arg(long)]
+        no_shrink: bool,
+        /// Where to write the repros (NAME.ORACLE.K.repro.ron).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repro_dir: String,
+        /// Add the chaos adversary: per seed, extra migrations, process and agent restarts
+        /// and quota raises at times the run draws.
+        #[arg(long)]
+        chaos: bool,
     },
     /// Join result files of a sharded sweep into one summary.
     Merge { files: Vec<String> },
@@ -412,6 +448,35 @@ fn command(cli: Cli) -> ExitCode {
                 shrink,
             };
             explore_cmd::explore(&scn, version, args)
+        }
+        Cmd::Hunt {
+            file,
+            version,
+            budget,
+            seeds,
+            jobs,
+            no_oracle,
+            oracles_only,
+            no_shrink,
+            repro_dir,
+            chaos,
+        } => {
+            let (scn, version) = match load_with_version(&file, version.as_deref()) {
+                Ok(x) => x,
+                Err(e) => return input_error(e),
+            };
+            let args = hunt_cmd::Args {
+                file,
+                budget,
+                seeds,
+                jobs: jobs.unwrap_or_else(default_jobs),
+                no_oracle,
+                oracles_only,
+                no_shrink,
+                repro_dir,
+                chaos,
+            };
+            hunt_cmd::hunt(&scn, version, args)
         }
         Cmd::Merge { files } => explore_cmd::merge(&files),
         Cmd::Plot { file, out } => explore_cmd::plot(&file, &out),

@@ -1,6 +1,6 @@
 //! One checked run: build the world, step it, check after every step and at the end.
 
-use super::checker::{AtStop, Checker, Violation};
+use super::{AtStop, Checker, Violation};
 use crate::engine::{Choices, SeededChoices, SimTime, StopReason, Trace, TraceRec};
 use crate::scenario::{Scenario, Version};
 use crate::sim::World;
@@ -55,9 +55,6 @@ pub fn run_with(
     }
     let mut checker = Checker::new(scn);
     let mut step_hashes = Vec::new();
-    // A violation of a service-level invariant (`repo-available`) is kept while the run goes
-    // on, so a run reports a later violation of a hard one (`upgrade-completes`) first.
-    let mut soft: Option<Violation> = None;
     let (violation, stop) = loop {
         match w.step() {
             Ok(()) => {
@@ -65,10 +62,6 @@ pub fn run_with(
                     step_hashes.push(w.state_hash(true));
                 }
                 if let Some(v) = checker.after_step(&mut w) {
-                    if is_soft(&v) {
-                        soft.get_or_insert(v);
-                        continue;
-                    }
                     break (Some(v), None);
                 }
                 if let Some(obs) = opts.observe.as_mut() {
@@ -83,7 +76,9 @@ pub fn run_with(
             },
         }
     };
-    let violation = violation.or(soft);
+    // A service-level violation (`repo-available`) does not end the run: it is the verdict
+    // when no hard one came after it.
+    let violation = violation.or_else(|| checker.take_soft());
     let sometimes = checker.sometimes();
     let metrics = checker.metrics(&w);
     let steps = w.sim.steps();
@@ -100,11 +95,6 @@ pub fn run_with(
         step_hashes,
         metrics,
     }
-}
-
-/// Invariants whose violation does not end the run.
-fn is_soft(v: &Violation) -> bool {
-    v.invariant == "repo-available"
 }
 
 /// A seeded run.

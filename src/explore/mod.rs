@@ -1,6 +1,8 @@
 //! Sweeps over seeds and `verify` of each scenario's expectations.
 
+pub mod chaos;
 pub mod exhaustive;
+pub mod hunt;
 pub mod repro;
 pub mod results;
 pub mod shrink;

@@ -72,6 +72,20 @@ struct Slot {
     /// its current key with the delivery that caused it.
     cause: BTreeMap<ObjId, u64>,
     taken: Option<(SimTime, Option<u64>)>,
+    /// The error of each key whose last reconcile failed (what `kubectl logs` would show
+    /// last for it).
+    last_error: BTreeMap<ObjId, String>,
+}
+
+/// A key whose last reconcile failed: its process, controller, object, failures in a row
+/// and last error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailingKey {
+    pub process: String,
+    pub controller: &'static str,
+    pub object: String,
+    pub failures: u32,
+    pub error: String,
 }
 
 impl Slot {
@@ -88,6 +102,7 @@ impl Slot {
                     waiting: BTreeMap::new(),
                     cause: BTreeMap::new(),
                     taken: None,
+                    last_error: BTreeMap::new(),
                 }
             })
             .collect()
@@ -144,6 +159,7 @@ impl Process {
             s.limiter.clear();
             s.waiting.clear();
             s.busy = None;
+            s.last_error.clear();
             s.rec.reset();
         }
     }
@@ -608,6 +624,14 @@ impl Cluster {
             rec.object = key_name.clone();
             trace.push(rec);
         }
+        match &result {
+            Ok(_) => {
+                slot.last_error.remove(&key);
+            }
+            Err(e) => {
+                slot.last_error.insert(key, e.to_string());
+            }
+        }
         match result {
             Ok(Outcome::Done) => slot.limiter.forget(key),
             Ok(Outcome::RequeueAfter(d)) => {
@@ -673,6 +697,32 @@ impl Cluster {
                 s.waiting.hash(h);
             }
         }
+    }
+
+    /// The keys of live processes whose last reconcile failed, in process and controller
+    /// order.
+    pub fn failing_keys(&self) -> Vec<FailingKey> {
+        let mut out = Vec::new();
+        for p in self.procs.iter().filter(|p| p.up) {
+            for s in &p.slots {
+                for (id, error) in &s.last_error {
+                    let object = self
+                        .api
+                        .store
+                        .get(*id)
+                        .map(|o| format!("{} {}", o.kind().name(), o.meta.key()))
+                        .unwrap_or_else(|| format!("#{} (deleted)", id.0));
+                    out.push(FailingKey {
+                        process: p.name.clone(),
+                        controller: s.rec.name(),
+                        object,
+                        failures: s.limiter.failures(*id),
+                        error: error.clone(),
+                    });
+                }
+            }
+        }
+        out
     }
 
     pub fn actor_name(&self, id: ActorId) -> &str {

@@ -1,7 +1,8 @@
 //! The kubelets of all nodes as one process (a simplification: they share a watch and a
 //! work queue, but each pod's start and completion timing is drawn on its own).
 //! A bound pod starts after a chosen delay and becomes Ready; a virt-launcher pod whose VMI
-//! has migrated away completes (Succeeded) some seconds later, and counts in quota
+//! has migrated away (or come back to the node in a newer pod) completes (Succeeded) some
+//! seconds later, and counts in quota
 //! `status.used` until then. A pod with a readiness probe (a guest the upgrade polls, the
 //! repo VM) turns Ready only after its guest has booted. Left out: image pulls, liveness
 //! probes, container restarts.
@@ -132,12 +133,28 @@ impl Reconciler for Kubelet {
                 let vmi = ctx
                     .read()
                     .get(Kind::VirtualMachineInstance, &pod.meta.namespace, &b.vmi);
-                let moved_away = vmi.is_some_and(|v| {
-                    v.vmi().node != node
-                        && v.vmi()
-                            .migration_state
-                            .as_ref()
-                            .is_some_and(|m| m.completed)
+                // The VMI left this pod: it runs elsewhere after a completed migration, or it
+                // came back to this node in a newer pod (a second migration), which leaves
+                // this one's domain shut down all the same (virt-launcher exits when its
+                // domain is gone, whatever the VMI does next).
+                let migrated = |v: &Obj| {
+                    v.vmi()
+                        .migration_state
+                        .as_ref()
+                        .is_some_and(|m| m.completed)
+                };
+                let moved_away = vmi.as_ref().is_some_and(|v| {
+                    migrated(v)
+                        && (v.vmi().node != node
+                            || ctx
+                                .read()
+                                .list(Kind::Pod, &pod.meta.namespace)
+                                .any(|(_, p)| {
+                                    p.pod().vmi == b.vmi
+                                        && p.meta.creation_timestamp > pod.meta.creation_timestamp
+                                        && p.pod().phase == PodPhase::Running
+                                        && p.pod().node.as_deref() == Some(node.as_str())
+                                }))
                 });
                 if !moved_away {
                     return Ok(Outcome::Done);

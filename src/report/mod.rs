@@ -1,6 +1,7 @@
 //! Outputs for people and tools.
 
 pub mod gantt;
+pub mod hunt;
 pub mod json;
 pub mod markdown;
 pub mod output;

@@ -289,6 +289,19 @@ pub enum InvariantSpec {
     CpuCompatible,
     /// After calm: every VM that was running when the run began runs again.
     VmsRestored,
+    /// Generic, after calm: nothing a controller adds for an operation is left behind
+    /// (quota migration annotations and scaled limits, cordons and drain taints).
+    Leftovers,
+    /// Generic, after calm: every VM seen running runs with the same VMI (none stopped or
+    /// restarted by a controller).
+    WorkloadSafety,
+    /// Generic, after calm: no migration, upgrade or pod is stuck half-way and no
+    /// controller's key keeps failing.
+    Progress,
+    /// Generic, after calm: every open page shows what a reload would show.
+    ViewsConverge,
+    /// Generic, during calm: no object is written back and forth between two states.
+    Flapping,
 }
 
 impl InvariantSpec {
@@ -303,6 +316,11 @@ impl InvariantSpec {
             InvariantSpec::RepoAvailable { .. } => "repo-available",
             InvariantSpec::CpuCompatible => "cpu-compatible",
             InvariantSpec::VmsRestored => "vms-restored",
+            InvariantSpec::Leftovers => "leftovers",
+            InvariantSpec::WorkloadSafety => "workload-safety",
+            InvariantSpec::Progress => "progress",
+            InvariantSpec::ViewsConverge => "views-converge",
+            InvariantSpec::Flapping => "flapping",
         }
     }
 }

@@ -498,6 +498,12 @@ impl World {
                 let Some(vmi) = self.find(Kind::VirtualMachineInstance, vm) else {
                     return;
                 };
+                if let Some(why) = self.migrate_refused(&vmi, target.as_deref()) {
+                    self.trace.emit(step, now, "user", TraceCat::Action, || {
+                        format!("refused: {why}")
+                    });
+                    return;
+                }
                 let meta = Meta {
                     generate_name: format!("{vm}-"),
                     namespace: vmi.meta.namespace.clone(),
@@ -606,6 +612,30 @@ impl World {
         };
         self.cluster.replace_controllers(p, ctrls);
         true
+    }
+
+    /// Why Harvester's migrate action (`vmActionHandler.migrate`, pkg/api/vm/handler.go at
+    /// v1.4.2, and `ValidateVMMigratable` in pkg/util/virtualmachineinstance) refuses to
+    /// migrate `vmi` to `target`, if it does: the VM is already migrating, or already runs
+    /// on the target node. Harvester reads "migrating" from the VMI's
+    /// `harvesterhci.io/migrationUID` annotation, which its VMIM controller keeps while a
+    /// migration is not final; it is read here as a migration of the VMI not yet final,
+    /// without the annotation's own lag.
+    fn migrate_refused(&self, vmi: &crate::kube::Snap, target: Option<&str>) -> Option<String> {
+        let key = vmi.meta.key();
+        let migrating = self
+            .cluster
+            .api
+            .store
+            .list(Kind::VirtualMachineInstanceMigration, &vmi.meta.namespace)
+            .any(|m| m.vmim().vmi_name == vmi.meta.name && !m.vmim().phase.is_final());
+        if migrating {
+            return Some(format!(
+                "VM {key} is not live migratable as it is already in a migrating state"
+            ));
+        }
+        (target == Some(vmi.vmi().node.as_str()))
+            .then(|| "The VM is currently running on the target node".to_string())
     }
 
     fn find(&self, kind: Kind, name: &str) -> Option<crate::kube::Snap> {

@@ -9,6 +9,7 @@
 //! judged when it ends (the page shows the right thing again) or when the run ends, so the
 //! message says how long the page was wrong.
 
+use crate::check::{Invariant, InvariantKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::kube::Kind;
 use crate::models::ui::HostPage;
@@ -48,7 +49,7 @@ impl HostViewFresh {
 
     /// After every step: starts and ends spells, and says why a spell that just ended broke
     /// the bound.
-    pub fn after_step(&mut self, w: &World) -> Option<String> {
+    fn observe(&mut self, w: &World) -> Option<String> {
         let api_changed = w.cluster.api.records.iter().any(|r| {
             r.result.is_ok()
                 && matches!(
@@ -108,7 +109,7 @@ impl HostViewFresh {
 
     /// The first moment a spell still going on outlasts its bound: the run must reach it
     /// before the spell can be judged.
-    pub fn pending_deadline(&self, w: &World) -> Option<SimTime> {
+    fn next_deadline(&self, w: &World) -> Option<SimTime> {
         self.wrong
             .iter()
             .filter_map(|((pi, _), spell)| {
@@ -119,7 +120,7 @@ impl HostViewFresh {
     }
 
     /// When the run ends: a spell still going on that has outlasted the bound.
-    pub fn at_end(&self, w: &World) -> Option<String> {
+    fn judge_at_end(&self, w: &World) -> Option<String> {
         let now = w.sim.now();
         self.wrong.iter().find_map(|((pi, key), spell)| {
             let page = &w.pages()[*pi];
@@ -157,5 +158,23 @@ impl HostViewFresh {
             self.within,
             page.watch_latency.1
         )
+    }
+}
+
+impl Invariant for HostViewFresh {
+    fn name(&self) -> &'static str {
+        "host-view-fresh"
+    }
+    fn kind(&self) -> InvariantKind {
+        InvariantKind::Eventually
+    }
+    fn after_step(&mut self, w: &mut World) -> Option<String> {
+        self.observe(w)
+    }
+    fn pending_deadline(&self, w: &World) -> Option<SimTime> {
+        self.next_deadline(w)
+    }
+    fn at_end(&mut self, w: &World) -> Option<String> {
+        self.judge_at_end(w)
     }
 }

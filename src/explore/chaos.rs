@@ -1,0 +1,161 @@
+//! The chaos adversary of `hvsim hunt --chaos`: per seed, extra user operations and faults
+//! on top of the scenario's timeline, each at a time the run draws in a window (the
+//! world's `ActionTime` choice, so the time is part of the run's one choice stream and
+//! replays and shrinks like any other).
+//!
+//! Which operations, and how many, is the swarm part (Groce et al., "Swarm testing"): per
+//! seed each kind is switched on or off and given a count of 0 to `MAX_PER_KIND`, drawn from
+//! a choice source seeded from the hunt seed (salted, so it never shares answers with the
+//! run). The perturbed scenario is a scenario like any other: a repro embeds it whole, and
+//! the shrinker drops the extra steps that the violation does not need.
+//!
+//! Operations: migrate any VM (the scheduler picks the target), restart any controller process,
+//! restart Rancher's agent, raise a namespace's Rancher quota (to twice its base, so a
+//! stuck migration cannot be blamed on a quota the user made too small). Left out: node
+//! cordon/drain and VM start/stop (no timeline action models them yet), a crash after the
+//! i-th write of a reconcile (the runtime has no write-level fault point yet).
+
+use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices, SimDuration};
+use crate::scenario::{known_processes, Action, QuotaSpec, Range, Scenario, Step};
+
+/// The most extra operations of one kind per seed.
+pub const MAX_PER_KIND: u64 = 3;
+
+/// Mixed into the hunt seed for the adversary's own choices.
+const SALT: u64 = 0x6368_616f_735f_7631; // "chaos_v1"
+
+/// The kinds of operation the adversary draws from, by name (for reports).
+pub const KINDS: &[&str] = &["migrate", "restart-process", "restart-agent", "raise-quota"];
+
+/// The window extra operations fall in: from the start to the scenario's last action (or
+/// the first minute), so the calm phase still follows them.
+fn window(scn: &Scenario) -> Range {
+    let last = scn
+        .timeline
+        .iter()
+        .filter_map(|st| st.at.or(st.within.map(|w| w.1)))
+        .max()
+        .unwrap_or(SimDuration::ZERO);
+    Range(SimDuration::ZERO, last.max(SimDuration::from_secs(60)))
+}
+
+fn pick<T: Clone>(c: &mut SeededChoices, xs: &[T]) -> Option<T> {
+    if xs.is_empty() {
+        return None;
+    }
+    let i = c.pick(
+        Choice::new(ChoiceKind::Candidate, 0),
+        0,
+        xs.len() as u64 - 1,
+    );
+    Some(xs[i as usize].clone())
+}
+
+/// One operation of `kind`, with its subject drawn from what the scenario has.
+fn operation(scn: &Scenario, kind: usize, c: &mut SeededChoices) -> Option<Action> {
+    match KINDS[kind] {
+        "migrate" => {
+            // No target node: the adversary cannot know where the VM runs by then, and the UI
+            // never offers the node a VM is on (a same-node target is never schedulable).
+            let vm = pick(c, &scn.vms)?;
+            Some(Action::Migrate {
+                vm: vm.name,
+                target: None,
+            })
+        }
+        "restart-process" => Some(Action::RestartProcess {
+            process: pick(c, &known_processes(scn))?,
+        }),
+        "restart-agent" => Some(Action::RestartAgent),
+        "raise-quota" => {
+            let with_quota: Vec<(String, QuotaSpec)> = scn
+                .namespaces
+                .iter()
+                .filter_map(|n| n.quota.map(|q| (n.name.clone(), q)))
+                .collect();
+            let (namespace, q) = pick(c, &with_quota)?;
+            Some(Action::SetQuota {
+                namespace,
+                cpu: q.cpu.map(|x| x + x),
+                memory: q.memory.map(|x| x + x),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `scn` with the adversary's operations for `seed` appended to its timeline. A scenario
+/// with a `bootstrap` section is returned as it is: its processes do not exist from the
+/// start, so there is nothing to perturb with these operations.
+pub fn perturb(scn: &Scenario, seed: u64) -> Scenario {
+    let mut s = scn.clone();
+    if s.bootstrap.is_some() {
+        return s;
+    }
+    // Every draw is a `Candidate`: a seeded source answers `FaultGate` and `ExtraFaults`
+    // with fixed values (the scenario's faults as written), which is not what is wanted here.
+    let mut c = SeededChoices::new(seed ^ SALT);
+    let within = window(scn);
+    for kind in 0..KINDS.len() {
+        let on = c.pick(Choice::new(ChoiceKind::Candidate, kind as u32), 0, 1) == 1;
+        let n = c.pick(
+            Choice::new(ChoiceKind::Candidate, kind as u32),
+            0,
+            MAX_PER_KIND,
+        );
+        if !on {
+            continue;
+        }
+        for _ in 0..n {
+            if let Some(action) = operation(scn, kind, &mut c) {
+                s.timeline.push(Step {
+                    at: None,
+                    within: Some(within),
+                    action,
+                });
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled(name: &str) -> Scenario {
+        let text = crate::scenario::bundled_by_name(name).unwrap();
+        crate::scenario::load_str(name, text).unwrap()
+    }
+
+    #[test]
+    fn a_perturbed_scenario_is_valid_and_the_same_for_the_same_seed() {
+        for (name, _) in crate::scenario::bundled() {
+            let scn = bundled(name);
+            for seed in 0..20 {
+                let p = perturb(&scn, seed);
+                let text = ron::ser::to_string(&p).unwrap();
+                crate::scenario::load_str(name, &text)
+                    .unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+                assert_eq!(ron::ser::to_string(&perturb(&scn, seed)).unwrap(), text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_adversary_adds_operations_on_some_seeds_and_keeps_the_scenario_s_own() {
+        let scn = bundled("quota-race-node-drain");
+        let added: Vec<usize> = (0..20)
+            .map(|s| perturb(&scn, s).timeline.len() - scn.timeline.len())
+            .collect();
+        assert!(added.iter().any(|&n| n > 0), "{added:?}");
+        assert!(added
+            .iter()
+            .all(|&n| n <= KINDS.len() * MAX_PER_KIND as usize));
+        let p = perturb(&scn, 1);
+        assert_eq!(
+            ron::ser::to_string(&p.timeline[..scn.timeline.len()]).unwrap(),
+            ron::ser::to_string(&scn.timeline).unwrap()
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! `hvsim hunt`: exit codes, the triage summary, and repros that replay.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn hvsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// A fresh directory under the target dir, for commands that write files.
+fn fresh_dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn hunt_exits_0_when_no_oracle_breaks_on_the_fixed_version() {
+    let d = fresh_dir("hunt-fixed");
+    let (code, out, err) = hvsim_in(
+        &d,
+        &[
+            "hunt",
+            "quota-race-agent-restart",
+            "--version",
+            "v1.4.2",
+            "--budget",
+            "30",
+            "--oracles-only",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "hunted quota-race-agent-restart on v1.4.2: 30 runs, 30 held, nothing broke\n"
+    );
+}
+
+#[test]
+fn hunt_exits_1_groups_what_broke_and_writes_a_repro_that_replays() {
+    let d = fresh_dir("hunt-buggy");
+    let (code, out, err) = hvsim_in(
+        &d,
+        &[
+            "hunt",
+            "quota-race-agent-restart",
+            "--version",
+            "v1.4.1",
+            "--budget",
+            "30",
+            "--oracles-only",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.starts_with("hunted quota-race-agent-restart on v1.4.1: 30 runs, "),
+        "{out}"
+    );
+    assert!(out.contains("\n1. leftovers: "), "{out}");
+    let repro = "./quota-race-agent-restart.leftovers.1.repro.ron";
+    assert!(
+        out.contains(&format!(
+            "   repro: {repro}; replay with: hvsim replay {repro}\n"
+        )),
+        "{out}"
+    );
+    let (code, out, err) = hvsim_in(&d, &["replay", repro]);
+    assert!(out.contains("replayed: leftovers at step "), "{out}{err}");
+    assert!(out.contains(", as recorded"), "{out}");
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn hunt_refuses_an_unknown_oracle_with_exit_2_and_the_names_it_knows() {
+    let d = fresh_dir("hunt-bad-oracle");
+    let (code, out, err) = hvsim_in(
+        &d,
+        &[
+            "hunt",
+            "quota-race-agent-restart",
+            "--no-oracle",
+            "leftover",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "error: --no-oracle: expected one of leftovers, workload-safety, progress, views-converge, flapping, not \"leftover\"\n"
+    );
+}
+
+#[test]
+fn hunt_with_an_oracle_switched_off_does_not_report_it() {
+    let d = fresh_dir("hunt-off");
+    let (code, out, err) = hvsim_in(
+        &d,
+        &[
+            "hunt",
+            "quota-race-agent-restart",
+            "--version",
+            "v1.4.1",
+            "--budget",
+            "30",
+            "--oracles-only",
+            "--no-oracle",
+            "leftovers",
+            "--no-shrink",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("nothing broke\n"), "{out}");
+}
