@@ -96,7 +96,7 @@ fn hunt_refuses_an_unknown_oracle_with_exit_2_and_the_names_it_knows() {
     assert_eq!(out, "");
     assert_eq!(
         err,
-        "error: --no-oracle: expected one of leftovers, workload-safety, progress, views-converge, flapping, not \"leftover\"\n"
+        "error: --no-oracle: expected one of leftovers, workload-safety, progress, views-converge, flapping, differential, not \"leftover\"\n"
     );
 }
 
@@ -115,6 +115,8 @@ fn hunt_with_an_oracle_switched_off_does_not_report_it() {
             "--oracles-only",
             "--no-oracle",
             "leftovers",
+            "--no-oracle",
+            "differential",
             "--no-shrink",
         ],
     );

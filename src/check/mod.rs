@@ -10,6 +10,7 @@
 //! implementation. The checker holds the list and never looks an invariant up by name.
 
 mod checker;
+mod desired_state;
 mod invariant;
 pub mod invariants;
 mod observe;

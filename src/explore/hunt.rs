@@ -12,6 +12,7 @@ use super::chaos;
 use super::shrink::{shrink_seed, ShrinkResult};
 use super::strategy::Strategy;
 use super::sweep::{run_one, sweep_iter, SeedResult, SweepSpec};
+use crate::kube::api::GENERATED_ALPHABET as GENERATED;
 use crate::scenario::{InvariantSpec, Scenario, SeedRange, Version};
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ pub const ORACLES: &[(&str, InvariantSpec)] = &[
     ("progress", InvariantSpec::Progress),
     ("views-converge", InvariantSpec::ViewsConverge),
     ("flapping", InvariantSpec::Flapping),
+    ("differential", InvariantSpec::Differential),
 ];
 
 /// What to hunt with.
@@ -62,10 +64,6 @@ pub fn hunt_scenario(scn: &Scenario, off: &[String], own: bool) -> Scenario {
 pub fn is_oracle(name: &str) -> bool {
     ORACLES.iter().any(|(n, _)| *n == name)
 }
-
-/// The alphabet of the random suffix the API server gives a `generateName` (apimachinery
-/// `util/rand.String`: no vowels, no 0, 1, 3).
-const GENERATED: &str = "bcdfghjklmnpqrstvwxz2456789";
 
 /// A violation's group: its invariant and what its message says broke (the text before the
 /// first `": "`, where the why begins), with every generated name suffix (`vm2-bkwh8`) and
@@ -256,7 +254,13 @@ mod tests {
         let names: Vec<&str> = h.invariants.iter().map(|i| i.name()).collect();
         assert_eq!(
             names,
-            ["leftovers", "workload-safety", "progress", "views-converge"]
+            [
+                "leftovers",
+                "workload-safety",
+                "progress",
+                "views-converge",
+                "differential"
+            ]
         );
         assert!(h.expect.is_empty() && h.sometimes.is_empty());
     }

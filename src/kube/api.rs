@@ -85,6 +85,21 @@ impl Default for ApiServer {
     }
 }
 
+/// The alphabet of the random suffix the API server gives a `generateName` (apimachinery
+/// `util/rand.String`: no vowels, no 0, 1, 3).
+pub const GENERATED_ALPHABET: &str = "bcdfghjklmnpqrstvwxz2456789";
+
+/// The length of a `generateName` suffix.
+pub const GENERATED_LEN: usize = 5;
+
+/// `name` without a generated suffix (`default-6sfgb` -> `default-`), if it ends in one.
+pub fn generated_prefix(name: &str) -> Option<&str> {
+    let cut = name.len().checked_sub(GENERATED_LEN)?;
+    let (prefix, suffix) = (name.get(..cut)?, name.get(cut..)?);
+    (prefix.ends_with('-') && suffix.chars().all(|c| GENERATED_ALPHABET.contains(c)))
+        .then_some(prefix)
+}
+
 /// splitmix64: a fixed bijection, so generated names and uids depend only on how many
 /// were generated before (not on the choice stream).
 fn mix(mut z: u64) -> u64 {
@@ -156,7 +171,7 @@ impl ApiServer {
 
     /// `utilrand.String(5)` over Kubernetes' alphabet.
     fn name_suffix(&mut self) -> String {
-        const ALPHA: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+        const ALPHA: &[u8] = GENERATED_ALPHABET.as_bytes();
         self.serial += 1;
         let mut x = mix(self.serial ^ 0x5eed);
         (0..5)

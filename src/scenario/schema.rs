@@ -302,6 +302,9 @@ pub enum InvariantSpec {
     ViewsConverge,
     /// Generic, during calm: no object is written back and forth between two states.
     Flapping,
+    /// Generic, after calm: every object's desired state ends as in the same scenario run
+    /// without its faults (process and agent restarts).
+    Differential,
 }
 
 impl InvariantSpec {
@@ -321,6 +324,7 @@ impl InvariantSpec {
             InvariantSpec::Progress => "progress",
             InvariantSpec::ViewsConverge => "views-converge",
             InvariantSpec::Flapping => "flapping",
+            InvariantSpec::Differential => "differential",
         }
     }
 }

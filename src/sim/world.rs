@@ -63,6 +63,8 @@ pub struct World {
     pub sim: Sim<Ev>,
     pub trace: Trace,
     pub version: Version,
+    /// The version the run began on (`version` changes with an in-place upgrade).
+    pub started_as: Version,
     pub behaviours: Behaviours,
     /// What the scenario adds to an installed cluster (install, upgrade).
     pub features: Features,
@@ -252,6 +254,7 @@ impl World {
             sim,
             trace,
             version,
+            started_as: version,
             behaviours,
             features,
             user,

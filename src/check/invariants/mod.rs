@@ -6,6 +6,7 @@
 //! the end reports first is the same on every run whatever order a scenario lists them in.
 
 mod cpu_compatible;
+mod differential;
 mod flapping;
 mod host_view_fresh;
 mod install_completes;
@@ -52,6 +53,7 @@ pub fn build(spec: &InvariantSpec, scn: &Scenario) -> Box<dyn Invariant> {
         InvariantSpec::Progress => Box::new(progress::Progress::new(scn)),
         InvariantSpec::ViewsConverge => Box::new(views_converge::ViewsConverge::new(scn)),
         InvariantSpec::Flapping => Box::new(flapping::Flapping::default()),
+        InvariantSpec::Differential => Box::new(differential::Differential::new(scn)),
     }
 }
 
@@ -73,6 +75,7 @@ const ORDER: &[&str] = &[
     "workload-safety",
     "leftovers",
     "views-converge",
+    "differential",
 ];
 
 /// The implementations of a scenario's invariants, in checking order (an invariant
@@ -112,6 +115,7 @@ mod tests {
             InvariantSpec::Progress,
             InvariantSpec::ViewsConverge,
             InvariantSpec::Flapping,
+            InvariantSpec::Differential,
         ]
     }
 

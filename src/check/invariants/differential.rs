@@ -1,0 +1,362 @@
+//! `differential` (after calm, generic): the run ends in the same desired state as the same
+//! scenario without its faults (Sieve's differential oracle, Sun et al., OSDI '22). The
+//! reference is the scenario with every fault step removed (`restart-agent`,
+//! `restart-process`: a process that dies and comes back must not change what the cluster
+//! converges to) and everything else kept: the user's operations, a chaos hunt's extra
+//! operations, the timing. It runs on two reference seeds; a field on which the two end
+//! differently depends on the schedule (a placement, an order), not on the faults, and is
+//! not compared. Every other desired-state field (`check::desired_state`: labels,
+//! annotations, spec; not status) of every object must end as in the first reference.
+//!
+//! The message names the object, the field, both values, and where the two runs' writes of
+//! the field first parted: the step of this run's write, who made it, and the value the
+//! reference wrote at the same place in its own sequence of writes.
+//!
+//! A scenario without faults is its own reference: then a differing field is one that a
+//! schedule the two reference seeds did not take changed, which a correct controller does
+//! not let happen to desired state either.
+
+use crate::check::desired_state::{self, Fields, State};
+use crate::check::{after_calm_note, Invariant, InvariantKind};
+use crate::engine::{SeededChoices, SimDuration, Trace};
+use crate::kube::ApiRecord;
+use crate::scenario::{Action, Scenario, Version};
+use crate::sim::World;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The seeds of the two reference runs.
+pub const REFERENCE_SEEDS: [u64; 2] = [0, 1];
+
+/// One change of a field by a write.
+#[derive(Clone, Debug, PartialEq)]
+struct Change {
+    step: u64,
+    /// None: the field (or its object) was removed.
+    value: Option<String>,
+    who: String,
+}
+
+/// Every change of every desired-state field, per (object id, field), in order.
+#[derive(Default, Debug)]
+struct History(BTreeMap<(String, String), Vec<Change>>);
+
+impl History {
+    fn record_step(&mut self, w: &World) {
+        for r in &w.cluster.api.records {
+            self.record(w, r);
+        }
+    }
+
+    fn record(&mut self, w: &World, r: &ApiRecord) {
+        if r.result.is_err() || !desired_state::compared(r.kind) {
+            return;
+        }
+        let Some(o) = r.after.as_ref().or(r.before.as_ref()) else {
+            return;
+        };
+        let id = desired_state::id(o);
+        let empty = Fields::new();
+        let before = r.before.as_ref().and_then(|b| desired_state::fields(b));
+        let after = r.after.as_ref().and_then(|a| desired_state::fields(a));
+        let (before, after) = (
+            before.as_ref().unwrap_or(&empty),
+            after.as_ref().unwrap_or(&empty),
+        );
+        let keys = before
+            .keys()
+            .chain(after.keys().filter(|k| !before.contains_key(*k)));
+        for k in keys {
+            let (old, new) = (before.get(k), after.get(k));
+            if old == new {
+                continue;
+            }
+            self.0
+                .entry((id.clone(), k.clone()))
+                .or_default()
+                .push(Change {
+                    step: w.sim.steps(),
+                    value: new.cloned(),
+                    who: format!("{} ({})", w.cluster.actor_name(r.actor), r.verb.http()),
+                });
+        }
+    }
+}
+
+/// The reference runs of one scenario on one version.
+#[derive(Debug)]
+struct Reference {
+    /// The first reference run's end state and its history.
+    state: State,
+    history: History,
+    /// The second's end state.
+    other: State,
+}
+
+impl Reference {
+    /// Whether the two reference runs end alike in this field.
+    fn stable(&self, id: &str, field: &str) -> bool {
+        let get = |s: &State| s.get(id).and_then(|f| f.get(field)).cloned();
+        get(&self.state) == get(&self.other)
+    }
+}
+
+/// The scenario without its faults and without anything that judges a run.
+pub fn reference_scenario(scn: &Scenario) -> Scenario {
+    let mut s = scn.clone();
+    s.timeline.retain(|st| {
+        !matches!(
+            st.action,
+            Action::RestartAgent | Action::RestartProcess { .. }
+        )
+    });
+    s.invariants.clear();
+    s.sometimes.clear();
+    s.expect.clear();
+    s
+}
+
+/// Runs `scn` on `seed` to its end, recording every desired-state change.
+fn observe(scn: &Scenario, version: Version, seed: u64) -> (State, History) {
+    let mut w = World::build(
+        scn,
+        version,
+        Box::new(SeededChoices::new(seed)),
+        Trace::off(),
+    );
+    let mut history = History::default();
+    while w.step().is_ok() {
+        history.record_step(&w);
+    }
+    (desired_state::state(&w.cluster.api.store), history)
+}
+
+/// The most references kept (a chaos hunt has one reference scenario per seed; a plain hunt
+/// one for all its seeds).
+const CACHE: usize = 32;
+
+type Cache = Mutex<BTreeMap<(String, String), Arc<Reference>>>;
+
+/// The reference runs of `scn` on `version`, computed once per scenario text and version
+/// (they are a function of both, so sharing them between runs and threads changes nothing).
+fn reference(scn: &Scenario, version: Version) -> Arc<Reference> {
+    static REFS: OnceLock<Cache> = OnceLock::new();
+    let key = (
+        ron::to_string(scn).unwrap_or_else(|_| format!("{scn:?}")),
+        version.to_string(),
+    );
+    let cache = REFS.get_or_init(Cache::default);
+    if let Some(r) = cache.lock().map(|c| c.get(&key).cloned()).ok().flatten() {
+        return r;
+    }
+    let (state, history) = observe(scn, version, REFERENCE_SEEDS[0]);
+    let (other, _) = observe(scn, version, REFERENCE_SEEDS[1]);
+    let r = Arc::new(Reference {
+        state,
+        history,
+        other,
+    });
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= CACHE {
+            c.clear();
+        }
+        c.insert(key, r.clone());
+    }
+    r
+}
+
+fn shown(v: Option<&String>) -> String {
+    match v {
+        Some(v) => format!("`{v}`"),
+        None => "absent".to_string(),
+    }
+}
+
+/// Where this run's writes of a field first parted from the reference's.
+fn parted(run: &[Change], reference: &[Change]) -> String {
+    let at = run
+        .iter()
+        .zip(reference)
+        .position(|(a, b)| a.value != b.value);
+    match at {
+        Some(i) => format!(
+            "first parted at step {}, where {} made it {} and the reference's write {} made it {}",
+            run[i].step,
+            run[i].who,
+            shown(run[i].value.as_ref()),
+            i + 1,
+            shown(reference[i].value.as_ref())
+        ),
+        None if run.len() > reference.len() => {
+            let c = &run[reference.len()];
+            format!(
+                "first parted at step {}, where {} made it {}, a write the reference never made",
+                c.step,
+                c.who,
+                shown(c.value.as_ref())
+            )
+        }
+        None => {
+            let c = &reference[run.len()];
+            let since = run
+                .last()
+                .map_or("the start".to_string(), |l| format!("step {}", l.step));
+            format!(
+                "first parted after {since}: this run never wrote it again, while in the reference {} made it {}",
+                c.who,
+                shown(c.value.as_ref())
+            )
+        }
+    }
+}
+
+pub struct Differential {
+    reference: Scenario,
+    calm: SimDuration,
+    history: History,
+}
+
+impl Differential {
+    pub fn new(scn: &Scenario) -> Self {
+        Differential {
+            reference: reference_scenario(scn),
+            calm: scn.calm,
+            history: History::default(),
+        }
+    }
+}
+
+impl Invariant for Differential {
+    fn name(&self) -> &'static str {
+        "differential"
+    }
+    fn kind(&self) -> InvariantKind {
+        InvariantKind::AfterCalm
+    }
+
+    fn after_step(&mut self, w: &mut World) -> Option<String> {
+        self.history.record_step(w);
+        None
+    }
+
+    fn at_end(&mut self, w: &World) -> Option<String> {
+        let r = reference(&self.reference, w.started_as);
+        let here = desired_state::state(&w.cluster.api.store);
+        let mut differ: Vec<(String, String)> = Vec::new();
+        let ids = r
+            .state
+            .keys()
+            .chain(here.keys().filter(|k| !r.state.contains_key(*k)));
+        let empty = Fields::new();
+        for id in ids {
+            let (a, b) = (
+                here.get(id).unwrap_or(&empty),
+                r.state.get(id).unwrap_or(&empty),
+            );
+            let fields = b.keys().chain(a.keys().filter(|k| !b.contains_key(*k)));
+            for f in fields {
+                if a.get(f) != b.get(f) && r.stable(id, f) {
+                    differ.push((id.clone(), f.clone()));
+                }
+            }
+        }
+        differ.sort();
+        let (id, field) = differ.first()?;
+        let get = |s: &State| s.get(id).and_then(|f| f.get(field)).cloned();
+        let key = (id.clone(), field.clone());
+        let none = Vec::new();
+        let more = match differ.len() - 1 {
+            0 => String::new(),
+            1 => format!("; 1 more field differs ({} {})", differ[1].0, differ[1].1),
+            n => format!(
+                "; {n} more fields differ ({} {}, ...)",
+                differ[1].0, differ[1].1
+            ),
+        };
+        Some(format!(
+            "{id} {field} differs from the fault-free reference run: {} here, {} there (reference seeds {} and {} agree); {}{more}; {}",
+            shown(get(&here).as_ref()),
+            shown(get(&r.state).as_ref()),
+            REFERENCE_SEEDS[0],
+            REFERENCE_SEEDS[1],
+            parted(
+                self.history.0.get(&key).unwrap_or(&none),
+                r.history.0.get(&key).unwrap_or(&none)
+            ),
+            after_calm_note(w, self.calm)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_reference_drops_process_and_agent_restarts_and_keeps_user_operations() {
+        let text = crate::scenario::bundled_by_name("quota-race-agent-restart").unwrap();
+        let scn = crate::scenario::load_str("quota-race-agent-restart.ron", text).unwrap();
+        assert!(scn
+            .timeline
+            .iter()
+            .any(|s| matches!(s.action, Action::RestartAgent)));
+        let r = reference_scenario(&scn);
+        assert!(r.timeline.iter().all(|s| !matches!(
+            s.action,
+            Action::RestartAgent | Action::RestartProcess { .. }
+        )));
+        assert!(r
+            .timeline
+            .iter()
+            .any(|s| matches!(s.action, Action::Migrate { .. })));
+        assert!(r.invariants.is_empty() && r.sometimes.is_empty() && r.expect.is_empty());
+    }
+
+    #[test]
+    fn a_field_the_two_reference_seeds_end_differently_in_is_not_stable() {
+        let mut a = State::new();
+        let mut b = State::new();
+        a.insert(
+            "VirtualMachine ns/vm".into(),
+            fields(&[("x", "1"), ("y", "1")]),
+        );
+        b.insert(
+            "VirtualMachine ns/vm".into(),
+            fields(&[("x", "1"), ("y", "2")]),
+        );
+        let r = Reference {
+            state: a,
+            history: History::default(),
+            other: b,
+        };
+        assert!(r.stable("VirtualMachine ns/vm", "x"));
+        assert!(!r.stable("VirtualMachine ns/vm", "y"));
+        assert!(r.stable("VirtualMachine ns/other", "x"));
+    }
+
+    #[test]
+    fn where_two_histories_part_is_the_first_write_that_differs() {
+        let c = |step, v: &str| Change {
+            step,
+            value: Some(v.into()),
+            who: "harvester (PUT)".into(),
+        };
+        let run = [c(3, "5"), c(9, "3")];
+        let reference = [c(4, "5"), c(8, "10")];
+        assert_eq!(
+            parted(&run, &reference),
+            "first parted at step 9, where harvester (PUT) made it `3` and the reference's write 2 made it `10`"
+        );
+        assert_eq!(
+            parted(&run[..1], &reference),
+            "first parted after step 3: this run never wrote it again, while in the reference harvester (PUT) made it `10`"
+        );
+    }
+}
