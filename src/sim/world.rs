@@ -69,7 +69,12 @@ pub struct World {
     /// What the scenario adds to an installed cluster (install, upgrade).
     pub features: Features,
     pub user: ActorId,
-    actions: Vec<(SimTime, Action)>,
+    /// The actions to carry out: when, what, and the timeline step it is (none for an extra
+    /// fault a swarm run added).
+    actions: Vec<(SimTime, Action, Option<usize>)>,
+    /// The timeline steps whose user request was refused or found nothing to act on (a
+    /// migration of a VM not running, a quota change the webhook denied), in order.
+    pub refused: Vec<usize>,
     /// When the last timeline action has happened; the calm phase starts here.
     pub calm_at: SimTime,
     /// The features plugged in (`plug_in`), each with its external-event codes.
@@ -217,7 +222,7 @@ impl World {
                 continue;
             }
             sim.schedule_at(at, Ev::External(actions.len() as u32));
-            actions.push((at, st.action.clone()));
+            actions.push((at, st.action.clone(), Some(i)));
         }
         // Extra faults of the kinds the scenario already has, at times within the chaos
         // phase (swarm draws how many; plain runs add none).
@@ -233,7 +238,7 @@ impl World {
             for _ in 0..n {
                 let at = SimTime(sim.pick(ChoiceKind::ActionTime, k, 0, calm_at.micros()));
                 sim.schedule_at(at, Ev::External(actions.len() as u32));
-                actions.push((at, action.clone()));
+                actions.push((at, action.clone(), None));
             }
         }
         sim.set_horizon(calm_at + scn.calm);
@@ -259,6 +264,7 @@ impl World {
             features,
             user,
             actions,
+            refused: Vec::new(),
             calm_at,
         }
     }
@@ -403,7 +409,19 @@ impl World {
                 return;
             }
         }
-        self.act(code as usize);
+        let (i, first) = (code as usize, self.cluster.api.records.len());
+        self.act(i);
+        let asks = matches!(
+            self.actions[i].1,
+            Action::Migrate { .. } | Action::SetQuota { .. }
+        );
+        let user = self.user;
+        let done = self.cluster.api.records[first..]
+            .iter()
+            .any(|r| r.actor == user && r.result.is_ok());
+        if let (true, false, Some(step)) = (asks, done, self.actions[i].2) {
+            self.refused.push(step);
+        }
     }
 
     /// The install's milestones, for a scenario with a `bootstrap` section.

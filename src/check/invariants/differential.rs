@@ -25,8 +25,9 @@ use crate::sim::World;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The seeds of the two reference runs.
-pub const REFERENCE_SEEDS: [u64; 2] = [0, 1];
+/// The seeds tried for the two reference runs, in order: the first two on which every user
+/// request of the reference scenario takes effect.
+pub const REFERENCE_SEEDS: std::ops::Range<u64> = 0..8;
 
 /// One change of a field by a write.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,6 +87,8 @@ impl History {
 /// The reference runs of one scenario on one version.
 #[derive(Debug)]
 struct Reference {
+    /// Their seeds.
+    seeds: [u64; 2],
     /// The first reference run's end state and its history.
     state: State,
     history: History,
@@ -101,14 +104,20 @@ impl Reference {
     }
 }
 
-/// The scenario without its faults and without anything that judges a run.
-pub fn reference_scenario(scn: &Scenario) -> Scenario {
+/// The scenario without its faults, without the user requests that were refused in the
+/// run judged (`refused`: timeline steps; a request refused for its timing, such as a quota
+/// change during a migration, is not part of the workload that run carried out), and
+/// without anything that judges a run.
+pub fn reference_scenario(scn: &Scenario, refused: &[usize]) -> Scenario {
     let mut s = scn.clone();
+    let mut i = 0;
     s.timeline.retain(|st| {
-        !matches!(
-            st.action,
-            Action::RestartAgent | Action::RestartProcess { .. }
-        )
+        i += 1;
+        !refused.contains(&(i - 1))
+            && !matches!(
+                st.action,
+                Action::RestartAgent | Action::RestartProcess { .. }
+            )
     });
     s.invariants.clear();
     s.sometimes.clear();
@@ -116,8 +125,9 @@ pub fn reference_scenario(scn: &Scenario) -> Scenario {
     s
 }
 
-/// Runs `scn` on `seed` to its end, recording every desired-state change.
-fn observe(scn: &Scenario, version: Version, seed: u64) -> (State, History) {
+/// Runs `scn` on `seed` to its end, recording every desired-state change; None when one of
+/// its user requests was refused (that run carried out another workload).
+fn observe(scn: &Scenario, version: Version, seed: u64) -> Option<(State, History)> {
     let mut w = World::build(
         scn,
         version,
@@ -128,34 +138,41 @@ fn observe(scn: &Scenario, version: Version, seed: u64) -> (State, History) {
     while w.step().is_ok() {
         history.record_step(&w);
     }
-    (desired_state::state(&w.cluster.api.store), history)
+    w.refused
+        .is_empty()
+        .then(|| (desired_state::state(&w.cluster.api.store), history))
 }
 
 /// The most references kept (a chaos hunt has one reference scenario per seed; a plain hunt
 /// one for all its seeds).
 const CACHE: usize = 32;
 
-type Cache = Mutex<BTreeMap<(String, String), Arc<Reference>>>;
+type Cache = Mutex<BTreeMap<(String, String), Option<Arc<Reference>>>>;
 
 /// The reference runs of `scn` on `version`, computed once per scenario text and version
 /// (they are a function of both, so sharing them between runs and threads changes nothing).
-fn reference(scn: &Scenario, version: Version) -> Arc<Reference> {
+/// None when fewer than two of `REFERENCE_SEEDS` carry out every user request: then the
+/// oracle does not judge.
+fn reference(scn: &Scenario, version: Version) -> Option<Arc<Reference>> {
     static REFS: OnceLock<Cache> = OnceLock::new();
     let key = (
         ron::to_string(scn).unwrap_or_else(|_| format!("{scn:?}")),
         version.to_string(),
     );
     let cache = REFS.get_or_init(Cache::default);
-    if let Some(r) = cache.lock().map(|c| c.get(&key).cloned()).ok().flatten() {
+    if let Some(r) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return r;
     }
-    let (state, history) = observe(scn, version, REFERENCE_SEEDS[0]);
-    let (other, _) = observe(scn, version, REFERENCE_SEEDS[1]);
-    let r = Arc::new(Reference {
-        state,
-        history,
-        other,
-    });
+    let mut found = REFERENCE_SEEDS.filter_map(|s| observe(scn, version, s).map(|o| (s, o)));
+    let r = match (found.next(), found.next()) {
+        (Some((s0, (state, history))), Some((s1, (other, _)))) => Some(Arc::new(Reference {
+            seeds: [s0, s1],
+            state,
+            history,
+            other,
+        })),
+        _ => None,
+    };
     if let Ok(mut c) = cache.lock() {
         if c.len() >= CACHE {
             c.clear();
@@ -211,7 +228,7 @@ fn parted(run: &[Change], reference: &[Change]) -> String {
 }
 
 pub struct Differential {
-    reference: Scenario,
+    scenario: Scenario,
     calm: SimDuration,
     history: History,
 }
@@ -219,7 +236,7 @@ pub struct Differential {
 impl Differential {
     pub fn new(scn: &Scenario) -> Self {
         Differential {
-            reference: reference_scenario(scn),
+            scenario: scn.clone(),
             calm: scn.calm,
             history: History::default(),
         }
@@ -240,7 +257,10 @@ impl Invariant for Differential {
     }
 
     fn at_end(&mut self, w: &World) -> Option<String> {
-        let r = reference(&self.reference, w.started_as);
+        let r = reference(
+            &reference_scenario(&self.scenario, &w.refused),
+            w.started_as,
+        )?;
         let here = desired_state::state(&w.cluster.api.store);
         let mut differ: Vec<(String, String)> = Vec::new();
         let ids = r
@@ -277,8 +297,8 @@ impl Invariant for Differential {
             "{id} {field} differs from the fault-free reference run: {} here, {} there (reference seeds {} and {} agree); {}{more}; {}",
             shown(get(&here).as_ref()),
             shown(get(&r.state).as_ref()),
-            REFERENCE_SEEDS[0],
-            REFERENCE_SEEDS[1],
+            r.seeds[0],
+            r.seeds[1],
             parted(
                 self.history.0.get(&key).unwrap_or(&none),
                 r.history.0.get(&key).unwrap_or(&none)
@@ -307,7 +327,7 @@ mod tests {
             .timeline
             .iter()
             .any(|s| matches!(s.action, Action::RestartAgent)));
-        let r = reference_scenario(&scn);
+        let r = reference_scenario(&scn, &[]);
         assert!(r.timeline.iter().all(|s| !matches!(
             s.action,
             Action::RestartAgent | Action::RestartProcess { .. }
@@ -332,6 +352,7 @@ mod tests {
             fields(&[("x", "1"), ("y", "2")]),
         );
         let r = Reference {
+            seeds: [0, 1],
             state: a,
             history: History::default(),
             other: b,
