@@ -7,8 +7,8 @@ use hvsim::explore::repro;
 use hvsim::explore::results::{
     render_summary, ResultsWriter, Shard, Summary, SweepHeader, RESULTS_FORMAT,
 };
-use hvsim::explore::shrink::shrink_strategy_seed;
-use hvsim::explore::strategy::Strategy;
+use hvsim::explore::shrink::{shrink, shrink_strategy_seed};
+use hvsim::explore::strategy::{Strategy, DEFAULT_BOUND};
 use hvsim::explore::sweep::{
     default_jobs, shard_seeds, sweep_iter, SweepSpec, NONDETERMINISM, PANIC,
 };
@@ -59,12 +59,12 @@ pub struct Args {
     #[arg(long)]
     check_determinism: bool,
     /// Exhaustive: the most branching decisions per run.
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = DEFAULT_BOUND)]
     bound: usize,
     /// Output format: text or json (schema hvsim.explore/1).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Shrink the first violating seed of each invariant and write
+    /// Shrink the first violating seed (exhaustive: run) of each invariant and write
     /// ./NAME.INVARIANT.repro.ron for each.
     #[arg(long)]
     shrink: bool,
@@ -82,24 +82,59 @@ pub fn run(a: Args) -> ExitCode {
         Ok(x) => x,
         Err(e) => return usage(e),
     };
-    if a.strategy == "exhaustive" {
-        return explore_exhaustive(&scn, version, &a);
+    let strategy = match Strategy::parse_with(&a.strategy, a.depth, a.bound) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    match strategy {
+        Strategy::Exhaustive { bound } => enumerate(&scn, version, bound, &a),
+        seeded => sweep(&scn, version, seeded, a),
     }
-    sweep(&scn, version, a)
 }
 
-fn explore_exhaustive(scn: &Scenario, version: Version, a: &Args) -> ExitCode {
+/// `--strategy exhaustive`: the bounded enumeration, not a seed sweep; runs are numbered.
+fn enumerate(scn: &Scenario, version: Version, bound: usize, a: &Args) -> ExitCode {
     if a.format == Format::Json {
         return usage("--format json is not available with --strategy exhaustive");
     }
+    let mut outputs = Outputs::new();
+    scenario_inputs(&mut outputs, &a.file, scn);
     let max_runs = a.budget.unwrap_or(100_000);
     let started = std::time::Instant::now();
-    let r = exhaustive::explore(scn, version, a.bound, max_runs, false);
+    let r = exhaustive::explore(scn, version, bound, max_runs, false);
     let secs = started.elapsed().as_secs_f64();
     out!(
         "{}",
-        report::exhaustive::render(&scn.name, version, a.bound, &r, secs)
+        report::exhaustive::render(&a.file, &scn.name, version, bound, &r, secs)
     );
+    if a.shrink {
+        let mut lines = Vec::new();
+        let mut seen = BTreeSet::new();
+        // The first run of each invariant, as a sweep shrinks the first seed of each.
+        for f in r
+            .violations
+            .iter()
+            .filter(|f| seen.insert(f.invariant.clone()))
+        {
+            let which = format!("run {}", f.run);
+            match shrink(scn, version, f.answers.clone(), &f.invariant) {
+                Ok(sr) => {
+                    let path =
+                        std::path::PathBuf::from(format!("{}.{}.repro.ron", scn.name, f.invariant));
+                    let text = repro::to_text(&repro::Repro::from_shrink(&sr));
+                    if let Err(e) = outputs.stage("--shrink", &path, text.as_bytes()) {
+                        return usage(e);
+                    }
+                    lines.push(report::repro::shrunk_line(&f.invariant, &which, &sr, &path));
+                }
+                Err(e) => lines.push(report::repro::shrink_failed(&f.invariant, &which, &e)),
+            }
+        }
+        if let Err(e) = outputs.commit() {
+            return usage(e);
+        }
+        lines.iter().for_each(|l| outln!("{l}"));
+    }
     if r.violations.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -107,13 +142,9 @@ fn explore_exhaustive(scn: &Scenario, version: Version, a: &Args) -> ExitCode {
     }
 }
 
-fn sweep(scn: &Scenario, version: Version, a: Args) -> ExitCode {
+fn sweep(scn: &Scenario, version: Version, strategy: Strategy, a: Args) -> ExitCode {
     let json = a.format == Format::Json;
     let jobs = a.jobs.unwrap_or_else(default_jobs);
-    let strategy = match Strategy::parse(&a.strategy, a.depth) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
-    };
     let range = match (&a.seeds, a.budget) {
         (Some(s), _) => match SeedRange::parse(s) {
             Ok(r) => r,
@@ -281,18 +312,19 @@ fn shrink_each(
             continue;
         }
         let seed = st.first_seed;
+        let which = format!("seed {seed}");
         let r = match shrink_strategy_seed(scn, version, strategy, seed) {
             Ok(r) if r.violation.invariant == *inv => r,
             Ok(r) => {
                 say(report::repro::shrink_skipped(
                     inv,
-                    seed,
+                    &which,
                     &r.violation.invariant,
                 ));
                 continue;
             }
             Err(e) => {
-                say(report::repro::shrink_failed(inv, seed, &e));
+                say(report::repro::shrink_failed(inv, &which, &e));
                 continue;
             }
         };
@@ -301,7 +333,12 @@ fn shrink_each(
         outputs
             .stage("--shrink", &path, text.as_bytes())
             .map_err(|e| e.to_string())?;
-        say(report::repro::shrunk_line(inv, seed, &r, &path));
+        say(report::repro::shrunk_line(
+            inv,
+            &format!("seed {seed}"),
+            &r,
+            &path,
+        ));
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use super::{input_error, load_with_version, scenario_inputs, Format};
 use hvsim::engine::{Trace, TraceCat};
-use hvsim::explore::strategy::Strategy;
+use hvsim::explore::strategy::{Strategy, DEFAULT_BOUND};
 use hvsim::report::output::{OutputError, Outputs};
 use hvsim::report::{json, perfetto, run_plots, timeline};
 use std::path::Path;
@@ -13,7 +13,9 @@ use std::process::ExitCode;
 pub struct Args {
     /// Scenario file (or the name of a bundled scenario).
     file: String,
-    #[arg(long, default_value_t = 0)]
+    /// The seed; with --strategy exhaustive, the run's number in the enumeration (from 1,
+    /// as explore reports it; also --run).
+    #[arg(long, alias = "run", default_value_t = 0)]
     seed: u64,
     /// Harvester version (default: the scenario's `harvester`).
     #[arg(long)]
@@ -21,12 +23,16 @@ pub struct Args {
     /// Also show every watch delivery.
     #[arg(long)]
     verbose: bool,
-    /// The strategy whose seed this is (random, pct, swarm), to reproduce an explore finding.
+    /// The strategy whose seed this is (random, pct, swarm, exhaustive), to reproduce an
+    /// explore finding.
     #[arg(long, default_value = "random")]
     strategy: String,
     /// PCT depth, with --strategy pct.
     #[arg(long, default_value_t = 3)]
     depth: u32,
+    /// Exhaustive: the most branching decisions per run, as given to explore.
+    #[arg(long, default_value_t = DEFAULT_BOUND)]
+    bound: usize,
     /// Also write a Perfetto / Chrome trace (Trace Event Format JSON) of the run.
     #[arg(long, value_name = "FILE.json")]
     perfetto: Option<String>,
@@ -46,13 +52,17 @@ pub fn run(a: Args) -> ExitCode {
     if a.format == Format::Markdown {
         return input_error("--format markdown is for verify; run takes text or json");
     }
-    let strategy = match Strategy::parse(&a.strategy, a.depth) {
+    let strategy = match Strategy::parse_with(&a.strategy, a.depth, a.bound) {
         Ok(s) => s,
         Err(e) => return input_error(e),
     };
     let (scn, version) = match load_with_version(&a.file, a.version.as_deref()) {
         Ok(x) => x,
         Err(e) => return input_error(e),
+    };
+    let choices = match strategy.run_choices(&scn, version, a.seed) {
+        Ok(c) => c,
+        Err(e) => return input_error(format!("--seed: {e}")),
     };
     let mut outputs = Outputs::new();
     scenario_inputs(&mut outputs, &a.file, &scn);
@@ -86,7 +96,7 @@ pub fn run(a: Args) -> ExitCode {
     let (mut out, plotted) = run_plots::run_with_plots(
         &scn,
         version,
-        strategy.choices(seed),
+        choices,
         trace,
         a.plot.as_deref().map(Path::new),
         &title,

@@ -1,9 +1,11 @@
 //! `hvsim shrink`: a violating seed shrunk to a small repro, written as NAME.repro.ron.
 
 use super::{input_error as usage, load_with_version, scenario_inputs};
+use hvsim::check::run as run_once;
+use hvsim::engine::Trace;
 use hvsim::explore::repro;
-use hvsim::explore::shrink::shrink_strategy_seed;
-use hvsim::explore::strategy::Strategy;
+use hvsim::explore::shrink::{shrink, ShrinkError};
+use hvsim::explore::strategy::{Strategy, DEFAULT_BOUND};
 use hvsim::report::output::Outputs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,12 +18,16 @@ pub struct Args {
     seed: u64,
     #[arg(long)]
     version: Option<String>,
-    /// The strategy whose run of the seed to shrink: random, pct or swarm.
+    /// The strategy whose run of the seed to shrink: random, pct, swarm or exhaustive
+    /// (its seed is the run's number, as explore reports it).
     #[arg(long, default_value = "random")]
     strategy: String,
     /// PCT: number of priority change points + 1.
     #[arg(long, default_value_t = 3)]
     depth: u32,
+    /// Exhaustive: the most branching decisions per run, as given to explore.
+    #[arg(long, default_value_t = DEFAULT_BOUND)]
+    bound: usize,
     /// Where to write the repro (default: ./NAME.repro.ron).
     #[arg(long)]
     out: Option<String>,
@@ -32,7 +38,7 @@ pub fn run(a: Args) -> ExitCode {
         Ok(x) => x,
         Err(e) => return usage(e),
     };
-    let strategy = match Strategy::parse(&a.strategy, a.depth) {
+    let strategy = match Strategy::parse_with(&a.strategy, a.depth, a.bound) {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
@@ -46,7 +52,17 @@ pub fn run(a: Args) -> ExitCode {
     if let Err(e) = outputs.plan_file("--out", &path) {
         return usage(e);
     }
-    let r = match shrink_strategy_seed(&scn, version, strategy, seed) {
+    let choices = match strategy.run_choices(&scn, version, seed) {
+        Ok(c) => c,
+        Err(e) => return usage(format!("--seed: {e}")),
+    };
+    // The run as the strategy draws it (a seed explore found), shrunk whatever it violates.
+    let first = run_once(&scn, version, choices, Trace::off());
+    let shrunk = match first.violation {
+        None => Err(ShrinkError::Held),
+        Some(v) => shrink(&scn, version, first.answers, &v.invariant),
+    };
+    let r = match shrunk {
         Ok(r) => r,
         Err(e) => return usage(format!("seed {seed} on {version}: {e}")),
     };

@@ -4,8 +4,10 @@
 use crate::explore::exhaustive::ExhaustiveReport;
 use crate::scenario::Version;
 
-/// The summary; `secs` is the wall time, which only this text shows.
+/// The summary; `file` is what the command was given (for the reproduce line), `secs` the
+/// wall time, which only this text shows.
 pub fn render(
+    file: &str,
     name: &str,
     version: Version,
     bound: usize,
@@ -35,6 +37,10 @@ pub fn render(
     s.push_str(&format!(
         "  first: run {} after {} steps: {}: {}\n",
         f.run, f.steps, f.invariant, f.message
+    ));
+    s.push_str(&format!(
+        "reproduce ({}): hvsim run {file} --seed {} --version {version} --strategy exhaustive --bound {bound}\n",
+        f.invariant, f.run
     ));
     s
 }

@@ -24,10 +24,10 @@ pub fn shrink_report(r: &ShrinkResult, path: &Path) -> String {
     )
 }
 
-/// `explore --shrink`'s line for one invariant's first seed.
-pub fn shrunk_line(inv: &str, seed: u64, r: &ShrinkResult, path: &Path) -> String {
+/// `explore --shrink`'s line for one invariant's first run (`which`: "seed 3", "run 7").
+pub fn shrunk_line(inv: &str, which: &str, r: &ShrinkResult, path: &Path) -> String {
     format!(
-        "shrunk {inv} (seed {seed}): {} steps -> {} steps, {} -> {} VMs, {} -> {} nodes, {} -> {} actions; {}",
+        "shrunk {inv} ({which}): {} steps -> {} steps, {} -> {} VMs, {} -> {} nodes, {} -> {} actions; {}",
         r.original.steps,
         r.shrunk.steps,
         r.original.vms,
@@ -40,14 +40,14 @@ pub fn shrunk_line(inv: &str, seed: u64, r: &ShrinkResult, path: &Path) -> Strin
     )
 }
 
-/// `explore --shrink`'s line when the first seed's shrink gave another invariant.
-pub fn shrink_skipped(inv: &str, seed: u64, got: &str) -> String {
-    format!("shrink {inv} (seed {seed}): skipped, the seed now violates {got}")
+/// `explore --shrink`'s line when the first run's shrink gave another invariant.
+pub fn shrink_skipped(inv: &str, which: &str, got: &str) -> String {
+    format!("shrink {inv} ({which}): skipped, the seed now violates {got}")
 }
 
-/// `explore --shrink`'s line when the first seed could not be shrunk.
-pub fn shrink_failed(inv: &str, seed: u64, why: &dyn std::fmt::Display) -> String {
-    format!("shrink {inv} (seed {seed}): {why}")
+/// `explore --shrink`'s line when the first run could not be shrunk.
+pub fn shrink_failed(inv: &str, which: &str, why: &dyn std::fmt::Display) -> String {
+    format!("shrink {inv} ({which}): {why}")
 }
 
 fn wrote(path: &Path) -> String {
