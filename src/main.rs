@@ -2,7 +2,7 @@
 //! (its flags and what it does); exit codes are 0 held / expectations met, 1 violated /
 //! unmet, 2 bad input or usage.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 // Runs allocate many small strings and maps; mimalloc's per-thread pages make them about
@@ -59,6 +59,14 @@ enum Cmd {
     Plot(cli::plot::Args),
     /// Sweep each scenario's `expect` block and print expected vs observed.
     Verify(cli::verify::Args),
+    /// List the bundled scenarios (description, versions their `expect` block names) and
+    /// the Harvester versions hvsim knows.
+    List(cli::list::Args),
+    /// Write NAME.ron, a commented scenario skeleton that `hvsim run NAME.ron` runs.
+    /// Refuses to overwrite an existing file (exit 2).
+    New(cli::new::Args),
+    /// Print a shell completion script: `hvsim completions bash > ~/.local/share/bash-completion/completions/hvsim`.
+    Completions(cli::completions::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +83,9 @@ fn main() -> ExitCode {
         Cmd::Merge(a) => cli::merge::run(a),
         Cmd::Plot(a) => cli::plot::run(a),
         Cmd::Verify(a) => cli::verify::run(a),
+        Cmd::List(a) => cli::list::run(a),
+        Cmd::New(a) => cli::new::run(a),
+        Cmd::Completions(a) => cli::completions::run(a, Cli::command()),
     };
     // A closed pipe is no error (the code stays the command's); any other failure to print is.
     if let Some(e) = hvsim::report::output::stdout_error() {

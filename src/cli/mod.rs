@@ -3,13 +3,17 @@
 //! What several subcommands share (loading a scenario with `--version`, recording inputs so
 //! no output overwrites them, the error line) is here.
 
+pub mod completions;
 pub mod explore;
 pub mod hunt;
+pub mod list;
 pub mod merge;
+pub mod new;
 pub mod plot;
 pub mod replay;
 pub mod run;
 pub mod shrink;
+mod suggest;
 pub mod verify;
 
 use clap::ValueEnum;
@@ -53,7 +57,7 @@ pub fn load_with_version(
     file: &str,
     version: Option<&str>,
 ) -> Result<(Scenario, Version), ScenarioError> {
-    let text = scenario::read(file)?;
+    let text = read_scenario(file)?;
     let scn = scenario::load_str_with(file, &text, load_options())?;
     let version = parse_version(file, version, &scn)?;
     scenario::run_version_checks(&scn, file, &text, version)?;
@@ -63,12 +67,30 @@ pub fn load_with_version(
     Ok((scn, version))
 }
 
+/// A scenario's text (`scenario::read`); a name that is no file and no bundled scenario but
+/// near one gets `; did you mean NAME?`.
+pub fn read_scenario(file: &str) -> Result<String, ScenarioError> {
+    scenario::read(file).map_err(|mut e| {
+        if let Some(hint) = suggest::bundled_hint(file) {
+            e.message.push_str(&hint);
+        }
+        e
+    })
+}
+
+/// `--version V` for `file`: a known version (near misses get `; did you mean ..?`).
+pub fn parse_version_flag(file: &str, v: &str) -> Result<Version, ScenarioError> {
+    Version::parse(v).map_err(|m| {
+        let hint = suggest::version_hint(v).unwrap_or_default();
+        ScenarioError::new(file, None, format!("--version: {m}{hint}"))
+    })
+}
+
 fn parse_version(file: &str, v: Option<&str>, scn: &Scenario) -> Result<Version, ScenarioError> {
     match v {
         None => Ok(scn.harvester),
         Some(v) => {
-            let v = Version::parse(v)
-                .map_err(|m| ScenarioError::new(file, None, format!("--version: {m}")))?;
+            let v = parse_version_flag(file, v)?;
             match v.upgrade_unmodelled().filter(|_| scn.upgrade.is_some()) {
                 Some(m) => Err(ScenarioError::new(file, None, format!("--version: {m}"))),
                 None => Ok(v),

@@ -1,6 +1,6 @@
 //! `hvsim verify`: each scenario's `expect` block swept, expected vs observed.
 
-use super::{input_error, load_options, Format};
+use super::{input_error, load_options, read_scenario, Format};
 use hvsim::explore::sweep::default_jobs;
 use hvsim::explore::verify::verify_scenario;
 use hvsim::report::{json, markdown, verify_table};
@@ -33,7 +33,7 @@ pub fn run(a: Args) -> ExitCode {
         }
     } else {
         for f in &a.files {
-            let loaded = scenario::read(f).and_then(|text| {
+            let loaded = read_scenario(f).and_then(|text| {
                 let s = scenario::load_str_with(f, &text, load_options())?;
                 scenario::verify_checks(&s, f, &text)?;
                 for w in scenario::deadline_warnings(&s, f, &text) {
