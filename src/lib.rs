@@ -4,7 +4,9 @@
 //! stream) < `kube` (API server, informers, work queues, processes) < `models` (the real
 //! controllers) < `scenario` (RON input, versions) < `sim` (a world built from a scenario)
 //! < `check` (invariants) < `explore` (sweeps, verify) < `report` (outputs) < the CLI.
+//! `atomic_write` (a file written whole or not at all) is below them all, on std only.
 
+pub mod atomic_write;
 pub mod check;
 pub mod engine;
 pub mod explore;

@@ -14,7 +14,7 @@
 //! every step. A state seen before ends the run: everything after it has been or will be
 //! explored from its first visit.
 
-use crate::check::{run_with, RunOptions};
+use crate::check::{run_with, RunOptions, RunOutcome};
 use crate::engine::{Choice, ChoiceKind, Choices, Trace};
 use crate::scenario::{Scenario, Version};
 use std::cell::{Cell, RefCell};
@@ -42,7 +42,10 @@ fn domain(kind: ChoiceKind, lo: u64, hi: u64) -> Vec<u64> {
     }
 }
 
-struct DfsChoices {
+/// The choices of one run of the enumeration: the decisions of `plan` (indices into each
+/// decision's domain), then every later decision its domain's first value. The same plan and
+/// bound give the same answers, so a plan names a run that replays, pruned or not.
+pub struct DfsChoices {
     plan: Vec<u32>,
     bound: usize,
     /// Domain size of each decision of this run, in order (shared with the driver).
@@ -51,6 +54,20 @@ struct DfsChoices {
     diverged: Rc<Cell<bool>>,
     branching: usize,
     answers: Vec<u64>,
+}
+
+impl DfsChoices {
+    /// The run that follows `plan` with at most `bound` branching decisions.
+    pub fn new(plan: Vec<u32>, bound: usize) -> DfsChoices {
+        DfsChoices {
+            diverged: Rc::new(Cell::new(plan.is_empty())),
+            plan,
+            bound,
+            sizes: Rc::new(RefCell::new(Vec::new())),
+            branching: 0,
+            answers: Vec::new(),
+        }
+    }
 }
 
 impl Choices for DfsChoices {
@@ -89,7 +106,11 @@ impl Choices for DfsChoices {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
+    /// The run's number in the enumeration (from 1): `hvsim run FILE --strategy exhaustive
+    /// --bound B --seed RUN` replays it.
     pub run: u64,
+    /// The run's decision prefix (see [`DfsChoices`]).
+    pub plan: Vec<u32>,
     pub invariant: String,
     pub message: String,
     pub steps: u64,
@@ -117,6 +138,53 @@ pub fn explore(
     max_runs: u64,
     stop_at_first: bool,
 ) -> ExhaustiveReport {
+    let mut violations = Vec::new();
+    let mut report = walk(scn, version, bound, max_runs, &mut |run, plan, out| {
+        if let Some(v) = &out.violation {
+            violations.push(Found {
+                run,
+                plan: plan.to_vec(),
+                invariant: v.invariant.clone(),
+                message: v.message.clone(),
+                steps: out.steps,
+                answers: out.answers.clone(),
+            });
+            return stop_at_first;
+        }
+        false
+    });
+    report.violations = violations;
+    report
+}
+
+/// The decision prefix of run `run` (from 1) of the enumeration with `bound`, or the number
+/// of runs the enumeration has when it has fewer. The enumeration is re-walked up to the
+/// run, pruning included, so the numbers are those `explore` reports.
+pub fn plan_of_run(
+    scn: &Scenario,
+    version: Version,
+    bound: usize,
+    run: u64,
+) -> Result<Vec<u32>, u64> {
+    let mut found = None;
+    let r = walk(scn, version, bound, run, &mut |k, plan, _| {
+        if k == run {
+            found = Some(plan.to_vec());
+        }
+        false
+    });
+    found.ok_or(r.runs)
+}
+
+/// The enumeration: up to `max_runs` runs, each reported to `visit` with its number, its plan
+/// and its outcome; `visit` returns true to stop.
+fn walk(
+    scn: &Scenario,
+    version: Version,
+    bound: usize,
+    max_runs: u64,
+    visit: &mut dyn FnMut(u64, &[u32], &RunOutcome) -> bool,
+) -> ExhaustiveReport {
     let mut visited: BTreeSet<u64> = BTreeSet::new();
     let mut plan: Vec<u32> = Vec::new();
     let mut report = ExhaustiveReport {
@@ -130,16 +198,9 @@ pub fn explore(
         if report.runs >= max_runs {
             break;
         }
-        let sizes = Rc::new(RefCell::new(Vec::new()));
-        let diverged = Rc::new(Cell::new(plan.is_empty()));
-        let choices = DfsChoices {
-            plan: plan.clone(),
-            bound,
-            sizes: sizes.clone(),
-            diverged: diverged.clone(),
-            branching: 0,
-            answers: Vec::new(),
-        };
+        let choices = DfsChoices::new(plan.clone(), bound);
+        let sizes = choices.sizes.clone();
+        let diverged = choices.diverged.clone();
         let mut pruned = false;
         let mut observe = |w: &crate::sim::World| {
             let h = w.state_hash(false);
@@ -165,17 +226,8 @@ pub fn explore(
         if pruned {
             report.pruned += 1;
         }
-        if let Some(v) = out.violation {
-            report.violations.push(Found {
-                run: report.runs,
-                invariant: v.invariant,
-                message: v.message,
-                steps: out.steps,
-                answers: out.answers,
-            });
-            if stop_at_first {
-                break;
-            }
+        if visit(report.runs, &plan, &out) {
+            break;
         }
         // Next plan: the deepest decision with an untried value.
         let sizes = sizes.borrow();

@@ -13,8 +13,13 @@
 //! * `swarm`: each seed first draws its "weather" (TigerBeetle's `options_swarm`, Groce et
 //!   al. ISSTA'12): per delay kind, uniform / short / long answers; per fault kind of the
 //!   scenario, whether it happens and how many extra faults of that kind the run adds.
+//! * `exhaustive`: the bounded depth-first enumeration of [`super::exhaustive`]. Its runs are
+//!   not seeded but numbered by the enumeration (from 1); run K's answers depend on the
+//!   scenario (the decisions earlier runs made), so they come from [`Strategy::run_choices`].
 
+use super::exhaustive::{plan_of_run, DfsChoices};
 use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices};
+use crate::scenario::{Scenario, Version};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -23,11 +28,29 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Strategy {
     Random,
-    Pct { depth: u32 },
+    Pct {
+        depth: u32,
+    },
     Swarm,
+    /// At most `bound` branching decisions per run.
+    Exhaustive {
+        bound: usize,
+    },
 }
 
+/// `--bound`'s default: the most branching decisions per exhaustive run.
+pub const DEFAULT_BOUND: usize = 12;
+
 impl Strategy {
+    /// `s` with its parameters: `depth` for pct, `bound` for exhaustive.
+    pub fn parse_with(s: &str, depth: u32, bound: usize) -> Result<Strategy, String> {
+        match Strategy::parse(s, depth)? {
+            Strategy::Exhaustive { .. } => Ok(Strategy::Exhaustive { bound }),
+            other => Ok(other),
+        }
+    }
+
+    /// `s` with PCT's `depth` and exhaustive's default bound.
     pub fn parse(s: &str, depth: u32) -> Result<Strategy, String> {
         match s {
             "random" => Ok(Strategy::Random),
@@ -35,6 +58,9 @@ impl Strategy {
                 depth: depth.max(1),
             }),
             "swarm" => Ok(Strategy::Swarm),
+            "exhaustive" => Ok(Strategy::Exhaustive {
+                bound: DEFAULT_BOUND,
+            }),
             other => Err(format!(
                 "unknown strategy \"{other}\", expected one of random, pct, swarm, exhaustive"
             )),
@@ -46,6 +72,7 @@ impl Strategy {
             Strategy::Random => "random",
             Strategy::Pct { .. } => "pct",
             Strategy::Swarm => "swarm",
+            Strategy::Exhaustive { .. } => "exhaustive",
         }
     }
 
@@ -55,15 +82,51 @@ impl Strategy {
             Strategy::Random => String::new(),
             Strategy::Pct { depth } => format!(" --strategy pct --depth {depth}"),
             Strategy::Swarm => " --strategy swarm".to_string(),
+            Strategy::Exhaustive { bound } => format!(" --strategy exhaustive --bound {bound}"),
         }
     }
 
-    /// The choice source for one run of this strategy.
+    /// Whether a run is a seed (random, pct, swarm), so seeds can be swept.
+    pub fn is_seeded(self) -> bool {
+        !matches!(self, Strategy::Exhaustive { .. })
+    }
+
+    /// The choice source for one seed of a seeded strategy.
+    ///
+    /// # Panics
+    /// For exhaustive, whose runs are not seeds: use [`Strategy::run_choices`]. Sweeps
+    /// take seeded strategies only ([`Strategy::is_seeded`]).
     pub fn choices(self, seed: u64) -> Box<dyn Choices> {
         match self {
             Strategy::Random => Box::new(SeededChoices::new(seed)),
             Strategy::Pct { depth } => Box::new(PctChoices::new(seed, depth, PCT_HORIZON)),
             Strategy::Swarm => Box::new(SwarmChoices::new(seed)),
+            Strategy::Exhaustive { .. } => {
+                panic!("exhaustive runs are numbered, not seeded: use Strategy::run_choices")
+            }
+        }
+    }
+
+    /// The choice source for run `n` of `scn` on `version`: seed `n` of a seeded strategy,
+    /// run `n` (from 1) of the exhaustive enumeration. The error says why there is no such
+    /// run.
+    pub fn run_choices(
+        self,
+        scn: &Scenario,
+        version: Version,
+        n: u64,
+    ) -> Result<Box<dyn Choices>, String> {
+        let Strategy::Exhaustive { bound } = self else {
+            return Ok(self.choices(n));
+        };
+        if n == 0 {
+            return Err("exhaustive runs are numbered from 1, not 0".into());
+        }
+        match plan_of_run(scn, version, bound, n) {
+            Ok(plan) => Ok(Box::new(DfsChoices::new(plan, bound))),
+            Err(runs) => Err(format!(
+                "run {n}: the exhaustive enumeration with bound {bound} has {runs} runs"
+            )),
         }
     }
 }
@@ -72,6 +135,7 @@ impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Strategy::Pct { depth } => write!(f, "pct (depth {depth})"),
+            Strategy::Exhaustive { bound } => write!(f, "exhaustive (bound {bound})"),
             s => f.write_str(s.name()),
         }
     }

@@ -1,8 +1,9 @@
 //! `hvsim verify`: for each scenario and each version in its `expect` block, sweep the
 //! seed range and compare what happened with what was expected.
 
-use super::sweep::{sweep, SeedResult};
-use crate::scenario::{parse_expect_key, Expectation, RepoVmPolicy, Scenario, SeedRange};
+use super::strategy::Strategy;
+use super::sweep::{shard_seeds, sweep_iter, SeedResult, SweepSpec};
+use crate::scenario::{parse_expect_key, Expectation, RepoVmPolicy, Scenario, SeedRange, Version};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyRow {
@@ -95,19 +96,92 @@ pub fn with_policy(scn: &Scenario, p: RepoVmPolicy) -> Scenario {
     s
 }
 
-pub fn verify_scenario(scn: &Scenario, jobs: usize) -> Vec<VerifyRow> {
+/// What a verify runs of each `expect` block: every row (the default), or only a version's
+/// rows, and only the seeds of each row's range that are also in `seeds`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Narrow {
+    pub version: Option<Version>,
+    pub seeds: Option<SeedRange>,
+}
+
+/// One row to run: the `expect` key, its version and policy, and the expectation with its
+/// seed range narrowed.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub key: String,
+    pub version: Version,
+    pub policy: Option<RepoVmPolicy>,
+    pub expect: Expectation,
+}
+
+impl Planned {
+    pub fn seeds(&self) -> SeedRange {
+        match &self.expect {
+            Expectation::Holds { seeds } | Expectation::Violates { seeds, .. } => *seeds,
+        }
+    }
+}
+
+/// The rows of `scn`'s `expect` block that `narrow` keeps (a row whose range shares no seed
+/// with `narrow.seeds` is dropped).
+pub fn plan(scn: &Scenario, narrow: &Narrow) -> Vec<Planned> {
     scn.expect
         .iter()
-        .map(|(v, exp)| {
-            let (version, policy) = parse_expect_key(v).expect("validated");
-            let seeds = match exp {
-                Expectation::Holds { seeds } | Expectation::Violates { seeds, .. } => *seeds,
-            };
-            let results = match policy {
-                None => sweep(scn, version, seeds, jobs),
-                Some(p) => sweep(&with_policy(scn, p), version, seeds, jobs),
-            };
-            judge(scn, v, exp, &results)
+        .filter_map(|(key, exp)| {
+            let (version, policy) = parse_expect_key(key).expect("validated");
+            if narrow.version.is_some_and(|v| v != version) {
+                return None;
+            }
+            let mut expect = exp.clone();
+            if let Some(n) = narrow.seeds {
+                let (Expectation::Holds { seeds } | Expectation::Violates { seeds, .. }) =
+                    &mut expect;
+                let start = seeds.start.max(n.start);
+                let end = seeds.end.min(n.end);
+                if start >= end {
+                    return None;
+                }
+                *seeds = SeedRange { start, end };
+            }
+            Some(Planned {
+                key: key.clone(),
+                version,
+                policy,
+                expect,
+            })
         })
         .collect()
+}
+
+/// Runs the planned rows, reporting each seed's result to `on_result` as it comes.
+pub fn verify_planned(
+    scn: &Scenario,
+    rows: &[Planned],
+    jobs: usize,
+    on_result: &mut dyn FnMut(&SeedResult),
+) -> Vec<VerifyRow> {
+    let spec = SweepSpec::new(Strategy::Random, jobs);
+    rows.iter()
+        .map(|p| {
+            let seeds = p.seeds();
+            let with = p.policy.map(|pol| with_policy(scn, pol));
+            let mut results = Vec::new();
+            sweep_iter(
+                with.as_ref().unwrap_or(scn),
+                p.version,
+                shard_seeds(seeds, None),
+                seeds.len(),
+                &spec,
+                &mut |r| {
+                    on_result(r);
+                    results.push(r.clone());
+                },
+            );
+            judge(scn, &p.key, &p.expect, &results)
+        })
+        .collect()
+}
+
+pub fn verify_scenario(scn: &Scenario, jobs: usize) -> Vec<VerifyRow> {
+    verify_planned(scn, &plan(scn, &Narrow::default()), jobs, &mut |_| {})
 }

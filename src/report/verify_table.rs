@@ -4,6 +4,15 @@ use crate::explore::verify::VerifyRow;
 use std::fmt::Write;
 
 pub fn render(rows: &[VerifyRow]) -> String {
+    render_with_repros(rows, &|_| None)
+}
+
+/// The table with, under each row for which `repro` gives one (a mismatch), the line
+/// `  repro: COMMAND`.
+pub fn render_with_repros(
+    rows: &[VerifyRow],
+    repro: &dyn Fn(&VerifyRow) -> Option<String>,
+) -> String {
     let head = [
         "scenario", "version", "seeds", "expected", "observed", "result",
     ];
@@ -35,8 +44,11 @@ pub fn render(rows: &[VerifyRow]) -> String {
         let _ = writeln!(s, "{}", l.trim_end());
     };
     line(&mut s, head);
-    for c in &cells {
+    for (c, r) in cells.iter().zip(rows) {
         line(&mut s, [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]);
+        if let Some(cmd) = repro(r) {
+            let _ = writeln!(s, "  repro: {cmd}");
+        }
     }
     for r in rows {
         for (name, n) in &r.sometimes {
@@ -52,4 +64,18 @@ pub fn render(rows: &[VerifyRow]) -> String {
     let bad = rows.iter().filter(|r| !r.ok).count();
     let _ = writeln!(s, "{} passed, {} failed", rows.len() - bad, bad);
     s
+}
+
+/// The command that reproduces a mismatched row's first violating seed (or, when nothing
+/// violated, the range's first seed): `hvsim run FILE --version V --seed S`. A row keyed
+/// with a repo VM policy (`v1.4.2+Policy`) names the policy to set in the scenario, which
+/// `run` has no flag for.
+pub fn repro_command(file: &str, r: &VerifyRow) -> String {
+    let seed = r.first.as_ref().map(|(s, _)| *s).unwrap_or(r.seeds.start);
+    match r.version.split_once('+') {
+        None => format!("hvsim run {file} --version {} --seed {seed}", r.version),
+        Some((v, policy)) => format!(
+            "hvsim run {file} --version {v} --seed {seed} (with upgrade repo_vm_policy: {policy})"
+        ),
+    }
 }

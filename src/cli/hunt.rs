@@ -1,32 +1,54 @@
 //! `hvsim hunt`: argument checks, progress and files around the library's hunt
 //! (`explore::hunt`); the summary's text is `report::hunt`.
 
+use super::{input_error as usage, load_with_version, scenario_inputs};
 use hvsim::explore::hunt::{self, HuntSpec};
 use hvsim::explore::repro;
+use hvsim::explore::sweep::default_jobs;
 use hvsim::report::output::Outputs;
 use hvsim::report::progress::Progress;
-use hvsim::scenario::{Scenario, SeedRange, Version};
+use hvsim::scenario::SeedRange;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[derive(clap::Args)]
 pub struct Args {
-    pub file: String,
-    pub budget: Option<u64>,
-    pub seeds: Option<String>,
-    pub jobs: usize,
-    pub no_oracle: Vec<String>,
-    pub oracles_only: bool,
-    pub no_shrink: bool,
-    pub repro_dir: String,
-    pub chaos: bool,
+    /// Scenario file (or the name of a bundled scenario). Its `expect` block is ignored.
+    file: String,
+    #[arg(long)]
+    version: Option<String>,
+    /// Runs to make (seeds 0..N; default 2000).
+    #[arg(long, conflicts_with = "seeds")]
+    budget: Option<u64>,
+    /// Seed range A..B.
+    #[arg(long)]
+    seeds: Option<String>,
+    /// Parallel runs (default: the number of cores). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Switch a generic oracle off (repeatable).
+    #[arg(long, value_name = "ORACLE")]
+    no_oracle: Vec<String>,
+    /// Check the generic oracles only, not the scenario's own invariants.
+    #[arg(long)]
+    oracles_only: bool,
+    /// Do not shrink: print each group's first seed instead.
+    #[arg(long)]
+    no_shrink: bool,
+    /// Where to write the repros (NAME.ORACLE.K.repro.ron).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repro_dir: String,
+    /// Add the chaos adversary: per seed, extra migrations, process and agent restarts
+    /// and quota raises at times the run draws.
+    #[arg(long)]
+    chaos: bool,
 }
 
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    errln!("error: {msg}");
-    ExitCode::from(2)
-}
-
-pub fn hunt(scn: &Scenario, version: Version, a: Args) -> ExitCode {
+pub fn run(a: Args) -> ExitCode {
+    let (scn, version) = match load_with_version(&a.file, a.version.as_deref()) {
+        Ok(x) => x,
+        Err(e) => return usage(e),
+    };
     for o in &a.no_oracle {
         if !hunt::is_oracle(o) {
             let names: Vec<&str> = hunt::ORACLES.iter().map(|(n, _)| *n).collect();
@@ -48,11 +70,11 @@ pub fn hunt(scn: &Scenario, version: Version, a: Args) -> ExitCode {
             end: 2000,
         },
     };
-    let h = hunt::hunt_scenario(scn, &a.no_oracle, !a.oracles_only);
+    let h = hunt::hunt_scenario(&scn, &a.no_oracle, !a.oracles_only);
     let spec = HuntSpec {
         version,
         seeds,
-        jobs: a.jobs,
+        jobs: a.jobs.unwrap_or_else(default_jobs),
         off: a.no_oracle.clone(),
         own: !a.oracles_only,
         shrink: !a.no_shrink,
@@ -62,7 +84,7 @@ pub fn hunt(scn: &Scenario, version: Version, a: Args) -> ExitCode {
     let report = hunt::hunt(&h, &spec, &mut |r| progress.tick(r.invariant.is_some()));
     progress.finish();
     let mut outputs = Outputs::new();
-    crate::scenario_inputs(&mut outputs, &a.file, scn);
+    scenario_inputs(&mut outputs, &a.file, &scn);
     let dir = PathBuf::from(&a.repro_dir);
     let mut paths = Vec::new();
     for (i, g) in report.groups.iter().enumerate() {

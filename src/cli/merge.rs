@@ -1,0 +1,43 @@
+//! `hvsim merge`: the results files of a sharded sweep joined into the summary one whole
+//! sweep gives.
+
+use super::input_error as usage;
+use hvsim::explore::results::{merge as merge_files, render_summary, summarize};
+use hvsim::report::sweep_text;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    files: Vec<String>,
+}
+
+pub fn run(a: Args) -> ExitCode {
+    if a.files.is_empty() {
+        return usage("merge needs at least one results file");
+    }
+    let m = match merge_files(&a.files) {
+        Ok(m) => m,
+        Err(e) => return usage(e),
+    };
+    let h = &m.header;
+    let summary = summarize(
+        &m.results,
+        &h.sometimes.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let title = format!(
+        "merged {} on {} with {}, seeds {}",
+        h.scenario, h.version, h.strategy, h.seeds
+    );
+    out!("{}", render_summary(&title, &summary, None));
+    if let Some((inv, st)) = summary.by_invariant.iter().next() {
+        out!(
+            "{}",
+            sweep_text::reproduce(inv, &h.reproduce(st.first_seed))
+        );
+    }
+    if summary.violating > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
