@@ -302,6 +302,8 @@ pub enum InvariantSpec {
     ViewsConverge,
     /// Generic, during calm: no object is written back and forth between two states.
     Flapping,
+    /// After calm: no quota's `spec.hard` is below its `status.used`.
+    QuotaCoversUsage,
     /// Generic, after calm: every object's desired state ends as in the same scenario run
     /// without its faults (process and agent restarts).
     Differential,
@@ -324,6 +326,7 @@ impl InvariantSpec {
             InvariantSpec::Progress => "progress",
             InvariantSpec::ViewsConverge => "views-converge",
             InvariantSpec::Flapping => "flapping",
+            InvariantSpec::QuotaCoversUsage => "quota-covers-usage",
             InvariantSpec::Differential => "differential",
         }
     }
