@@ -47,6 +47,10 @@ enum Cmd {
     /// Shrink a violating seed to a small repro and write NAME.repro.ron.
     Shrink(cli::shrink::Args),
     /// Replay a repro file: the timeline, and whether the same violation happens at the same step.
+    ///
+    /// Exit 1: reproduced (the violation happens: the same invariant at the same step, or
+    /// with --version the same invariant at any step); 3: not reproduced (every invariant
+    /// held, or another broke; nothing is written); 2: bad input or usage.
     Replay(cli::replay::Args),
     /// Hunt for bugs nobody named: sweep seeds with the generic oracles (leftovers,
     /// workload-safety, progress, views-converge, flapping) beside the scenario's own

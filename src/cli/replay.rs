@@ -1,11 +1,12 @@
 //! `hvsim replay`: a repro file's run, its timeline, and whether the same invariant breaks
-//! at the same step.
+//! at the same step; with `--version`, whether it breaks on another version at all.
 
-use super::input_error as usage;
+use super::{input_error as usage, parse_version_flag};
 use hvsim::engine::{ReplayChoices, Trace, TraceCat};
-use hvsim::explore::repro;
+use hvsim::explore::repro::{self, Mismatch};
 use hvsim::report::output::{OutputError, Outputs};
 use hvsim::report::{perfetto, run_plots, timeline};
+use hvsim::scenario::{self, ScenarioError, Version};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -20,14 +21,30 @@ pub struct Args {
     /// Also draw the replay's plots into this directory (as `run --plot`).
     #[arg(long, value_name = "DIR")]
     plot: Option<String>,
+    /// Replay the answers against this Harvester version instead of the repro's: reproduced
+    /// when the same invariant breaks, at whatever step.
+    #[arg(long, value_name = "V")]
+    version: Option<String>,
 }
+
+/// `replay`'s exit code when the run does not break the repro's invariant as recorded (held,
+/// or broke another), distinct from bad input (2) and a reproduced violation (1).
+pub const NOT_REPRODUCED: u8 = 3;
 
 pub fn run(a: Args) -> ExitCode {
     let file = &a.file;
-    let r = match repro::load(file) {
+    let mut r = match repro::load(file) {
         Ok(r) => r,
         Err(e) => return usage(e.to_string()),
     };
+    let recorded = r.version;
+    if let Some(v) = &a.version {
+        match other_version(file, v, &r) {
+            Ok(v) => r.version = v,
+            Err(e) => return usage(e),
+        }
+    }
+    let other = r.version != recorded;
     let mut outputs = Outputs::new();
     outputs.input(file);
     let planned = (|| {
@@ -78,7 +95,12 @@ pub fn run(a: Args) -> ExitCode {
         }
     }
     // A replay that does not reproduce is a failed command: it leaves no output.
-    let checked = repro::check_replay(&r, &out).map(|v| (v.invariant.clone(), v.step));
+    let checked = match repro::check_replay(&r, &out) {
+        Ok(v) => Ok((v.invariant.clone(), v.step)),
+        // On another version the same invariant breaking is the question; its step may move.
+        Err(Mismatch::OtherStep { invariant, got, .. }) if other => Ok((invariant, got)),
+        Err(m) => Err(m),
+    };
     if checked.is_ok() {
         match outputs.commit() {
             Ok(paths) => paths.iter().for_each(|p| errln!("wrote {}", p.display())),
@@ -94,10 +116,40 @@ pub fn run(a: Args) -> ExitCode {
     };
     out!("{}", timeline::render(&h, &out));
     match checked {
+        Ok((inv, step)) if other => {
+            out!(
+                "{}",
+                hvsim::report::repro::replayed_on(&inv, step, r.version, recorded, r.step)
+            );
+            ExitCode::from(1)
+        }
         Ok((inv, step)) => {
             out!("{}", hvsim::report::repro::replayed(&inv, step));
             ExitCode::from(1)
         }
-        Err(m) => usage(format!("{file}: {m}")),
+        Err(m) => {
+            let on = if other {
+                format!("on {}, ", r.version)
+            } else {
+                String::new()
+            };
+            errln!("error: {file}: {on}{m}");
+            ExitCode::from(NOT_REPRODUCED)
+        }
     }
+}
+
+/// `--version V` for the repro: a known version, and one the repro's scenario can run (an
+/// upgrade scenario needs a modelled upgrade, and no downgrade).
+fn other_version(file: &str, v: &str, r: &repro::Repro) -> Result<Version, ScenarioError> {
+    let version = parse_version_flag(file, v)?;
+    if let Some(m) = version
+        .upgrade_unmodelled()
+        .filter(|_| r.scenario.upgrade.is_some())
+    {
+        return Err(ScenarioError::new(file, None, format!("--version: {m}")));
+    }
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    scenario::run_version_checks(&r.scenario, file, &text, version)?;
+    Ok(version)
 }

@@ -62,3 +62,16 @@ fn wrote(path: &Path) -> String {
 pub fn replayed(inv: &str, step: u64) -> String {
     format!("replayed: {inv} at step {step}, as recorded\n")
 }
+
+/// `hvsim replay --version V`'s last line when the repro's invariant broke on V.
+pub fn replayed_on(
+    inv: &str,
+    step: u64,
+    on: crate::scenario::Version,
+    recorded: crate::scenario::Version,
+    recorded_step: u64,
+) -> String {
+    format!(
+        "replayed on {on}: {inv} at step {step} (recorded on {recorded} at step {recorded_step})\n"
+    )
+}

@@ -1,0 +1,91 @@
+//! `hvsim replay`: `--version` replays a repro on another version, and "not reproduced"
+//! has its own exit code (3), apart from bad input (2) and a reproduced violation (1).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn hvsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// A directory holding `q.repro.ron`: quota-race-agent-restart's seed 1 on v1.4.1, shrunk.
+fn with_repro(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hvsim-cli-replay-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    let (code, out, err) = hvsim_in(
+        &d,
+        &[
+            "shrink",
+            "quota-race-agent-restart",
+            "--seed",
+            "1",
+            "--version",
+            "v1.4.1",
+            "--out",
+            "q.repro.ron",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    d
+}
+
+#[test]
+fn a_repro_replayed_on_the_fixed_version_is_not_reproduced_with_exit_3() {
+    let d = with_repro("fixed");
+    let (code, out, err) = hvsim_in(&d, &["replay", "q.repro.ron", "--version", "v1.4.2"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.contains("verdict: HELD every invariant"), "{out}");
+    assert!(
+        err.starts_with(
+            "error: q.repro.ron: on v1.4.2, the repro did not reproduce: every invariant held ("
+        ),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_repro_replayed_on_another_version_with_the_same_bug_reproduces() {
+    let d = with_repro("same-bug");
+    let (code, out, err) = hvsim_in(&d, &["replay", "q.repro.ron", "--version", "v1.4.0"]);
+    assert_eq!(code, 1, "{err}");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("replayed on v1.4.0: quota-converges at step "),
+        "{last}"
+    );
+    assert!(last.contains("(recorded on v1.4.1 at step "), "{last}");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn an_unknown_replay_version_is_bad_input_with_exit_2() {
+    let d = with_repro("unknown");
+    let (code, out, err) = hvsim_in(&d, &["replay", "q.repro.ron", "--version", "v1.4.9"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with("error: q.repro.ron: --version: unknown Harvester version \"v1.4.9\""),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn replay_help_documents_its_exit_codes() {
+    let (code, out, _) = hvsim_in(Path::new("."), &["replay", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit 1: reproduced"), "{out}");
+    assert!(out.contains("3: not reproduced"), "{out}");
+    assert!(out.contains("2: bad input or usage"), "{out}");
+}
