@@ -27,7 +27,7 @@ use std::process::ExitCode;
 pub enum Format {
     /// The human text (default).
     Text,
-    /// One JSON document with a versioned schema (see the README).
+    /// One JSON document with a versioned schema (see docs/outputs.md).
     Json,
     /// `verify` only: the matrix as a Markdown table.
     Markdown,

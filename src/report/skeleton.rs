@@ -11,7 +11,7 @@ const SKELETON: &str = r#"// A scenario for hvsim: a cluster, its workloads, a t
 // invariants that must hold and what `hvsim verify` expects per version.
 // Run it:      hvsim run {NAME}.ron --seed 0
 // Explore it:  hvsim explore {NAME}.ron --budget 1000
-// The README's "Scenario files" section lists every field; `hvsim list` the bundled
+// docs/scenarios.md lists every field; `hvsim list` the bundled
 // scenarios (read them with their names, e.g. scenarios/quota-race-agent-restart.ron).
 Scenario(
     name: "{NAME}",
