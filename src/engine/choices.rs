@@ -68,28 +68,37 @@ pub trait Choices {
     fn into_answers(self: Box<Self>) -> Vec<u64>;
 }
 
-/// ChaCha8 seeded from `--seed`: uniform answers.
-pub struct SeededChoices {
-    rng: ChaCha8Rng,
+/// How a strategy answers one decision, with no bookkeeping: [`Recorded`] wraps it into a
+/// [`Choices`] source that writes every answer down, so each strategy is only its rule.
+pub trait Answer {
+    /// A value in `lo..=hi` for `choice`.
+    fn answer(&mut self, choice: Choice, lo: u64, hi: u64) -> u64;
+}
+
+/// A strategy whose every answer is recorded, in order: the one recording wrapper of every
+/// choice source (seeded, replayed, PCT, swarm, exhaustive).
+pub struct Recorded<A> {
+    strategy: A,
     answers: Vec<u64>,
 }
 
-impl SeededChoices {
-    pub fn new(seed: u64) -> Self {
-        SeededChoices {
-            rng: ChaCha8Rng::seed_from_u64(seed),
+impl<A: Answer> Recorded<A> {
+    pub fn with(strategy: A) -> Self {
+        Recorded {
+            strategy,
             answers: Vec::with_capacity(256),
         }
     }
+
+    /// The strategy inside (a driver reads its own state through it).
+    pub fn strategy(&self) -> &A {
+        &self.strategy
+    }
 }
 
-impl Choices for SeededChoices {
+impl<A: Answer> Choices for Recorded<A> {
     fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
-        let v = match choice.kind.fixed_answer(lo, hi) {
-            Some(v) => v,
-            None if lo >= hi => lo,
-            None => self.rng.random_range(lo..=hi),
-        };
+        let v = self.strategy.answer(choice, lo, hi);
         self.answers.push(v);
         v
     }
@@ -98,44 +107,60 @@ impl Choices for SeededChoices {
     }
     fn into_answers(self: Box<Self>) -> Vec<u64> {
         self.answers
+    }
+}
+
+/// ChaCha8 seeded from `--seed`: uniform answers.
+pub struct Seeded {
+    rng: ChaCha8Rng,
+}
+
+impl Answer for Seeded {
+    fn answer(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
+        match choice.kind.fixed_answer(lo, hi) {
+            Some(v) => v,
+            None if lo >= hi => lo,
+            None => self.rng.random_range(lo..=hi),
+        }
+    }
+}
+
+/// ChaCha8 seeded from `--seed`, recorded.
+pub type SeededChoices = Recorded<Seeded>;
+
+impl SeededChoices {
+    pub fn new(seed: u64) -> Self {
+        Recorded::with(Seeded {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        })
     }
 }
 
 /// Replays a recorded answer list. An answer outside the asked range is clamped into it,
 /// and past the end of the list every answer is the range's minimum, so a shortened or
 /// lowered list (shrinking) still drives a whole, valid run.
-pub struct ReplayChoices {
+pub struct Replay {
     given: Vec<u64>,
     pos: usize,
-    answers: Vec<u64>,
 }
 
-impl ReplayChoices {
-    pub fn new(given: Vec<u64>) -> Self {
-        let n = given.len();
-        ReplayChoices {
-            given,
-            pos: 0,
-            answers: Vec::with_capacity(n),
-        }
-    }
-}
-
-impl Choices for ReplayChoices {
-    fn pick(&mut self, _choice: Choice, lo: u64, hi: u64) -> u64 {
+impl Answer for Replay {
+    fn answer(&mut self, _choice: Choice, lo: u64, hi: u64) -> u64 {
         let v = match self.given.get(self.pos) {
             Some(&v) => v.clamp(lo, hi.max(lo)),
             None => lo,
         };
         self.pos += 1;
-        self.answers.push(v);
         v
     }
-    fn answers(&self) -> &[u64] {
-        &self.answers
-    }
-    fn into_answers(self: Box<Self>) -> Vec<u64> {
-        self.answers
+}
+
+/// A replayed answer list, recorded.
+pub type ReplayChoices = Recorded<Replay>;
+
+impl ReplayChoices {
+    pub fn new(given: Vec<u64>) -> Self {
+        Recorded::with(Replay { given, pos: 0 })
     }
 }
 

@@ -7,7 +7,7 @@ mod sim;
 mod time;
 mod trace;
 
-pub use choices::{Choice, ChoiceKind, Choices, ReplayChoices, SeededChoices};
+pub use choices::{Answer, Choice, ChoiceKind, Choices, Recorded, ReplayChoices, SeededChoices};
 pub use queue::EventQueue;
 pub use sim::{Sim, StopReason, MAX_BUDGET};
 pub use time::{SimDuration, SimTime};

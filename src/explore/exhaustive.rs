@@ -15,7 +15,7 @@
 //! explored from its first visit.
 
 use crate::check::{run_with, RunOptions, RunOutcome};
-use crate::engine::{Choice, ChoiceKind, Choices, Trace};
+use crate::engine::{Answer, Choice, ChoiceKind, Recorded, Trace};
 use crate::scenario::{Scenario, Version};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -45,7 +45,7 @@ fn domain(kind: ChoiceKind, lo: u64, hi: u64) -> Vec<u64> {
 /// The choices of one run of the enumeration: the decisions of `plan` (indices into each
 /// decision's domain), then every later decision its domain's first value. The same plan and
 /// bound give the same answers, so a plan names a run that replays, pruned or not.
-pub struct DfsChoices {
+pub struct Dfs {
     plan: Vec<u32>,
     bound: usize,
     /// Domain size of each decision of this run, in order (shared with the driver).
@@ -53,25 +53,26 @@ pub struct DfsChoices {
     /// Set once the run has made the decision that differs from the previous run.
     diverged: Rc<Cell<bool>>,
     branching: usize,
-    answers: Vec<u64>,
 }
+
+/// One run of the enumeration, recorded.
+pub type DfsChoices = Recorded<Dfs>;
 
 impl DfsChoices {
     /// The run that follows `plan` with at most `bound` branching decisions.
     pub fn new(plan: Vec<u32>, bound: usize) -> DfsChoices {
-        DfsChoices {
+        Recorded::with(Dfs {
             diverged: Rc::new(Cell::new(plan.is_empty())),
             plan,
             bound,
             sizes: Rc::new(RefCell::new(Vec::new())),
             branching: 0,
-            answers: Vec::new(),
-        }
+        })
     }
 }
 
-impl Choices for DfsChoices {
-    fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
+impl Answer for Dfs {
+    fn answer(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
         let pos = self.sizes.borrow().len();
         let d = if self.branching < self.bound {
             domain(choice.kind, lo, hi)
@@ -92,15 +93,7 @@ impl Choices for DfsChoices {
         if pos + 1 >= self.plan.len() {
             self.diverged.set(true);
         }
-        let v = d[idx as usize];
-        self.answers.push(v);
-        v
-    }
-    fn answers(&self) -> &[u64] {
-        &self.answers
-    }
-    fn into_answers(self: Box<Self>) -> Vec<u64> {
-        self.answers
+        d[idx as usize]
     }
 }
 
@@ -199,8 +192,8 @@ fn walk(
             break;
         }
         let choices = DfsChoices::new(plan.clone(), bound);
-        let sizes = choices.sizes.clone();
-        let diverged = choices.diverged.clone();
+        let sizes = choices.strategy().sizes.clone();
+        let diverged = choices.strategy().diverged.clone();
         let mut pruned = false;
         let mut observe = |w: &crate::sim::World| {
             let h = w.state_hash(false);

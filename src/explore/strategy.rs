@@ -18,7 +18,7 @@
 //!   scenario (the decisions earlier runs made), so they come from [`Strategy::run_choices`].
 
 use super::exhaustive::{plan_of_run, DfsChoices};
-use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices};
+use crate::engine::{Answer, Choice, ChoiceKind, Choices, Recorded, SeededChoices};
 use crate::scenario::{Scenario, Version};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -157,15 +157,17 @@ fn is_delay(kind: ChoiceKind) -> bool {
     )
 }
 
-pub struct PctChoices {
+pub struct Pct {
     rng: ChaCha8Rng,
     /// Actor -> priority; higher runs first. Change points assign 0..d-1, initial ones d..
     prio: BTreeMap<u32, u64>,
     change_points: Vec<u64>,
     lowered: u64,
     picks: u64,
-    answers: Vec<u64>,
 }
+
+/// PCT's answers, recorded.
+pub type PctChoices = Recorded<Pct>;
 
 impl PctChoices {
     pub fn new(seed: u64, depth: u32, horizon: u64) -> Self {
@@ -174,16 +176,17 @@ impl PctChoices {
             .map(|_| rng.random_range(1..=horizon.max(1)))
             .collect();
         change_points.sort_unstable();
-        PctChoices {
+        Recorded::with(Pct {
             rng,
             prio: BTreeMap::new(),
             change_points,
             lowered: 0,
             picks: 0,
-            answers: Vec::new(),
-        }
+        })
     }
+}
 
+impl Pct {
     fn priority(&mut self, actor: u32) -> u64 {
         let base = self.change_points.len() as u64 + 1;
         let rng = &mut self.rng;
@@ -194,10 +197,10 @@ impl PctChoices {
     }
 }
 
-impl Choices for PctChoices {
-    fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
+impl Answer for Pct {
+    fn answer(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
         self.picks += 1;
-        let v = if let Some(v) = choice.kind.fixed_answer(lo, hi) {
+        if let Some(v) = choice.kind.fixed_answer(lo, hi) {
             v
         } else if lo >= hi {
             lo
@@ -216,15 +219,7 @@ impl Choices for PctChoices {
             lo + (span * (top - p.min(top)) as u128 / top as u128) as u64
         } else {
             self.rng.random_range(lo..=hi)
-        };
-        self.answers.push(v);
-        v
-    }
-    fn answers(&self) -> &[u64] {
-        &self.answers
-    }
-    fn into_answers(self: Box<Self>) -> Vec<u64> {
-        self.answers
+        }
     }
 }
 
@@ -235,13 +230,15 @@ enum Weather {
     Long,
 }
 
-pub struct SwarmChoices {
+pub struct Swarm {
     rng: ChaCha8Rng,
     weather: BTreeMap<ChoiceKind, Weather>,
     /// Per fault kind: (happens at all, extra faults rate in 0..=3).
     faults: BTreeMap<u32, (bool, u64)>,
-    answers: Vec<u64>,
 }
+
+/// Swarm's answers, recorded.
+pub type SwarmChoices = Recorded<Swarm>;
 
 impl SwarmChoices {
     pub fn new(seed: u64) -> Self {
@@ -262,14 +259,15 @@ impl SwarmChoices {
             };
             weather.insert(k, w);
         }
-        SwarmChoices {
+        Recorded::with(Swarm {
             rng,
             weather,
             faults: BTreeMap::new(),
-            answers: Vec::new(),
-        }
+        })
     }
+}
 
+impl Swarm {
     fn fault(&mut self, kind: u32) -> (bool, u64) {
         let rng = &mut self.rng;
         *self
@@ -279,9 +277,9 @@ impl SwarmChoices {
     }
 }
 
-impl Choices for SwarmChoices {
-    fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
-        let v = match choice.kind {
+impl Answer for Swarm {
+    fn answer(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
+        match choice.kind {
             ChoiceKind::FaultGate => u64::from(self.fault(choice.actor % 1000).0).clamp(lo, hi),
             ChoiceKind::ExtraFaults => self.fault(choice.actor % 1000).1.clamp(lo, hi),
             _ if lo >= hi => lo,
@@ -293,15 +291,7 @@ impl Choices for SwarmChoices {
                     Weather::Long => self.rng.random_range(hi - quarter..=hi),
                 }
             }
-        };
-        self.answers.push(v);
-        v
-    }
-    fn answers(&self) -> &[u64] {
-        &self.answers
-    }
-    fn into_answers(self: Box<Self>) -> Vec<u64> {
-        self.answers
+        }
     }
 }
 
