@@ -9,7 +9,8 @@
 //! `migration.rs` `evacuation_backoff`.)
 //!
 //! Like the real controller it keeps *expectations*: after creating migrations for a node it
-//! creates no more for that node until its informer has seen them.
+//! creates no more for that node until its informer has seen them; a create that fails
+//! lowers them again (`CreationObserved` in `sync`), or the node would wait forever.
 //!
 //! Simplifications: "active" counts every unfinished migration; candidates are taken in name
 //! order; the VMI's single-active-pod condition is not checked.
@@ -164,11 +165,13 @@ impl Reconciler for EvacuationController {
         ctx.log(|| {
             format!("node: {name}, migrations: {n_active}, candidates: {n_cand}, selected: {n_sel}")
         });
+        let mut first_error = None;
         for (ns, vmi, seen) in selected {
+            let expected = (ns.clone(), vmi.clone());
             self.expecting
                 .entry(key)
                 .or_default()
-                .insert((ns.clone(), vmi.clone()), seen + 1);
+                .insert(expected.clone(), seen + 1);
             let mut meta = Meta {
                 generate_name: "kubevirt-evacuation-".into(),
                 namespace: ns,
@@ -176,7 +179,7 @@ impl Reconciler for EvacuationController {
             };
             meta.annotations
                 .insert(EVACUATION_ANNOTATION.into(), name.clone());
-            ctx.create(Obj::new(
+            let created = ctx.create(Obj::new(
                 meta,
                 Body::VirtualMachineInstanceMigration(VmimBody {
                     vmi_name: vmi,
@@ -187,7 +190,22 @@ impl Reconciler for EvacuationController {
                     failure_reason: None,
                     finished_at: None,
                 }),
-            ))?;
+            ));
+            if let Err(e) = created {
+                // `CreationObserved` on a failed create: no migration will show up for it
+                // (a generated name taken already, an admission denial), so it is not waited
+                // for; the other creations still go ahead, and the first error is returned.
+                if let Some(m) = self.expecting.get_mut(&key) {
+                    m.remove(&expected);
+                    if m.is_empty() {
+                        self.expecting.remove(&key);
+                    }
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e.into());
         }
         if n_cand > n_sel {
             return Ok(Outcome::RequeueAfter(RECHECK));
