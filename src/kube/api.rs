@@ -39,6 +39,9 @@ pub struct Notification {
     pub id: ObjId,
     pub obj: Snap,
     pub deleted: bool,
+    /// The stored state before this change (`None` on create): a selecting watch compares
+    /// both to tell ADDED, MODIFIED and DELETED apart.
+    pub prev: Option<Snap>,
 }
 
 /// One request and its outcome, kept for the current step (checks and traces read these).
@@ -234,9 +237,15 @@ impl ApiServer {
     }
 
     fn commit(&mut self, id: ObjId, obj: Snap, deleted: bool) {
+        let prev = self.store.get(id).cloned();
         self.store
             .set(id, if deleted { None } else { Some(obj.clone()) });
-        self.notes.push(Notification { id, obj, deleted });
+        self.notes.push(Notification {
+            id,
+            obj,
+            deleted,
+            prev,
+        });
     }
 
     /// POST. Assigns name (from generateName), uid, resourceVersion; runs validation,

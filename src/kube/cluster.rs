@@ -7,9 +7,10 @@
 use super::api::{ActorId, ApiServer};
 use super::controller::{Cache, Ctx, Outcome, Reader, Reconciler};
 use super::object::{Kind, ObjId, Snap};
+use super::selector::{any_admits, Selector, SelectorKey};
 use super::workqueue::{RateLimiter, WorkQueue};
 use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat, TraceRec};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 /// Events of the control plane. `External` carries events of the layers above
@@ -134,6 +135,12 @@ pub struct Process {
     pub up: bool,
     epoch: u32,
     watches: [bool; Kind::COUNT],
+    /// Per kind, the selectors its watch carries (`Reconciler::selector`), from its
+    /// current controllers.
+    sel: Vec<Option<Vec<Selector>>>,
+    /// Per selected kind, the objects its watch has admitted (server side: what the next
+    /// change of each is judged against, to send ADDED, MODIFIED or DELETED).
+    members: Vec<BTreeSet<ObjId>>,
     cache: Cache,
     streams: [Stream; Kind::COUNT],
     slots: Vec<Slot>,
@@ -151,6 +158,9 @@ impl Process {
         self.up = false;
         self.epoch += 1;
         self.cache.clear();
+        for m in self.members.iter_mut() {
+            m.clear();
+        }
         for s in self.streams.iter_mut() {
             *s = Stream::default();
         }
@@ -173,6 +183,75 @@ impl Process {
     pub fn controller_names(&self) -> Vec<&'static str> {
         self.slots.iter().map(|s| s.rec.name()).collect()
     }
+
+    /// The selectors of each watched kind for the current controllers: a kind is selected
+    /// only if every controller watching it selects (the union of theirs); a kind only
+    /// `also_watches` names is not.
+    fn refresh_selectors(&mut self) {
+        self.sel = Kind::ALL
+            .iter()
+            .map(|&k| {
+                if !self.watches[k as usize] {
+                    return None;
+                }
+                let mut all: Vec<Selector> = Vec::new();
+                let mut any = false;
+                for s in &self.slots {
+                    if !s.rec.watches().contains(&k) {
+                        continue;
+                    }
+                    any = true;
+                    all.extend(s.rec.selector(k)?);
+                }
+                any.then_some(all)
+            })
+            .collect();
+    }
+}
+
+/// Who receives a change of each kind: the processes watching it without a selector, and
+/// those with one by the value they select (so a change reaches its few selecting watchers
+/// without asking all of them). Rebuilt when watches or selectors change.
+struct Routes {
+    plain: Vec<Vec<u16>>,
+    keys: Vec<Vec<SelectorKey>>,
+    by_value: Vec<BTreeMap<SelectorKey, BTreeMap<String, Vec<u16>>>>,
+}
+
+impl Routes {
+    fn build(procs: &[Process]) -> Routes {
+        let mut r = Routes {
+            plain: vec![Vec::new(); Kind::COUNT],
+            keys: vec![Vec::new(); Kind::COUNT],
+            by_value: (0..Kind::COUNT).map(|_| BTreeMap::new()).collect(),
+        };
+        for (pi, p) in procs.iter().enumerate() {
+            for k in 0..Kind::COUNT {
+                if !p.watches[k] {
+                    continue;
+                }
+                match &p.sel[k] {
+                    None => r.plain[k].push(pi as u16),
+                    Some(sels) => {
+                        for s in sels {
+                            if !r.keys[k].contains(&s.key) {
+                                r.keys[k].push(s.key);
+                            }
+                            let v = r.by_value[k]
+                                .entry(s.key)
+                                .or_default()
+                                .entry(s.value.clone())
+                                .or_default();
+                            if v.last() != Some(&(pi as u16)) {
+                                v.push(pi as u16);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        r
+    }
 }
 
 pub struct Cluster {
@@ -181,6 +260,7 @@ pub struct Cluster {
     /// Actor names by id: processes and the scenario's users.
     pub actors: Vec<String>,
     keys: Vec<ObjId>,
+    routes: Option<Routes>,
     /// Ids for deliveries and reconcile spans in full traces (writes use their
     /// resourceVersion, far below this range).
     next_flow: u64,
@@ -199,6 +279,7 @@ impl Cluster {
             procs: Vec::new(),
             actors: Vec::new(),
             keys: Vec::new(),
+            routes: None,
             next_flow: 1 << 40,
         }
     }
@@ -223,12 +304,15 @@ impl Cluster {
             w[*k as usize] = true;
         }
         let slots = Slot::for_controllers(controllers);
+        self.routes = None;
         self.procs.push(Process {
             name: name.to_string(),
             actor,
             up: false,
             epoch: 0,
             watches: w,
+            sel: vec![None; Kind::COUNT],
+            members: vec![BTreeSet::new(); Kind::COUNT],
             cache: Cache::default(),
             streams: Default::default(),
             slots,
@@ -236,6 +320,7 @@ impl Cluster {
             timing,
             restarts: 0,
         });
+        self.procs.last_mut().expect("pushed").refresh_selectors();
         u16::try_from(self.procs.len() - 1)
             .expect("validated: a scenario's nodes and sessions keep processes below u16::MAX")
     }
@@ -282,6 +367,8 @@ impl Cluster {
         for k in kinds {
             p.watches[*k as usize] = true;
         }
+        p.refresh_selectors();
+        self.routes = None;
     }
 
     /// Replaces a process's controllers, as a new image of it would run. A process that is
@@ -295,6 +382,8 @@ impl Cluster {
         } else {
             p.slots = slots;
             p.next_slots = None;
+            p.refresh_selectors();
+            self.routes = None;
         }
     }
 
@@ -324,13 +413,64 @@ impl Cluster {
             return;
         }
         let notes = std::mem::take(&mut self.api.notes);
+        let routes = match self.routes.take() {
+            Some(r) => r,
+            None => Routes::build(&self.procs),
+        };
         let now = sim.now();
+        let mut selecting: Vec<u16> = Vec::new();
+        let mut to: Vec<u16> = Vec::new();
         for n in &notes {
             let k = n.obj.kind() as usize;
-            for (pi, p) in self.procs.iter_mut().enumerate() {
+            // The selecting watchers the old or the new state concerns.
+            selecting.clear();
+            for &key in &routes.keys[k] {
+                let states = [n.prev.as_deref(), (!n.deleted).then_some(&*n.obj)];
+                for o in states.into_iter().flatten() {
+                    if let Some(ps) = key
+                        .value_of(o)
+                        .and_then(|v| routes.by_value[k].get(&key)?.get(v))
+                    {
+                        selecting.extend_from_slice(ps);
+                    }
+                }
+            }
+            let plain = &routes.plain[k];
+            let receivers: &[u16] = if selecting.is_empty() {
+                plain
+            } else {
+                to.clear();
+                to.extend_from_slice(plain);
+                to.extend_from_slice(&selecting);
+                to.sort_unstable();
+                to.dedup();
+                &to
+            };
+            for &pi in receivers {
+                let p = &mut self.procs[pi as usize];
                 if !p.up || !p.watches[k] {
                     continue;
                 }
+                let (obj, deleted) = match &p.sel[k] {
+                    None => (n.obj.clone(), n.deleted),
+                    Some(sels) => {
+                        let was = p.members[k].contains(&n.id);
+                        let now_in = !n.deleted && any_admits(sels, &n.obj);
+                        match (was, now_in) {
+                            (_, true) => {
+                                p.members[k].insert(n.id);
+                                (n.obj.clone(), false)
+                            }
+                            (true, false) => {
+                                p.members[k].remove(&n.id);
+                                // Out of the selection: DELETED, with the state it had.
+                                let last = if n.deleted { None } else { n.prev.clone() };
+                                (last.unwrap_or_else(|| n.obj.clone()), true)
+                            }
+                            (false, false) => continue,
+                        }
+                    }
+                };
                 let (lo, hi) = p.timing.watch_latency;
                 let lat = sim.pick_duration(ChoiceKind::WatchLatency, p.actor as u32, lo, hi);
                 let s = &mut p.streams[k];
@@ -341,20 +481,21 @@ impl Cluster {
                     t,
                     Delivery {
                         id: n.id,
-                        obj: n.obj.clone(),
-                        deleted: n.deleted,
+                        obj,
+                        deleted,
                     },
                 ));
                 sim.schedule_at(
                     t,
                     Ev::Deliver {
-                        proc: pi as u16,
+                        proc: pi,
                         kind: k as u8,
                         epoch: p.epoch,
                     },
                 );
             }
         }
+        self.routes = Some(routes);
         let mut notes = notes;
         notes.clear();
         self.api.notes = notes;
@@ -438,6 +579,10 @@ impl Cluster {
         if let Some(slots) = p.next_slots.take() {
             p.slots = slots;
         }
+        let indexed = p.slots.iter().any(|s| s.rec.indexed());
+        p.cache.reset(indexed);
+        p.refresh_selectors();
+        self.routes = None;
         if sim.steps() > 1 && sim.now() > SimTime::ZERO {
             p.restarts += 1;
         }
@@ -451,8 +596,16 @@ impl Cluster {
             if !p.watches[kind as usize] {
                 continue;
             }
+            let sels = p.sel[kind as usize].as_deref();
+            p.members[kind as usize].clear();
             for id in self.api.store.ids_of(kind) {
                 if let Some(o) = self.api.store.get(id) {
+                    if let Some(s) = sels {
+                        if !any_admits(s, o) {
+                            continue;
+                        }
+                        p.members[kind as usize].insert(id);
+                    }
                     p.cache.set(id, Some(o.clone()));
                     listed += 1;
                 }

@@ -4,18 +4,30 @@
 
 use super::api::{ActorId, ApiServer};
 use super::errors::ApiError;
+use super::index::Indexes;
 use super::object::{Kind, Obj, ObjId, Snap};
+use super::selector::Selector;
 use super::store::Store;
 use super::workqueue::RateLimiterKind;
 use crate::engine::{Choice, ChoiceKind, Choices, SimDuration, SimTime, Trace, TraceCat};
 
-/// An informer cache: the objects this process has been told about, by id.
+/// An informer cache: the objects this process has been told about, by id, and the
+/// indexers its controllers registered (`Reconciler::indexed`).
 #[derive(Default)]
 pub struct Cache {
     objs: Vec<Option<Snap>>,
+    index: Option<Indexes>,
 }
 
 impl Cache {
+    /// A cache with the hot-path indexers.
+    pub fn indexed() -> Cache {
+        Cache {
+            objs: Vec::new(),
+            index: Some(Indexes::default()),
+        }
+    }
+
     pub fn get(&self, id: ObjId) -> Option<&Snap> {
         self.objs.get(id.0 as usize).and_then(Option::as_ref)
     }
@@ -25,11 +37,31 @@ impl Cache {
         if self.objs.len() <= i {
             self.objs.resize(i + 1, None);
         }
-        self.objs[i] = obj;
+        let old = std::mem::replace(&mut self.objs[i], obj);
+        if let Some(ix) = &mut self.index {
+            ix.update(id, old.as_deref(), self.objs[i].as_deref());
+        }
+    }
+
+    /// Empties the cache; with `indexed`, its indexers are kept (empty) or dropped.
+    pub fn reset(&mut self, indexed: bool) {
+        self.objs.clear();
+        self.index = indexed.then(Indexes::default);
     }
 
     pub fn clear(&mut self) {
         self.objs.clear();
+        if let Some(ix) = &mut self.index {
+            ix.clear();
+        }
+    }
+
+    /// The indexers. Panics if none of the process's controllers declared `indexed`: a
+    /// lookup there would silently find nothing.
+    pub fn indexes(&self) -> &Indexes {
+        self.index
+            .as_ref()
+            .expect("a controller reading indexes declares Reconciler::indexed")
     }
 }
 
@@ -51,6 +83,33 @@ impl<'a> Reader<'a> {
 
     pub fn by_id(&self, id: ObjId) -> Option<Snap> {
         self.cache.get(id).cloned()
+    }
+
+    /// A cached object by id, borrowed.
+    pub fn obj(&self, id: ObjId) -> Option<&'a Snap> {
+        self.cache.get(id)
+    }
+
+    /// The cache's indexers (see `Reconciler::indexed`).
+    pub fn indexes(&self) -> &'a Indexes {
+        self.cache.indexes()
+    }
+
+    /// Cached objects of these ids, in namespace and name order (what a scan of the
+    /// kind would meet them in).
+    pub fn in_name_order<'s>(
+        &self,
+        ids: impl IntoIterator<Item = &'s ObjId>,
+    ) -> Vec<(ObjId, &'a Snap)> {
+        let mut v: Vec<(ObjId, &'a Snap)> = ids
+            .into_iter()
+            .filter_map(|&id| self.cache.get(id).map(|o| (id, o)))
+            .collect();
+        v.sort_by(|a, b| {
+            (a.1.meta.namespace.as_str(), a.1.meta.name.as_str())
+                .cmp(&(b.1.meta.namespace.as_str(), b.1.meta.name.as_str()))
+        });
+        v
     }
 
     pub fn id_of(&self, kind: Kind, ns: &str, name: &str) -> Option<ObjId> {
@@ -198,6 +257,18 @@ pub trait Reconciler {
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult;
     fn rate_limiter(&self) -> RateLimiterKind {
         RateLimiterKind::Wrangler
+    }
+    /// The selectors its informer of a kind lists and watches with (client-go
+    /// `ListOptions`), or `None` for every object of the kind. A process's watch of a kind
+    /// selects only if every controller watching the kind there does (their union).
+    fn selector(&self, _kind: Kind) -> Option<Vec<Selector>> {
+        None
+    }
+    /// Whether it reads its cache through the indexers (`Reader::indexes`), as a
+    /// controller that registers `cache.Indexers` on its informers does. A process's cache
+    /// keeps them if one of its controllers says so.
+    fn indexed(&self) -> bool {
+        false
     }
     /// The process died: drop in-memory state.
     fn reset(&mut self) {}

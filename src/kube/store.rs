@@ -2,6 +2,7 @@
 //! Ids are assigned on first sight of a (kind, namespace, name) and never reused for
 //! another name, so caches and queues can be vectors indexed by id.
 
+use super::index::Indexes;
 use super::object::{Kind, ObjId, Snap};
 use std::collections::BTreeMap;
 
@@ -11,6 +12,8 @@ pub struct Store {
     kinds: Vec<Kind>,
     /// kind -> namespace -> name -> id
     index: [BTreeMap<String, BTreeMap<String, ObjId>>; Kind::COUNT],
+    /// The hot-path indexes (pods and VMIs by node, migrations by VMI, ...).
+    by: Indexes,
 }
 
 impl Store {
@@ -46,7 +49,14 @@ impl Store {
     }
 
     pub fn set(&mut self, id: ObjId, obj: Option<Snap>) {
-        self.objs[id.0 as usize] = obj;
+        let old = std::mem::replace(&mut self.objs[id.0 as usize], obj);
+        self.by
+            .update(id, old.as_deref(), self.objs[id.0 as usize].as_deref());
+    }
+
+    /// The indexes over the live objects.
+    pub fn indexes(&self) -> &Indexes {
+        &self.by
     }
 
     pub fn len_ids(&self) -> usize {

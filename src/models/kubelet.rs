@@ -73,15 +73,21 @@ impl Reconciler for Kubelet {
         vec![Kind::Pod, Kind::VirtualMachineInstance]
     }
 
+    fn indexed(&self) -> bool {
+        true
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::Pod => out.push(id),
             Kind::VirtualMachineInstance => out.extend(
-                read.list(Kind::Pod, &obj.meta.namespace)
-                    .filter(|(_, p)| {
-                        p.pod().vmi == obj.meta.name && p.pod().phase == PodPhase::Running
-                    })
-                    .map(|(i, _)| i),
+                read.in_name_order(
+                    read.indexes()
+                        .pods_of_vmi(&obj.meta.namespace, &obj.meta.name),
+                )
+                .into_iter()
+                .filter(|(_, p)| p.pod().vmi == obj.meta.name && p.pod().phase == PodPhase::Running)
+                .map(|(i, _)| i),
             ),
             _ => {}
         }
@@ -148,8 +154,11 @@ impl Reconciler for Kubelet {
                         && (v.vmi().node != node
                             || ctx
                                 .read()
-                                .list(Kind::Pod, &pod.meta.namespace)
-                                .any(|(_, p)| {
+                                .indexes()
+                                .pods_of_vmi(&pod.meta.namespace, &b.vmi)
+                                .iter()
+                                .filter_map(|&i| ctx.read().obj(i))
+                                .any(|p| {
                                     p.pod().vmi == b.vmi
                                         && p.meta.creation_timestamp > pod.meta.creation_timestamp
                                         && p.pod().phase == PodPhase::Running

@@ -15,23 +15,53 @@ use crate::kube::{
 use crate::models::kubevirt::node_labeller::matches;
 use std::collections::BTreeMap;
 
-pub struct Scheduler;
-
-/// What the pods bound to each node use, in one pass over the pods.
-fn used_per_node(read: Reader<'_>) -> BTreeMap<&str, ResourceList> {
-    let mut used: BTreeMap<&str, ResourceList> = BTreeMap::new();
-    for (_, p) in read.list_all(Kind::Pod) {
-        let b = p.pod();
-        if let (Some(n), PodPhase::Pending | PodPhase::Running) = (b.node.as_deref(), b.phase) {
-            let e = used.entry(n).or_default();
-            *e = e.add(&b.limits);
-        }
-    }
-    used
+/// The scheduler's per-node usage is its cache's (`NodeInfo.Requested`, kept as pods are
+/// bound and finish: `Indexes::usage`); whether a node's labels satisfy a pod's
+/// `nodeSelector` is remembered per node and resourceVersion (labels change only with a
+/// write), for each distinct selector seen.
+#[derive(Default)]
+pub struct Scheduler {
+    selectors: Vec<BTreeMap<String, String>>,
+    /// Per selector, per node id: the node's resourceVersion and whether it matched.
+    matched: Vec<Vec<Option<(u64, bool)>>>,
 }
 
-/// Whether the scheduler may bind the pod to the node (capacity aside).
-pub fn fits(pod: &PodBody, node: &Obj) -> bool {
+impl Scheduler {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn selector_index(&mut self, selector: &BTreeMap<String, String>) -> usize {
+        match self.selectors.iter().position(|s| s == selector) {
+            Some(i) => i,
+            None => {
+                self.selectors.push(selector.clone());
+                self.matched.push(Vec::new());
+                self.selectors.len() - 1
+            }
+        }
+    }
+
+    fn node_matches(&mut self, sel: usize, id: ObjId, node: &Obj) -> bool {
+        let memo = &mut self.matched[sel];
+        let i = id.0 as usize;
+        if memo.len() <= i {
+            memo.resize(i + 1, None);
+        }
+        let rv = node.meta.resource_version;
+        match memo[i] {
+            Some((v, m)) if v == rv => m,
+            _ => {
+                let m = matches(&node.meta.labels, &self.selectors[sel]);
+                memo[i] = Some((rv, m));
+                m
+            }
+        }
+    }
+}
+
+/// Whether the scheduler may bind the pod to the node (capacity and `nodeSelector` aside).
+fn fits_but_selector(pod: &PodBody, node: &Obj) -> bool {
     let n = node.node();
     let name = node.meta.name.as_str();
     !n.unschedulable
@@ -39,7 +69,11 @@ pub fn fits(pod: &PodBody, node: &Obj) -> bool {
         && !n.drain_taint
         && pod.avoid_node.as_deref() != Some(name)
         && pod.require_node.as_deref().is_none_or(|r| r == name)
-        && matches(&node.meta.labels, &pod.node_selector)
+}
+
+/// Whether the scheduler may bind the pod to the node (capacity aside).
+pub fn fits(pod: &PodBody, node: &Obj) -> bool {
+    fits_but_selector(pod, node) && matches(&node.meta.labels, &pod.node_selector)
 }
 
 impl Reconciler for Scheduler {
@@ -55,13 +89,17 @@ impl Reconciler for Scheduler {
         vec![Kind::Pod, Kind::Node]
     }
 
+    fn indexed(&self) -> bool {
+        true
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::Pod if obj.pod().node.is_none() => out.push(id),
             // A node change may make a waiting pod schedulable.
             Kind::Node => out.extend(
-                read.list_all(Kind::Pod)
-                    .filter(|(_, p)| p.pod().node.is_none())
+                read.in_name_order(read.indexes().unbound_pods())
+                    .into_iter()
                     .map(|(i, _)| i),
             ),
             _ => {}
@@ -78,20 +116,28 @@ impl Reconciler for Scheduler {
         {
             return Ok(Outcome::Done);
         }
-        let used = used_per_node(read);
+        let sel = self.selector_index(&b.node_selector);
+        // Nodes and their usage, both in name order: one merge.
+        let mut candidates: Vec<String> = Vec::new();
+        let mut used = read.indexes().usage().peekable();
         let none = ResourceList::new();
-        let candidates: Vec<String> = read
-            .list_all(Kind::Node)
-            .filter(|(_, n)| {
-                fits(b, n)
-                    && used
-                        .get(n.meta.name.as_str())
-                        .unwrap_or(&none)
-                        .add(&b.limits)
-                        .fits_within(&n.node().capacity)
-            })
-            .map(|(_, n)| n.meta.name.clone())
-            .collect();
+        for (id, n) in read.list_all(Kind::Node) {
+            let name = n.meta.name.as_str();
+            while used.peek().is_some_and(|(u, _)| *u < name) {
+                used.next();
+            }
+            let on_node = match used.peek() {
+                Some((u, l)) if *u == name => *l,
+                _ => none,
+            };
+            if fits_but_selector(b, n)
+                && self.node_matches(sel, id, n)
+                && on_node.add(&b.limits).fits_within(&n.node().capacity)
+            {
+                candidates.push(name.to_string());
+            }
+        }
+        drop(used);
         if candidates.is_empty() {
             if !b.unschedulable {
                 let name = pod.meta.key();

@@ -157,7 +157,7 @@ impl Topology<'_> {
         let (b, f) = (self.behaviours, self.features);
         let mut ps = vec![
             self.proc(KUBE_CONTROLLER_MANAGER, vec![Box::new(KcmRqController)]),
-            self.proc(KUBE_SCHEDULER, vec![Box::new(Scheduler)]),
+            self.proc(KUBE_SCHEDULER, vec![Box::new(Scheduler::new())]),
             self.proc(
                 KUBELET,
                 vec![Box::new(

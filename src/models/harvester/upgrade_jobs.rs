@@ -144,14 +144,23 @@ impl JobRunner {
         }
     }
 
-    /// VMIs on the node (by label), as `kubectl get vmi -l` lists them.
+    /// VMIs on the node (by label), as `kubectl get vmi -l` lists them (the API server
+    /// answers a label selector from its index, in namespace and name order).
     fn node_vmis(ctx: &Ctx<'_>, node: &str) -> Vec<Snap> {
-        ctx.api
-            .store
-            .list_all(Kind::VirtualMachineInstance)
-            .filter(|v| v.label(LABEL_NODE_NAME) == Some(node))
+        let store = &ctx.api.store;
+        let mut v: Vec<Snap> = store
+            .indexes()
+            .vmis_labelled(node)
+            .iter()
+            .filter_map(|&i| store.get(i))
             .cloned()
-            .collect()
+            .collect();
+        v.sort_by(|a, b| {
+            (a.meta.namespace.as_str(), a.meta.name.as_str())
+                .cmp(&(b.meta.namespace.as_str(), b.meta.name.as_str()))
+        });
+        debug_assert!(v.iter().all(|x| x.label(LABEL_NODE_NAME) == Some(node)));
+        v
     }
 
     /// Whether some other node could run this VMI's guest CPU now (the proposed policy).
@@ -248,10 +257,12 @@ impl JobRunner {
     ) -> Result<(), ReconcileError> {
         let mut stop = Vec::new();
         for vmi in Self::node_vmis(ctx, node) {
-            let failed = ctx
-                .api
-                .store
-                .list(Kind::VirtualMachineInstanceMigration, &vmi.meta.namespace)
+            let store = &ctx.api.store;
+            let failed = store
+                .indexes()
+                .vmims_of(&vmi.meta.namespace, &vmi.meta.name)
+                .iter()
+                .filter_map(|&i| store.get(i))
                 .any(|m| {
                     m.vmim().vmi_name == vmi.meta.name
                         && m.annotation(EVACUATION_ANNOTATION).is_some()

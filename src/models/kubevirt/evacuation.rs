@@ -9,7 +9,8 @@
 //! `migration.rs` `evacuation_backoff`.)
 //!
 //! Like the real controller it keeps *expectations*: after creating migrations for a node it
-//! creates no more for that node until its informer has seen them.
+//! creates no more for that node until its informer has seen them; a create that fails
+//! lowers them again (`CreationObserved` in `sync`), or the node would wait forever.
 //!
 //! Simplifications: "active" counts every unfinished migration; candidates are taken in name
 //! order; the VMI's single-active-pod condition is not checked.
@@ -49,6 +50,10 @@ impl Reconciler for EvacuationController {
         ]
     }
 
+    fn indexed(&self) -> bool {
+        true
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         match obj.kind() {
             Kind::Node => out.push(id),
@@ -78,8 +83,9 @@ impl Reconciler for EvacuationController {
         let mut migrating: BTreeSet<(&str, &str)> = BTreeSet::new();
         let mut active = 0usize;
         let mut from_node = 0usize;
-        for (_, m) in read.list_all(Kind::VirtualMachineInstanceMigration) {
-            if m.vmim().phase.is_final() || m.meta.deletion_timestamp.is_some() {
+        let ix = read.indexes();
+        for m in ix.unfinished_vmims().iter().filter_map(|&i| read.obj(i)) {
+            if m.meta.deletion_timestamp.is_some() {
                 continue;
             }
             active += 1;
@@ -97,17 +103,14 @@ impl Reconciler for EvacuationController {
         }
         if let Some(e) = self.expecting.get_mut(&key) {
             // How many evacuation migrations of each expected VMI the informer shows.
-            let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
-            for (_, m) in read.list_all(Kind::VirtualMachineInstanceMigration) {
-                if m.annotation(EVACUATION_ANNOTATION).is_none() {
-                    continue;
-                }
-                let k = (m.meta.namespace.clone(), m.vmim().vmi_name.clone());
-                if e.contains_key(&k) {
-                    *seen.entry(k).or_default() += 1;
-                }
-            }
-            e.retain(|k, n| seen.get(k).copied().unwrap_or(0) < *n);
+            let seen = |(ns, vmi): &(String, String)| {
+                ix.vmims_of(ns, vmi)
+                    .iter()
+                    .filter_map(|&i| read.obj(i))
+                    .filter(|m| m.annotation(EVACUATION_ANNOTATION).is_some())
+                    .count()
+            };
+            e.retain(|k, n| seen(k) < *n);
             if !e.is_empty() {
                 return Ok(Outcome::Done);
             }
@@ -125,19 +128,19 @@ impl Reconciler for EvacuationController {
         let free = PARALLEL_PER_CLUSTER
             .saturating_sub(active)
             .min(PARALLEL_OUTBOUND_PER_NODE.saturating_sub(from_node));
+        // The VMIs on the node (virt-controller's VMI indexer `node`), in name order.
+        let on_node = read.in_name_order(ix.vmis_on(&name));
         if free == 0 && !tracing {
             // No spot: only whether to look again matters (the count is for the log line).
-            let any = read
-                .list_all(Kind::VirtualMachineInstance)
-                .any(|(_, v)| is_candidate(v));
+            let any = on_node.iter().any(|(_, v)| is_candidate(v));
             return Ok(if any {
                 Outcome::RequeueAfter(RECHECK)
             } else {
                 Outcome::Done
             });
         }
-        let candidates: Vec<(String, String)> = read
-            .list_all(Kind::VirtualMachineInstance)
+        let candidates: Vec<(String, String)> = on_node
+            .iter()
             .map(|(_, v)| v)
             .filter(|v| is_candidate(v))
             .map(|v| (v.meta.namespace.clone(), v.meta.name.clone()))
@@ -149,11 +152,11 @@ impl Reconciler for EvacuationController {
             .iter()
             .take(free)
             .map(|(ns, vmi)| {
-                let seen = read
-                    .list(Kind::VirtualMachineInstanceMigration, ns)
-                    .filter(|(_, m)| {
-                        &m.vmim().vmi_name == vmi && m.annotation(EVACUATION_ANNOTATION).is_some()
-                    })
+                let seen = ix
+                    .vmims_of(ns, vmi)
+                    .iter()
+                    .filter_map(|&i| read.obj(i))
+                    .filter(|m| m.annotation(EVACUATION_ANNOTATION).is_some())
                     .count();
                 (ns.clone(), vmi.clone(), seen)
             })
@@ -162,11 +165,13 @@ impl Reconciler for EvacuationController {
         ctx.log(|| {
             format!("node: {name}, migrations: {n_active}, candidates: {n_cand}, selected: {n_sel}")
         });
+        let mut first_error = None;
         for (ns, vmi, seen) in selected {
+            let expected = (ns.clone(), vmi.clone());
             self.expecting
                 .entry(key)
                 .or_default()
-                .insert((ns.clone(), vmi.clone()), seen + 1);
+                .insert(expected.clone(), seen + 1);
             let mut meta = Meta {
                 generate_name: "kubevirt-evacuation-".into(),
                 namespace: ns,
@@ -174,7 +179,7 @@ impl Reconciler for EvacuationController {
             };
             meta.annotations
                 .insert(EVACUATION_ANNOTATION.into(), name.clone());
-            ctx.create(Obj::new(
+            let created = ctx.create(Obj::new(
                 meta,
                 Body::VirtualMachineInstanceMigration(VmimBody {
                     vmi_name: vmi,
@@ -185,7 +190,22 @@ impl Reconciler for EvacuationController {
                     failure_reason: None,
                     finished_at: None,
                 }),
-            ))?;
+            ));
+            if let Err(e) = created {
+                // `CreationObserved` on a failed create: no migration will show up for it
+                // (a generated name taken already, an admission denial), so it is not waited
+                // for; the other creations still go ahead, and the first error is returned.
+                if let Some(m) = self.expecting.get_mut(&key) {
+                    m.remove(&expected);
+                    if m.is_empty() {
+                        self.expecting.remove(&key);
+                    }
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e.into());
         }
         if n_cand > n_sel {
             return Ok(Outcome::RequeueAfter(RECHECK));

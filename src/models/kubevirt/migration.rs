@@ -122,8 +122,11 @@ fn fail_with(
 fn evacuation_backoff(read: Reader<'_>, vmim: &Obj, now: SimTime) -> Option<SimDuration> {
     vmim.annotation(EVACUATION_ANNOTATION)?;
     let mut earlier: Vec<&Obj> = read
-        .list(Kind::VirtualMachineInstanceMigration, &vmim.meta.namespace)
-        .map(|(_, m)| &**m)
+        .indexes()
+        .vmims_of(&vmim.meta.namespace, &vmim.vmim().vmi_name)
+        .iter()
+        .filter_map(|&i| read.obj(i))
+        .map(|m| &**m)
         .filter(|m| {
             m.vmim().vmi_name == vmim.vmim().vmi_name
                 && m.annotation(EVACUATION_ANNOTATION).is_some()
@@ -158,7 +161,12 @@ fn evacuation_backoff(read: Reader<'_>, vmim: &Obj, now: SimTime) -> Option<SimD
 fn running_migrations(read: Reader<'_>, node: &str) -> (usize, usize) {
     let mut all = 0;
     let mut outbound = 0;
-    for (_, m) in read.list_all(Kind::VirtualMachineInstanceMigration) {
+    for m in read
+        .indexes()
+        .unfinished_vmims()
+        .iter()
+        .filter_map(|&i| read.obj(i))
+    {
         let p = m.vmim().phase;
         if p.is_final() || matches!(p, MigrationPhase::Unset | MigrationPhase::Pending) {
             continue;
@@ -179,7 +187,11 @@ fn running_migrations(read: Reader<'_>, node: &str) -> (usize, usize) {
 }
 
 fn target_pod(read: Reader<'_>, vmim: &Obj) -> Option<crate::kube::Snap> {
-    read.list(Kind::Pod, &vmim.meta.namespace)
+    let pods = read
+        .indexes()
+        .pods_of_vmi(&vmim.meta.namespace, &vmim.vmim().vmi_name);
+    read.in_name_order(pods)
+        .into_iter()
         .find(|(_, p)| {
             p.pod().migration_uid.as_deref() == Some(vmim.meta.uid.as_str())
                 && p.meta.deletion_timestamp.is_none()
@@ -256,26 +268,37 @@ impl Reconciler for MigrationController {
         RateLimiterKind::ClientGoDefault
     }
 
+    fn indexed(&self) -> bool {
+        true
+    }
+
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
         let ns = &obj.meta.namespace;
-        let vmims = || read.list(Kind::VirtualMachineInstanceMigration, ns);
+        let ix = read.indexes();
         match obj.kind() {
             Kind::VirtualMachineInstanceMigration => out.push(id),
             Kind::VirtualMachineInstance => out.extend(
-                vmims()
-                    .filter(|(_, m)| {
-                        m.vmim().vmi_name == obj.meta.name && !m.vmim().phase.is_final()
-                    })
+                read.in_name_order(ix.vmims_of(ns, &obj.meta.name))
+                    .into_iter()
+                    .filter(|(_, m)| !m.vmim().phase.is_final())
                     .map(|(i, _)| i),
             ),
+            // A target pod's `kubevirt.io/created-by` is its migration's VMI.
             Kind::Pod => {
                 if let Some(uid) = &obj.pod().migration_uid {
-                    out.extend(vmims().filter(|(_, m)| &m.meta.uid == uid).map(|(i, _)| i));
+                    out.extend(
+                        read.in_name_order(ix.vmims_of(ns, &obj.pod().vmi))
+                            .into_iter()
+                            .filter(|(_, m)| &m.meta.uid == uid)
+                            .map(|(i, _)| i),
+                    );
                 }
             }
+            // Only a Pending migration carries the condition.
             Kind::ResourceQuota => out.extend(
-                vmims()
-                    .filter(|(_, m)| m.vmim().rejected_by_quota)
+                read.in_name_order(ix.unfinished_vmims())
+                    .into_iter()
+                    .filter(|(_, m)| &m.meta.namespace == ns && m.vmim().rejected_by_quota)
                     .map(|(i, _)| i),
             ),
             _ => {}
@@ -308,7 +331,10 @@ impl Reconciler for MigrationController {
         match vmim.vmim().phase {
             MigrationPhase::Unset => {
                 let busy = read
-                    .list(Kind::VirtualMachineInstanceMigration, &ns)
+                    .indexes()
+                    .vmims_of(&ns, &vmim.vmim().vmi_name)
+                    .iter()
+                    .filter_map(|&i| read.obj(i).map(|m| (i, m)))
                     .any(|(i, m)| {
                         i != key
                             && m.vmim().vmi_name == vmim.vmim().vmi_name
@@ -353,7 +379,8 @@ impl Reconciler for MigrationController {
                 }
                 let mut pod = launcher_pod(&vmi, self.launcher, Some(&vmim.meta.uid));
                 if vmi.vmi().domain.cpu_model == CpuMode::HostModel {
-                    let source_pod = read.list(Kind::Pod, &ns).find(|(_, p)| {
+                    let pods = read.indexes().pods_of_vmi(&ns, &vmi.meta.name);
+                    let source_pod = read.in_name_order(pods).into_iter().find(|(_, p)| {
                         p.pod().vmi == vmi.meta.name
                             && p.pod().node.as_deref() == Some(vmi.vmi().node.as_str())
                             && p.pod().phase == PodPhase::Running

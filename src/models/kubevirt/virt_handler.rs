@@ -8,11 +8,17 @@
 //! before any memory is sent: the source handler reports the migration failed at its start
 //! (`startTimestamp` = `endTimestamp`) with libvirt's text (Harvester #5755, #8298). Host-model and named-model guests are guarded by
 //! the target pod's node selectors instead; the model does not check them again here.
+//! Its informers select (`pkg/controller/virtinformers.go` `VMISourceHost`, `VMITargetHost`,
+//! v1.3): it lists and watches only the VMIs labelled `kubevirt.io/nodeName=<its node>` and
+//! those whose migration targets its node (the label `kubevirt.io/migrationTargetNodeName`,
+//! read here from `status.migrationState.targetNode`, which is set with it). A VMI that
+//! leaves both reaches it as DELETED.
 //! Left out: libvirt domain events, the migration proxy, progress and completion timeouts.
 
 use super::node_labeller::passthrough_missing;
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
 use crate::kube::object::CpuMode;
+use crate::kube::selector::{Selector, SelectorKey};
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler};
 use crate::models::cpu::HostCpu;
 use std::collections::BTreeMap;
@@ -73,6 +79,18 @@ impl Reconciler for VirtHandler {
 
     fn primary(&self) -> Kind {
         Kind::VirtualMachineInstance
+    }
+
+    fn selector(&self, kind: Kind) -> Option<Vec<Selector>> {
+        (kind == Kind::VirtualMachineInstance).then(|| {
+            vec![
+                Selector::label(LABEL_NODE_NAME, &self.node),
+                Selector {
+                    key: SelectorKey::VmiMigrationTarget,
+                    value: self.node.clone(),
+                },
+            ]
+        })
     }
 
     fn keys_for(&self, id: ObjId, obj: &Obj, _read: Reader<'_>, out: &mut Vec<ObjId>) {

@@ -28,7 +28,8 @@ impl VmiController {
 
 /// The VMI's own virt-launcher pods (not migration targets), in name order.
 fn launcher_pods<'a>(read: Reader<'a>, ns: &str, vmi: &'a str) -> Vec<(ObjId, &'a Obj)> {
-    read.list(Kind::Pod, ns)
+    read.in_name_order(read.indexes().pods_of_vmi(ns, vmi))
+        .into_iter()
         .filter(|(_, p)| p.pod().vmi == vmi && p.pod().migration_uid.is_none())
         .map(|(i, p)| (i, &**p))
         .collect()
@@ -50,6 +51,10 @@ impl Reconciler for VmiController {
             Kind::VirtualMachine,
             Kind::PersistentVolumeClaim,
         ]
+    }
+
+    fn indexed(&self) -> bool {
+        true
     }
 
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {

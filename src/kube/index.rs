@@ -1,0 +1,291 @@
+//! Informer indexers (client-go `cache.Indexer.ByIndex`) over a store or a cache: the
+//! hot-path lookups the modelled controllers make, kept as each object is set so that a
+//! reconcile reads the few objects it needs instead of scanning a kind. KubeVirt's
+//! virt-controller registers such indexers (`pkg/controller/virtinformers.go`: VMIs by
+//! `node`, pods by `node`, migrations by `vmi`), and kube-scheduler keeps per-node usage in
+//! its `NodeInfo` cache (`pkg/scheduler/framework/types.go` `NodeInfo.Requested`).
+//!
+//! Index results are id sets; a caller that needs the name order a scan would give sorts
+//! its (small) result by namespace and name.
+
+use super::object::{Obj, ObjId, PodPhase};
+use super::quantity::Quantity;
+use super::resources::{Resource, ResourceList};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The label virt-handler sets to the node a VMI runs on (`kubevirt.io/nodeName`).
+const LABEL_NODE_NAME: &str = "kubevirt.io/nodeName";
+
+/// What the pods bound to a node and not finished use: a sum per resource and how many pods
+/// name it, so the sum reads exactly as a fold over those pods would.
+#[derive(Clone, Copy, Default, Debug)]
+struct Usage {
+    pods: u32,
+    sum: [i64; 4],
+    with: [u32; 4],
+}
+
+impl Usage {
+    fn apply(&mut self, limits: &ResourceList, sign: i64) {
+        for (r, q) in limits.iter() {
+            let i = r as usize;
+            self.sum[i] += sign * q.0;
+            if sign > 0 {
+                self.with[i] += 1;
+            } else {
+                self.with[i] -= 1;
+            }
+        }
+        if sign > 0 {
+            self.pods += 1;
+        } else {
+            self.pods -= 1;
+        }
+    }
+
+    fn list(&self) -> ResourceList {
+        let mut out = ResourceList::new();
+        for r in Resource::ALL {
+            if self.with[r as usize] > 0 {
+                out.set(r, Quantity(self.sum[r as usize]));
+            }
+        }
+        out
+    }
+}
+
+#[derive(Default)]
+pub struct Indexes {
+    pods_by_node: BTreeMap<String, BTreeSet<ObjId>>,
+    /// (namespace, `kubevirt.io/created-by` VMI) -> pods.
+    pods_by_vmi: BTreeMap<(String, String), BTreeSet<ObjId>>,
+    unbound_pods: BTreeSet<ObjId>,
+    usage: BTreeMap<String, Usage>,
+    /// `status.nodeName`.
+    vmis_by_node: BTreeMap<String, BTreeSet<ObjId>>,
+    /// The `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects on).
+    vmis_by_node_label: BTreeMap<String, BTreeSet<ObjId>>,
+    /// (namespace, `spec.vmiName`) -> migrations.
+    vmims_by_vmi: BTreeMap<(String, String), BTreeSet<ObjId>>,
+    unfinished_vmims: BTreeSet<ObjId>,
+}
+
+fn add(m: &mut BTreeMap<String, BTreeSet<ObjId>>, k: &str, id: ObjId) {
+    match m.get_mut(k) {
+        Some(s) => {
+            s.insert(id);
+        }
+        None => {
+            m.insert(k.to_string(), BTreeSet::from([id]));
+        }
+    }
+}
+
+fn remove(m: &mut BTreeMap<String, BTreeSet<ObjId>>, k: &str, id: ObjId) {
+    if let Some(s) = m.get_mut(k) {
+        s.remove(&id);
+        if s.is_empty() {
+            m.remove(k);
+        }
+    }
+}
+
+fn add2(m: &mut BTreeMap<(String, String), BTreeSet<ObjId>>, ns: &str, n: &str, id: ObjId) {
+    m.entry((ns.to_string(), n.to_string()))
+        .or_default()
+        .insert(id);
+}
+
+fn remove2(m: &mut BTreeMap<(String, String), BTreeSet<ObjId>>, ns: &str, n: &str, id: ObjId) {
+    let k = (ns.to_string(), n.to_string());
+    if let Some(s) = m.get_mut(&k) {
+        s.remove(&id);
+        if s.is_empty() {
+            m.remove(&k);
+        }
+    }
+}
+
+static EMPTY: BTreeSet<ObjId> = BTreeSet::new();
+
+impl Indexes {
+    /// Moves an object from its old index entries to its new ones.
+    pub fn update(&mut self, id: ObjId, old: Option<&Obj>, new: Option<&Obj>) {
+        if let Some(o) = old {
+            self.entries(id, o, false);
+        }
+        if let Some(o) = new {
+            self.entries(id, o, true);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Indexes::default();
+    }
+
+    fn entries(&mut self, id: ObjId, o: &Obj, insert: bool) {
+        match &o.body {
+            super::object::Body::Pod(p) => {
+                let ns = o.meta.namespace.as_str();
+                if insert {
+                    add2(&mut self.pods_by_vmi, ns, &p.vmi, id);
+                } else {
+                    remove2(&mut self.pods_by_vmi, ns, &p.vmi, id);
+                }
+                match p.node.as_deref() {
+                    None if insert => {
+                        self.unbound_pods.insert(id);
+                    }
+                    None => {
+                        self.unbound_pods.remove(&id);
+                    }
+                    Some(n) => {
+                        if insert {
+                            add(&mut self.pods_by_node, n, id);
+                        } else {
+                            remove(&mut self.pods_by_node, n, id);
+                        }
+                        if matches!(p.phase, PodPhase::Pending | PodPhase::Running) {
+                            let u = match self.usage.get_mut(n) {
+                                Some(u) => u,
+                                None => self.usage.entry(n.to_string()).or_default(),
+                            };
+                            u.apply(&p.limits, if insert { 1 } else { -1 });
+                            if u.pods == 0 {
+                                self.usage.remove(n);
+                            }
+                        }
+                    }
+                }
+            }
+            super::object::Body::VirtualMachineInstance(v) => {
+                if insert {
+                    add(&mut self.vmis_by_node, &v.node, id);
+                } else {
+                    remove(&mut self.vmis_by_node, &v.node, id);
+                }
+                if let Some(n) = o.label(LABEL_NODE_NAME) {
+                    if insert {
+                        add(&mut self.vmis_by_node_label, n, id);
+                    } else {
+                        remove(&mut self.vmis_by_node_label, n, id);
+                    }
+                }
+            }
+            super::object::Body::VirtualMachineInstanceMigration(m) => {
+                let ns = o.meta.namespace.as_str();
+                if insert {
+                    add2(&mut self.vmims_by_vmi, ns, &m.vmi_name, id);
+                } else {
+                    remove2(&mut self.vmims_by_vmi, ns, &m.vmi_name, id);
+                }
+                if !m.phase.is_final() {
+                    if insert {
+                        self.unfinished_vmims.insert(id);
+                    } else {
+                        self.unfinished_vmims.remove(&id);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Pods bound to a node (`spec.nodeName`), any phase.
+    pub fn pods_on(&self, node: &str) -> &BTreeSet<ObjId> {
+        self.pods_by_node.get(node).unwrap_or(&EMPTY)
+    }
+
+    /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
+    pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
+        self.pods_by_vmi
+            .get(&(ns.to_string(), vmi.to_string()))
+            .unwrap_or(&EMPTY)
+    }
+
+    /// Pods no node is bound to yet.
+    pub fn unbound_pods(&self) -> &BTreeSet<ObjId> {
+        &self.unbound_pods
+    }
+
+    /// The summed limits of the Pending and Running pods bound to a node, or `None` if it
+    /// has none (as a fold over those pods would give).
+    pub fn usage_on(&self, node: &str) -> Option<ResourceList> {
+        self.usage.get(node).map(Usage::list)
+    }
+
+    /// Nodes with Pending or Running pods and their usage, in node-name order.
+    pub fn usage(&self) -> impl Iterator<Item = (&str, ResourceList)> + '_ {
+        self.usage.iter().map(|(n, u)| (n.as_str(), u.list()))
+    }
+
+    /// VMIs whose `status.nodeName` is the node.
+    pub fn vmis_on(&self, node: &str) -> &BTreeSet<ObjId> {
+        self.vmis_by_node.get(node).unwrap_or(&EMPTY)
+    }
+
+    /// VMIs labelled `kubevirt.io/nodeName=<node>`.
+    pub fn vmis_labelled(&self, node: &str) -> &BTreeSet<ObjId> {
+        self.vmis_by_node_label.get(node).unwrap_or(&EMPTY)
+    }
+
+    /// Migrations of a VMI (`spec.vmiName`), finished or not.
+    pub fn vmims_of(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
+        self.vmims_by_vmi
+            .get(&(ns.to_string(), vmi.to_string()))
+            .unwrap_or(&EMPTY)
+    }
+
+    /// Migrations not yet Succeeded or Failed.
+    pub fn unfinished_vmims(&self) -> &BTreeSet<ObjId> {
+        &self.unfinished_vmims
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kube::object::{Body, Meta, PodBody};
+
+    fn pod(node: Option<&str>, phase: PodPhase, cpu: i64) -> Obj {
+        Obj::new(
+            Meta::named("ns", "p"),
+            Body::Pod(PodBody {
+                node: node.map(str::to_string),
+                phase,
+                ready: false,
+                limits: ResourceList::new().with(Resource::LimitsCpu, Quantity(cpu)),
+                vmi: "vm".into(),
+                migration_uid: None,
+                avoid_node: None,
+                require_node: None,
+                node_selector: BTreeMap::new(),
+                unschedulable: false,
+                probe: false,
+            }),
+        )
+    }
+
+    #[test]
+    fn usage_follows_a_pod_from_unbound_to_bound_to_finished() {
+        let mut ix = Indexes::default();
+        let id = ObjId(3);
+        let a = pod(None, PodPhase::Pending, 1000);
+        ix.update(id, None, Some(&a));
+        assert!(ix.unbound_pods().contains(&id));
+        let b = pod(Some("n1"), PodPhase::Pending, 1000);
+        ix.update(id, Some(&a), Some(&b));
+        assert!(ix.unbound_pods().is_empty());
+        assert_eq!(
+            ix.usage_on("n1").and_then(|u| u.get(Resource::LimitsCpu)),
+            Some(Quantity(1000))
+        );
+        let c = pod(Some("n1"), PodPhase::Succeeded, 1000);
+        ix.update(id, Some(&b), Some(&c));
+        assert_eq!(ix.usage_on("n1"), None);
+        assert!(ix.pods_on("n1").contains(&id));
+        ix.update(id, Some(&c), None);
+        assert!(ix.pods_on("n1").is_empty());
+        assert!(ix.pods_of_vmi("ns", "vm").is_empty());
+    }
+}
