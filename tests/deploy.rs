@@ -170,6 +170,12 @@ fn sweep_job_is_indexed_with_completions_equal_to_parallelism_and_job_completion
     let env = get(&job, &format!("{CONTAINER}.env.0"));
     assert_eq!(text(get(env, "name")), "JOB_COMPLETIONS");
     assert_eq!(text(get(env, "value")), completions);
+    let index = get(&job, &format!("{CONTAINER}.env.1"));
+    assert_eq!(text(get(index, "name")), "JOB_COMPLETION_INDEX");
+    assert_eq!(
+        text(get(index, "valueFrom.fieldRef.fieldPath")),
+        "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+    );
     assert_eq!(text(get(&job, "spec.template.spec.restartPolicy")), "Never");
 }
 
