@@ -161,6 +161,39 @@ pub fn shard_seeds(range: SeedRange, shard: Option<(u64, u64)>) -> ShardSeeds {
     }
 }
 
+/// The environment variable a Kubernetes Indexed Job sets in each pod: its 0-based index.
+pub const INDEX_ENV: &str = "JOB_COMPLETION_INDEX";
+/// The number of shards, for `--shard auto`: Kubernetes does not set it, so the Job manifest
+/// (or the CI matrix) does, equal to the Job's `completions`.
+pub const COMPLETIONS_ENV: &str = "JOB_COMPLETIONS";
+
+/// `--shard auto`: `(k, n)` (1-based, as [`shard_seeds`] takes) from the values of
+/// [`INDEX_ENV`] (0-based) and [`COMPLETIONS_ENV`], `None` where the variable is unset.
+pub fn shard_from_env(
+    index: Option<&str>,
+    completions: Option<&str>,
+) -> Result<(u64, u64), String> {
+    let get = |name: &str, v: Option<&str>| -> Result<u64, String> {
+        let v = v.ok_or_else(|| format!("--shard auto needs the environment variable {name} (set by an Indexed Job; see docs/sharded-sweeps.md)"))?;
+        v.trim()
+            .parse()
+            .map_err(|_| format!("--shard auto: {name} must be a whole number, not \"{v}\""))
+    };
+    let index = get(INDEX_ENV, index)?;
+    let n = get(COMPLETIONS_ENV, completions)?;
+    if n == 0 {
+        return Err(format!(
+            "--shard auto: {COMPLETIONS_ENV} must be at least 1, not 0"
+        ));
+    }
+    if index >= n {
+        return Err(format!(
+            "--shard auto: {INDEX_ENV}={index} is not below {COMPLETIONS_ENV}={n} (the index is 0-based)"
+        ));
+    }
+    Ok((index + 1, n))
+}
+
 /// An iterator over a shard's seeds; see [`shard_seeds`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShardSeeds {
