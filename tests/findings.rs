@@ -21,3 +21,23 @@ fn every_kept_finding_replays_its_violation_at_its_step() {
         }
     }
 }
+
+#[test]
+fn every_kept_finding_scenario_breaks_where_its_expect_block_says() {
+    let mut files: Vec<_> = std::fs::read_dir("scenarios/findings")
+        .expect("the findings directory")
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".ron") && !name.ends_with(".repro.ron")
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "a finding scenario is kept");
+    for f in files {
+        let scn = hvsim::scenario::load(&f.to_string_lossy()).unwrap_or_else(|e| panic!("{e}"));
+        for row in hvsim::explore::verify::verify_scenario(&scn, 2) {
+            assert!(row.ok, "{}: {row:?}", f.display());
+        }
+    }
+}
