@@ -42,7 +42,7 @@ fn an_exhaustive_finding_names_a_run_that_gives_the_same_violation() {
     assert_eq!(code, 1, "{err}");
     let first = out.lines().find(|l| l.starts_with("  first: ")).unwrap();
     assert!(
-        first.starts_with("  first: run 11 after 176 steps: quota-converges: "),
+        first.starts_with("  first: run 11 after 173 steps: quota-converges: "),
         "{out}"
     );
     let cmd = out
@@ -64,7 +64,7 @@ fn an_exhaustive_finding_names_a_run_that_gives_the_same_violation() {
     assert_eq!(
         verdict,
         format!(
-            "verdict: VIOLATED quota-converges (after calm) at step 176 (05:10.000000): {message}"
+            "verdict: VIOLATED quota-converges (after calm) at step 173 (05:10.000000): {message}"
         )
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -78,7 +78,7 @@ fn exhaustive_shrink_writes_a_repro_that_replay_reproduces() {
     let (code, out, err) = hvsim_in(&dir, &args);
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("shrunk quota-converges (run 11): 176 steps -> 159 steps, 2 -> 1 VMs, 3 -> 2 nodes, 2 -> 2 actions; wrote quota-race-agent-restart.quota-converges.repro.ron"),
+        out.contains("shrunk quota-converges (run 11): 173 steps -> 160 steps, 2 -> 1 VMs, 3 -> 2 nodes, 2 -> 2 actions; wrote quota-race-agent-restart.quota-converges.repro.ron"),
         "{out}"
     );
     let (code, out, err) = hvsim_in(
@@ -90,7 +90,7 @@ fn exhaustive_shrink_writes_a_repro_that_replay_reproduces() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.ends_with("replayed: quota-converges at step 159, as recorded\n"),
+        out.ends_with("replayed: quota-converges at step 160, as recorded\n"),
         "{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);
