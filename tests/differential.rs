@@ -37,7 +37,7 @@ fn the_quota_left_scaled_after_the_agent_restart_on_v1_4_1_differs_from_the_faul
         "{msg}"
     );
     assert!(
-        msg.contains("first parted at step 161, where harvester (PUT) made it `limits.cpu=3,limits.memory=3879032831`, a write the reference never made"),
+        msg.contains("first parted at step 157, where harvester (PUT) made it `limits.cpu=3,limits.memory=3879032831`, a write the reference never made"),
         "{msg}"
     );
 }
