@@ -1,21 +1,10 @@
 //! `--strategy exhaustive` on the command line: its findings name a run that `hvsim run`
 //! reproduces, and `--shrink` writes a repro that `hvsim replay` reproduces.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::*;
 
-fn hvsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
+use std::path::PathBuf;
 
 fn fresh_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("hvsim-cli-ex-{}-{name}", std::process::id()));

@@ -1,25 +1,10 @@
 //! The newcomer's commands: `list`, `new`, `completions`, and "did you mean" for a
 //! misspelled scenario, subcommand or version.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::*;
 
-fn hvsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
-
-fn hvsim(args: &[&str]) -> (i32, String, String) {
-    hvsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
+use std::path::PathBuf;
 
 fn fresh_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("hvsim-cli-new-{}-{name}", std::process::id()));

@@ -1,21 +1,10 @@
 //! `hvsim replay`: `--version` replays a repro on another version, and "not reproduced"
 //! has its own exit code (3), apart from bad input (2) and a reproduced violation (1).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::*;
 
-fn hvsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
+use std::path::{Path, PathBuf};
 
 /// A directory holding `q.repro.ron`: quota-race-agent-restart's seed 1 on v1.4.1, shrunk.
 fn with_repro(name: &str) -> PathBuf {

@@ -5,6 +5,8 @@ use hvsim::check::{run, run_seed, RunOutcome};
 use hvsim::engine::{ReplayChoices, Trace};
 use hvsim::report::timeline;
 use hvsim::scenario::{self, Scenario, Version};
+use std::path::Path;
+use std::process::Command;
 
 pub const QUOTA_RACE: &str = "scenarios/quota-race-agent-restart.ron";
 /// The same race in a node drain: four VMs migrate and the agent is evicted.
@@ -69,4 +71,23 @@ pub fn svg_texts(svg: &str) -> Vec<String> {
             body[..body.find("</text>").unwrap()].trim().to_string()
         })
         .collect()
+}
+
+/// Runs the hvsim binary in `dir`: (exit code, stdout, stderr).
+pub fn hvsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// Runs the hvsim binary in the crate's root.
+pub fn hvsim(args: &[&str]) -> (i32, String, String) {
+    hvsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
