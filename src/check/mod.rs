@@ -12,11 +12,11 @@
 mod checker;
 mod desired_state;
 mod invariant;
-pub mod invariants;
+pub(crate) mod invariants;
 mod observe;
-pub mod probes;
+pub(crate) mod probes;
 mod run;
-pub mod sometimes;
+pub(crate) mod sometimes;
 
 pub use checker::{AtStop, Checker};
 pub use invariant::{Invariant, Probe, Sometimes};

@@ -2,22 +2,22 @@
 //! does the work; `report` renders the text).
 
 use super::{input_error as usage, load_with_version, scenario_inputs, Format};
-use hvsim::explore::exhaustive;
-use hvsim::explore::repro;
-use hvsim::explore::results::{
+use crate::explore::exhaustive;
+use crate::explore::repro;
+use crate::explore::results::{
     render_summary, ResultsWriter, Shard, Summary, SweepHeader, RESULTS_FORMAT,
 };
-use hvsim::explore::shrink::{shrink, shrink_strategy_seed};
-use hvsim::explore::strategy::{Strategy, DEFAULT_BOUND};
-use hvsim::explore::sweep::{
+use crate::explore::shrink::{shrink, shrink_strategy_seed};
+use crate::explore::strategy::{Strategy, DEFAULT_BOUND};
+use crate::explore::sweep::{
     default_jobs, shard_from_env, shard_seeds, sweep_iter, SweepSpec, COMPLETIONS_ENV, INDEX_ENV,
     NONDETERMINISM, PANIC,
 };
-use hvsim::report::json::{self, ExploreId};
-use hvsim::report::output::Outputs;
-use hvsim::report::progress::Progress;
-use hvsim::report::{self, sweep_text};
-use hvsim::scenario::{Scenario, SeedRange, Version};
+use crate::report::json::{self, ExploreId};
+use crate::report::output::Outputs;
+use crate::report::progress::Progress;
+use crate::report::{self, sweep_text};
+use crate::scenario::{Scenario, SeedRange, Version};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;

@@ -2,12 +2,12 @@
 //! (`explore::hunt`); the summary's text is `report::hunt`.
 
 use super::{input_error as usage, load_with_version, scenario_inputs};
-use hvsim::explore::hunt::{self, HuntSpec};
-use hvsim::explore::repro;
-use hvsim::explore::sweep::default_jobs;
-use hvsim::report::output::Outputs;
-use hvsim::report::progress::Progress;
-use hvsim::scenario::SeedRange;
+use crate::explore::hunt::{self, HuntSpec};
+use crate::explore::repro;
+use crate::explore::sweep::default_jobs;
+use crate::report::output::Outputs;
+use crate::report::progress::Progress;
+use crate::scenario::SeedRange;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -104,7 +104,7 @@ pub fn run(a: Args) -> ExitCode {
     }
     out!(
         "{}",
-        hvsim::report::hunt::render(&scn.name, version, &report, &paths)
+        crate::report::hunt::render(&scn.name, version, &report, &paths)
     );
     if report.groups.is_empty() {
         ExitCode::SUCCESS

@@ -2,8 +2,8 @@
 //! name) and the Harvester versions hvsim knows.
 
 use super::input_error;
-use hvsim::report::list::{render, Listed};
-use hvsim::scenario::{self, parse_expect_key, version::KNOWN};
+use crate::report::list::{render, Listed};
+use crate::scenario::{self, parse_expect_key, version::KNOWN};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]

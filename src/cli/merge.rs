@@ -2,8 +2,8 @@
 //! sweep gives.
 
 use super::input_error as usage;
-use hvsim::explore::results::{merge as merge_files, render_summary, summarize};
-use hvsim::report::sweep_text;
+use crate::explore::results::{merge as merge_files, render_summary, summarize};
+use crate::report::sweep_text;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]

@@ -3,22 +3,22 @@
 //! What several subcommands share (loading a scenario with `--version`, recording inputs so
 //! no output overwrites them, the error line) is here.
 
-pub mod completions;
-pub mod explore;
-pub mod hunt;
-pub mod list;
-pub mod merge;
-pub mod new;
-pub mod plot;
-pub mod replay;
-pub mod run;
-pub mod shrink;
+mod completions;
+mod explore;
+mod hunt;
+mod list;
+mod merge;
+mod new;
+mod plot;
+mod replay;
+mod run;
+mod shrink;
 mod suggest;
-pub mod verify;
+mod verify;
 
-use clap::ValueEnum;
-use hvsim::report::output::Outputs;
-use hvsim::scenario::{self, Scenario, ScenarioError, Version};
+use crate::report::output::Outputs;
+use crate::scenario::{self, Scenario, ScenarioError, Version};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -45,7 +45,7 @@ pub fn scenario_inputs(outputs: &mut Outputs, file: &str, scn: &Scenario) {
     outputs.input(file);
     let base = Path::new(file).parent().unwrap_or(Path::new(""));
     for m in scn.bootstrap.iter().flat_map(|b| &b.manifests) {
-        if let hvsim::scenario::bootstrap::ManifestSource::File(p) = m {
+        if let crate::scenario::bootstrap::ManifestSource::File(p) = m {
             outputs.input(base.join(p));
         }
     }
@@ -109,4 +109,81 @@ pub fn set_load_options(o: scenario::LoadOptions) {
 
 pub fn load_options() -> scenario::LoadOptions {
     LOAD_OPTIONS.get().copied().unwrap_or_default()
+}
+
+#[derive(Parser)]
+#[command(
+    name = "hvsim",
+    version,
+    about = "Deterministic simulator of a Harvester cluster's control plane"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+    /// Let a scenario's manifest files lie outside its folder (absolute paths, `..`,
+    /// symlinks out); by default they must be inside it.
+    #[arg(long, global = true)]
+    allow_outside_manifests: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run one seed of a scenario and print the numbered timeline and the verdict.
+    Run(run::Args),
+    /// Explore interleavings: sweep seeds with a strategy and summarize what broke.
+    Explore(explore::Args),
+    /// Shrink a violating seed to a small repro and write NAME.repro.ron.
+    Shrink(shrink::Args),
+    /// Replay a repro file: the timeline, and whether the same violation happens at the same step.
+    ///
+    /// Exit 1: reproduced (the violation happens: the same invariant at the same step, or
+    /// with --version the same invariant at any step); 3: not reproduced (every invariant
+    /// held, or another broke; nothing is written); 2: bad input or usage.
+    Replay(replay::Args),
+    /// Hunt for bugs nobody named: sweep seeds with the generic oracles (leftovers,
+    /// workload-safety, progress, views-converge, flapping) beside the scenario's own
+    /// invariants, group what broke and shrink one run per group to a repro.
+    /// Exit 0: nothing broke; 1: something did; 2: bad input.
+    Hunt(hunt::Args),
+    /// Join result files of a sharded sweep into one summary.
+    Merge(merge::Args),
+    /// Draw a sweep's summary as SVG from a results file (`explore --out`).
+    Plot(plot::Args),
+    /// Sweep each scenario's `expect` block and print expected vs observed.
+    Verify(verify::Args),
+    /// List the bundled scenarios (description, versions their `expect` block names) and
+    /// the Harvester versions hvsim knows.
+    List(list::Args),
+    /// Write NAME.ron, a commented scenario skeleton that `hvsim run NAME.ron` runs.
+    /// Refuses to overwrite an existing file (exit 2).
+    New(new::Args),
+    /// Print a shell completion script: `hvsim completions bash > ~/.local/share/bash-completion/completions/hvsim`.
+    Completions(completions::Args),
+}
+
+/// Parses the command line and runs the subcommand; the process exit code is its result.
+pub fn main() -> ExitCode {
+    let args = Cli::parse();
+    set_load_options(crate::scenario::LoadOptions {
+        allow_outside_manifests: args.allow_outside_manifests,
+    });
+    let code = match args.cmd {
+        Cmd::Run(a) => run::run(a),
+        Cmd::Explore(a) => explore::run(a),
+        Cmd::Shrink(a) => shrink::run(a),
+        Cmd::Replay(a) => replay::run(a),
+        Cmd::Hunt(a) => hunt::run(a),
+        Cmd::Merge(a) => merge::run(a),
+        Cmd::Plot(a) => plot::run(a),
+        Cmd::Verify(a) => verify::run(a),
+        Cmd::List(a) => list::run(a),
+        Cmd::New(a) => new::run(a),
+        Cmd::Completions(a) => completions::run(a, Cli::command()),
+    };
+    // A closed pipe is no error (the code stays the command's); any other failure to print is.
+    if let Some(e) = crate::report::output::stdout_error() {
+        errln!("error: cannot write to stdout: {e}");
+        return ExitCode::from(2);
+    }
+    code
 }

@@ -2,9 +2,9 @@
 //! runs. An existing file is never overwritten.
 
 use super::input_error;
-use hvsim::report::output::create_exclusive;
-use hvsim::report::skeleton;
-use hvsim::scenario;
+use crate::report::output::create_exclusive;
+use crate::report::skeleton;
+use crate::scenario;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

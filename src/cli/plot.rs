@@ -1,9 +1,9 @@
 //! `hvsim plot RESULTS.jsonl`: a sweep's summary drawn as `DIR/NAME-sweep.svg`.
 
 use super::input_error as usage;
-use hvsim::explore::results::read_results;
-use hvsim::report::output::Outputs;
-use hvsim::report::plot::sweep_summary_svg;
+use crate::explore::results::read_results;
+use crate::report::output::Outputs;
+use crate::report::plot::sweep_summary_svg;
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -2,11 +2,11 @@
 //! at the same step; with `--version`, whether it breaks on another version at all.
 
 use super::{input_error as usage, parse_version_flag};
-use hvsim::engine::{ReplayChoices, Trace, TraceCat};
-use hvsim::explore::repro::{self, Mismatch};
-use hvsim::report::output::{OutputError, Outputs};
-use hvsim::report::{perfetto, run_plots, timeline};
-use hvsim::scenario::{self, ScenarioError, Version};
+use crate::engine::{ReplayChoices, Trace, TraceCat};
+use crate::explore::repro::{self, Mismatch};
+use crate::report::output::{OutputError, Outputs};
+use crate::report::{perfetto, run_plots, timeline};
+use crate::scenario::{self, ScenarioError, Version};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -119,12 +119,12 @@ pub fn run(a: Args) -> ExitCode {
         Ok((inv, step)) if other => {
             out!(
                 "{}",
-                hvsim::report::repro::replayed_on(&inv, step, r.version, recorded, r.step)
+                crate::report::repro::replayed_on(&inv, step, r.version, recorded, r.step)
             );
             ExitCode::from(1)
         }
         Ok((inv, step)) => {
-            out!("{}", hvsim::report::repro::replayed(&inv, step));
+            out!("{}", crate::report::repro::replayed(&inv, step));
             ExitCode::from(1)
         }
         Err(m) => {

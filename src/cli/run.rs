@@ -2,10 +2,10 @@
 //! document), and the files asked for (Perfetto trace, JSON Lines trace, plots).
 
 use super::{input_error, load_with_version, scenario_inputs, Format};
-use hvsim::engine::{Trace, TraceCat};
-use hvsim::explore::strategy::{Strategy, DEFAULT_BOUND};
-use hvsim::report::output::{OutputError, Outputs};
-use hvsim::report::{json, perfetto, run_plots, timeline};
+use crate::engine::{Trace, TraceCat};
+use crate::explore::strategy::{Strategy, DEFAULT_BOUND};
+use crate::report::output::{OutputError, Outputs};
+use crate::report::{json, perfetto, run_plots, timeline};
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -1,12 +1,12 @@
 //! `hvsim shrink`: a violating seed shrunk to a small repro, written as NAME.repro.ron.
 
 use super::{input_error as usage, load_with_version, scenario_inputs};
-use hvsim::check::run as run_once;
-use hvsim::engine::Trace;
-use hvsim::explore::repro;
-use hvsim::explore::shrink::{shrink, ShrinkError};
-use hvsim::explore::strategy::{Strategy, DEFAULT_BOUND};
-use hvsim::report::output::Outputs;
+use crate::check::run as run_once;
+use crate::engine::Trace;
+use crate::explore::repro;
+use crate::explore::shrink::{shrink, ShrinkError};
+use crate::explore::strategy::{Strategy, DEFAULT_BOUND};
+use crate::report::output::Outputs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -73,6 +73,6 @@ pub fn run(a: Args) -> ExitCode {
     {
         return usage(e);
     }
-    out!("{}", hvsim::report::repro::shrink_report(&r, &path));
+    out!("{}", crate::report::repro::shrink_report(&r, &path));
     ExitCode::from(1)
 }

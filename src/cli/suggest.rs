@@ -1,7 +1,7 @@
 //! "Did you mean": the nearest of a few known names to what was typed, for a misspelled
 //! bundled scenario or version (clap suggests subcommands and flags itself).
 
-use hvsim::scenario::{self, version::KNOWN};
+use crate::scenario::{self, version::KNOWN};
 use std::path::Path;
 
 /// Edit distance (insertions, deletions, substitutions), over chars.

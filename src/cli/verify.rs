@@ -1,11 +1,11 @@
 //! `hvsim verify`: each scenario's `expect` block swept, expected vs observed.
 
 use super::{input_error, load_options, parse_version_flag, read_scenario, Format};
-use hvsim::explore::sweep::default_jobs;
-use hvsim::explore::verify::{plan, verify_planned, Narrow};
-use hvsim::report::progress::Progress;
-use hvsim::report::{json, markdown, verify_table};
-use hvsim::scenario::{self, SeedRange};
+use crate::explore::sweep::default_jobs;
+use crate::explore::verify::{plan, verify_planned, Narrow};
+use crate::report::progress::Progress;
+use crate::report::{json, markdown, verify_table};
+use crate::scenario::{self, SeedRange};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -85,7 +85,7 @@ pub fn run(a: Args) -> ExitCode {
         rows.extend(got);
     }
     progress.finish();
-    let repro = |r: &hvsim::explore::verify::VerifyRow| {
+    let repro = |r: &crate::explore::verify::VerifyRow| {
         let i = rows.iter().position(|x| std::ptr::eq(x, r))?;
         (!r.ok).then(|| verify_table::repro_command(file_of[i], r))
     };

@@ -1,6 +1,6 @@
 //! Sweeps over seeds and `verify` of each scenario's expectations.
 
-pub mod chaos;
+pub(crate) mod chaos;
 pub mod exhaustive;
 pub mod hunt;
 pub mod repro;

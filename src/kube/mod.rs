@@ -1,18 +1,18 @@
 //! The Kubernetes API server and the controller runtime around it.
 
-pub mod api;
-pub mod cluster;
-pub mod controller;
-pub mod describe;
-pub mod errors;
-pub mod index;
+pub(crate) mod api;
+pub(crate) mod cluster;
+pub(crate) mod controller;
+pub(crate) mod describe;
+pub(crate) mod errors;
+pub(crate) mod index;
 pub mod object;
 pub mod quantity;
-pub mod resources;
-pub mod selector;
-pub mod store;
-pub mod validation;
-pub mod workqueue;
+pub(crate) mod resources;
+pub(crate) mod selector;
+pub(crate) mod store;
+pub(crate) mod validation;
+pub(crate) mod workqueue;
 
 pub use api::{ActorId, AdmissionHook, ApiRecord, ApiServer, Verb};
 pub use cluster::{Cluster, Ev, ProcessTiming};

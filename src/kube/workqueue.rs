@@ -47,6 +47,7 @@ impl WorkQueue {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.queue.len()
     }
@@ -56,6 +57,7 @@ impl WorkQueue {
         self.queue.hash(h);
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }

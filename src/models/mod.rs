@@ -3,14 +3,14 @@
 //! (`behaviours.rs`, which `scenario::version` selects per version); no model contains a
 //! "bug happens here" branch. Models import only `engine`, `kube` and each other.
 
-pub mod behaviours;
-pub mod cpu;
+pub(crate) mod behaviours;
+pub(crate) mod cpu;
 pub mod harvester;
-pub mod kcm;
-pub mod kubelet;
+pub(crate) mod kcm;
+pub(crate) mod kubelet;
 pub mod kubevirt;
-pub mod longhorn;
+pub(crate) mod longhorn;
 pub mod rancher;
-pub mod rke2;
-pub mod scheduler;
-pub mod ui;
+pub(crate) mod rke2;
+pub(crate) mod scheduler;
+pub(crate) mod ui;

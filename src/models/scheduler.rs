@@ -71,11 +71,6 @@ fn fits_but_selector(pod: &PodBody, node: &Obj) -> bool {
         && pod.require_node.as_deref().is_none_or(|r| r == name)
 }
 
-/// Whether the scheduler may bind the pod to the node (capacity aside).
-pub fn fits(pod: &PodBody, node: &Obj) -> bool {
-    fits_but_selector(pod, node) && matches(&node.meta.labels, &pod.node_selector)
-}
-
 impl Reconciler for Scheduler {
     fn name(&self) -> &'static str {
         "scheduler"

@@ -1,20 +1,20 @@
 //! Outputs for people and tools.
 
-pub mod exhaustive;
+pub(crate) mod exhaustive;
 pub mod gantt;
-pub mod hunt;
+pub(crate) mod hunt;
 pub mod json;
-pub mod list;
+pub(crate) mod list;
 pub mod markdown;
-pub mod output;
+pub(crate) mod output;
 pub mod perfetto;
 pub mod plot;
-pub mod progress;
+pub(crate) mod progress;
 pub mod quota_plot;
-pub mod repro;
+pub(crate) mod repro;
 pub mod run_plots;
-pub mod skeleton;
-pub mod sweep_text;
+pub(crate) mod skeleton;
+pub(crate) mod sweep_text;
 pub mod timeline;
-pub mod upgrade_plot;
+pub(crate) mod upgrade_plot;
 pub mod verify_table;

@@ -24,7 +24,6 @@ use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 /// The annotation by which Harvester marks a claim made from one of its images.
 pub const ANNOTATION_IMAGE_ID: &str = "harvesterhci.io/imageId";
-pub const KUBEVIRT_API_VERSION: &str = "kubevirt.io/v1";
 pub const DEFAULT_STORAGE_CLASS: &str = "harvester-longhorn";
 
 /// Where a manifest's text sits, for error positions.

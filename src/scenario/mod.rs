@@ -2,16 +2,16 @@
 //! cross-references, and the version map.
 
 mod action;
-pub mod bootstrap;
+pub(crate) mod bootstrap;
 mod bootstrap_load;
 mod bundled;
 mod checkable;
-pub mod echo;
-pub mod limits;
+pub(crate) mod echo;
+pub(crate) mod limits;
 mod locate;
-pub mod manifest;
+pub(crate) mod manifest;
 mod range;
-pub mod schema;
+pub(crate) mod schema;
 mod source;
 mod validate;
 pub mod version;

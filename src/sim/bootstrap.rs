@@ -48,7 +48,7 @@ pub const LABEL_COMPONENT: &str = "app.kubernetes.io/component";
 const CRASH_BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
 const CRASH_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
 
-pub use super::topology::{LONGHORN, RKE2};
+pub use super::topology::RKE2;
 const OPERATOR: &str = "virt-operator";
 
 pub struct Boot {

@@ -3,11 +3,11 @@
 //! install, the node-by-node upgrade, the UI's host pages), the timeline's actions, and the
 //! step loop (`world.rs`).
 
-pub mod bootstrap;
-pub mod feature;
-pub mod host_pages;
-pub mod topology;
-pub mod upgrade;
-pub mod world;
+pub(crate) mod bootstrap;
+pub(crate) mod feature;
+pub(crate) mod host_pages;
+pub(crate) mod topology;
+pub(crate) mod upgrade;
+pub(crate) mod world;
 
 pub use world::{World, WAKE};

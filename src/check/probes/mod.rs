@@ -1,6 +1,6 @@
 //! The registry of probes: the figures a run reports for the flows its scenario has.
 
-pub mod repo_watch;
+pub(crate) mod repo_watch;
 mod upgrade_figures;
 
 use super::Probe;

@@ -1,10 +1,10 @@
 //! Harvester's controllers and webhooks.
 
-pub mod migration;
+pub(crate) mod migration;
 pub mod migration_keys;
-pub mod namespace_webhook;
+pub(crate) mod namespace_webhook;
 pub mod resource_quota;
-pub mod settings;
+pub(crate) mod settings;
 pub mod settings_validator;
-pub mod upgrade;
-pub mod upgrade_jobs;
+pub(crate) mod upgrade;
+pub(crate) mod upgrade_jobs;

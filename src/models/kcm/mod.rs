@@ -1,3 +1,3 @@
 //! kube-controller-manager.
 
-pub mod resource_quota;
+pub(crate) mod resource_quota;

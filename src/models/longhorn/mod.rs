@@ -1,3 +1,3 @@
 //! Longhorn, as far as a claim's binding needs it.
 
-pub mod volume;
+pub(crate) mod volume;

@@ -1,4 +1,4 @@
 //! Rancher's controllers that run for the Harvester cluster (in cattle-cluster-agent).
 
 pub mod namespace_quota;
-pub mod resource_quota_sync;
+pub(crate) mod resource_quota_sync;

@@ -1,3 +1,3 @@
 //! RKE2 (k3s) server components the install depends on.
 
-pub mod deploy;
+pub(crate) mod deploy;

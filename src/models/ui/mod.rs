@@ -6,8 +6,8 @@
 //!
 //! Left out: the steve API's aggregation and its own caches, websocket resyncs and drops.
 
-pub mod host_view;
-pub mod screen;
+pub(crate) mod host_view;
+pub(crate) mod screen;
 
 use crate::engine::{Sim, SimDuration};
 use crate::kube::{Cluster, Ev, Kind, ProcessTiming, Reconciler};
