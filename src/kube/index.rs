@@ -8,9 +8,10 @@
 //! Index results are id sets; a caller that needs the name order a scan would give sorts
 //! its (small) result by namespace and name.
 
-use super::object::{Obj, ObjId, PodPhase};
+use super::object::{Kind, Obj, ObjId, PodPhase};
 use super::quantity::Quantity;
 use super::resources::{Resource, ResourceList};
+use super::selector::SelectorKey;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The label virt-handler sets to the node a VMI runs on (`kubevirt.io/nodeName`).
@@ -65,6 +66,8 @@ pub struct Indexes {
     vmis_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// The `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects on).
     vmis_by_node_label: BTreeMap<String, BTreeSet<ObjId>>,
+    /// `status.migrationState.targetNode`, where set (virt-handler's target selector).
+    vmis_by_migration_target: BTreeMap<String, BTreeSet<ObjId>>,
     /// (namespace, `spec.vmiName`) -> migrations.
     vmims_by_vmi: BTreeMap<(String, String), BTreeSet<ObjId>>,
     unfinished_vmims: BTreeSet<ObjId>,
@@ -108,9 +111,44 @@ fn remove2(m: &mut BTreeMap<(String, String), BTreeSet<ObjId>>, ns: &str, n: &st
 
 static EMPTY: BTreeSet<ObjId> = BTreeSet::new();
 
+/// Whether two states of one object (one id: same kind, namespace and name) have the same
+/// index entries, so a write that changes nothing indexed (most status writes) costs none.
+fn same_entries(a: &Obj, b: &Obj) -> bool {
+    use super::object::Body;
+    let active = |p: PodPhase| matches!(p, PodPhase::Pending | PodPhase::Running);
+    match (&a.body, &b.body) {
+        (Body::Pod(x), Body::Pod(y)) => {
+            x.node == y.node
+                && x.vmi == y.vmi
+                && active(x.phase) == active(y.phase)
+                && x.limits == y.limits
+        }
+        (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
+            x.node == y.node
+                && a.label(LABEL_NODE_NAME) == b.label(LABEL_NODE_NAME)
+                && SelectorKey::VmiMigrationTarget.value_of(a)
+                    == SelectorKey::VmiMigrationTarget.value_of(b)
+        }
+        (Body::VirtualMachineInstanceMigration(x), Body::VirtualMachineInstanceMigration(y)) => {
+            x.vmi_name == y.vmi_name && x.phase.is_final() == y.phase.is_final()
+        }
+        _ => !matches!(
+            a.body,
+            Body::Pod(_)
+                | Body::VirtualMachineInstance(_)
+                | Body::VirtualMachineInstanceMigration(_)
+        ),
+    }
+}
+
 impl Indexes {
     /// Moves an object from its old index entries to its new ones.
     pub fn update(&mut self, id: ObjId, old: Option<&Obj>, new: Option<&Obj>) {
+        if let (Some(a), Some(b)) = (old, new) {
+            if same_entries(a, b) {
+                return;
+            }
+        }
         if let Some(o) = old {
             self.entries(id, o, false);
         }
@@ -171,6 +209,13 @@ impl Indexes {
                         remove(&mut self.vmis_by_node_label, n, id);
                     }
                 }
+                if let Some(t) = SelectorKey::VmiMigrationTarget.value_of(o) {
+                    if insert {
+                        add(&mut self.vmis_by_migration_target, t, id);
+                    } else {
+                        remove(&mut self.vmis_by_migration_target, t, id);
+                    }
+                }
             }
             super::object::Body::VirtualMachineInstanceMigration(m) => {
                 let ns = o.meta.namespace.as_str();
@@ -227,6 +272,21 @@ impl Indexes {
     /// VMIs labelled `kubevirt.io/nodeName=<node>`.
     pub fn vmis_labelled(&self, node: &str) -> &BTreeSet<ObjId> {
         self.vmis_by_node_label.get(node).unwrap_or(&EMPTY)
+    }
+
+    /// The objects of a kind a selector admits, where an index answers it (a server-side
+    /// LIST with that selector); `None` where the selector must be judged object by object.
+    pub fn selected(&self, kind: Kind, key: SelectorKey, value: &str) -> Option<&BTreeSet<ObjId>> {
+        match (kind, key) {
+            (Kind::Pod, SelectorKey::PodNode) => Some(self.pods_on(value)),
+            (Kind::VirtualMachineInstance, SelectorKey::Label(LABEL_NODE_NAME)) => {
+                Some(self.vmis_labelled(value))
+            }
+            (Kind::VirtualMachineInstance, SelectorKey::VmiMigrationTarget) => {
+                Some(self.vmis_by_migration_target.get(value).unwrap_or(&EMPTY))
+            }
+            _ => None,
+        }
     }
 
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
