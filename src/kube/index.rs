@@ -59,7 +59,7 @@ impl Usage {
 pub struct Indexes {
     pods_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// (namespace, `kubevirt.io/created-by` VMI) -> pods.
-    pods_by_vmi: BTreeMap<(String, String), BTreeSet<ObjId>>,
+    pods_by_vmi: ByNsName,
     unbound_pods: BTreeSet<ObjId>,
     usage: BTreeMap<String, Usage>,
     /// `status.nodeName`.
@@ -69,7 +69,7 @@ pub struct Indexes {
     /// `status.migrationState.targetNode`, where set (virt-handler's target selector).
     vmis_by_migration_target: BTreeMap<String, BTreeSet<ObjId>>,
     /// (namespace, `spec.vmiName`) -> migrations.
-    vmims_by_vmi: BTreeMap<(String, String), BTreeSet<ObjId>>,
+    vmims_by_vmi: ByNsName,
     unfinished_vmims: BTreeSet<ObjId>,
 }
 
@@ -93,18 +93,25 @@ fn remove(m: &mut BTreeMap<String, BTreeSet<ObjId>>, k: &str, id: ObjId) {
     }
 }
 
-fn add2(m: &mut BTreeMap<(String, String), BTreeSet<ObjId>>, ns: &str, n: &str, id: ObjId) {
-    m.entry((ns.to_string(), n.to_string()))
-        .or_default()
-        .insert(id);
+/// Nested by namespace, so a lookup borrows its strings instead of building a key.
+type ByNsName = BTreeMap<String, BTreeMap<String, BTreeSet<ObjId>>>;
+
+fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
+    match m.get_mut(ns) {
+        Some(inner) => add(inner, n, id),
+        None => {
+            let mut inner = BTreeMap::new();
+            add(&mut inner, n, id);
+            m.insert(ns.to_string(), inner);
+        }
+    }
 }
 
-fn remove2(m: &mut BTreeMap<(String, String), BTreeSet<ObjId>>, ns: &str, n: &str, id: ObjId) {
-    let k = (ns.to_string(), n.to_string());
-    if let Some(s) = m.get_mut(&k) {
-        s.remove(&id);
-        if s.is_empty() {
-            m.remove(&k);
+fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
+    if let Some(inner) = m.get_mut(ns) {
+        remove(inner, n, id);
+        if inner.is_empty() {
+            m.remove(ns);
         }
     }
 }
@@ -244,7 +251,8 @@ impl Indexes {
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
     pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.pods_by_vmi
-            .get(&(ns.to_string(), vmi.to_string()))
+            .get(ns)
+            .and_then(|m| m.get(vmi))
             .unwrap_or(&EMPTY)
     }
 
@@ -292,7 +300,8 @@ impl Indexes {
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
     pub fn vmims_of(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.vmims_by_vmi
-            .get(&(ns.to_string(), vmi.to_string()))
+            .get(ns)
+            .and_then(|m| m.get(vmi))
             .unwrap_or(&EMPTY)
     }
 
