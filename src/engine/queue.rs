@@ -34,6 +34,10 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
+    /// The events due at the earliest instant once a tie was met there, in scheduling order:
+    /// kept out of the heap until they are all taken, so each further pop at that instant
+    /// costs no heap rebuild. Events scheduled later for that instant wait in the heap and
+    /// join at the next pop (they were scheduled after every one here, so they go last).
     ties: Vec<Entry<E>>,
 }
 
@@ -62,11 +66,11 @@ impl<E> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.ties.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.is_empty() && self.ties.is_empty()
     }
 
     /// A hash of each pending (time relative to `now`, event), sorted: independent of the
@@ -79,6 +83,7 @@ impl<E> EventQueue<E> {
         let mut v: Vec<u64> = self
             .heap
             .iter()
+            .chain(self.ties.iter())
             .map(|e| {
                 let mut h = std::hash::DefaultHasher::new();
                 (e.time.0 - now.0.min(e.time.0)).hash(&mut h);
@@ -91,29 +96,45 @@ impl<E> EventQueue<E> {
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        let heap = self.heap.peek().map(|e| e.time);
+        match self.ties.first() {
+            Some(e) => Some(heap.map_or(e.time, |h| h.min(e.time))),
+            None => heap,
+        }
     }
 
     /// Removes the next event. A lone earliest event costs no choice; when several
     /// are due at the same instant, one `Tie` answer (0 = the one scheduled first) picks.
     pub fn pop(&mut self, choices: &mut dyn Choices) -> Option<(SimTime, E)> {
-        let first = self.heap.pop()?;
-        match self.heap.peek() {
-            Some(next) if next.time == first.time => {}
-            _ => return Some((first.time, first.ev)),
+        // Something scheduled before the ties' instant (only after the horizon moved back
+        // and the clock with it): the ties go back to the heap, where they keep their order.
+        if let (Some(e), Some(h)) = (self.ties.first(), self.heap.peek()) {
+            if h.time < e.time {
+                self.heap.extend(self.ties.drain(..));
+            }
         }
-        let t = first.time;
-        self.ties.push(first);
+        if self.ties.is_empty() {
+            let first = self.heap.pop()?;
+            match self.heap.peek() {
+                Some(next) if next.time == first.time => {}
+                _ => return Some((first.time, first.ev)),
+            }
+            self.ties.push(first);
+        }
+        let t = self.ties[0].time;
         while self.heap.peek().is_some_and(|e| e.time == t) {
             let e = self.heap.pop().expect("peeked");
             self.ties.push(e);
         }
         let n = self.ties.len() as u64;
-        let i = choices.pick(Choice::new(ChoiceKind::Tie, n as u32), 0, n - 1) as usize;
-        let chosen = self.ties.swap_remove(i);
-        for e in self.ties.drain(..) {
-            self.heap.push(e);
+        if n == 1 {
+            let e = self.ties.pop().expect("one");
+            return Some((e.time, e.ev));
         }
+        let i = choices.pick(Choice::new(ChoiceKind::Tie, n as u32), 0, n - 1) as usize;
+        // `remove`, not `swap_remove`: the rest stay in scheduling order, as the heap
+        // would give them back.
+        let chosen = self.ties.remove(i);
         Some((chosen.time, chosen.ev))
     }
 }
@@ -145,5 +166,19 @@ mod tests {
         let mut ch = ReplayChoices::new(vec![2]);
         let got: Vec<char> = std::iter::from_fn(|| q.pop(&mut ch).map(|x| x.1)).collect();
         assert_eq!(got, vec!['c', 'a', 'b']);
+    }
+
+    #[test]
+    fn an_event_scheduled_at_the_tied_instant_joins_the_tie_last() {
+        let mut q = EventQueue::new();
+        for c in ['a', 'b', 'c'] {
+            q.push(SimTime(5), c);
+        }
+        // Answer 1 takes 'b'; then 'd' joins 'a' and 'c' at t=5, and answer 2 takes it.
+        let mut ch = ReplayChoices::new(vec![1, 2]);
+        assert_eq!(q.pop(&mut ch).map(|x| x.1), Some('b'));
+        q.push(SimTime(5), 'd');
+        let got: Vec<char> = std::iter::from_fn(|| q.pop(&mut ch).map(|x| x.1)).collect();
+        assert_eq!(got, vec!['d', 'a', 'c']);
     }
 }

@@ -8,6 +8,7 @@ use super::api::{ActorId, ApiServer};
 use super::controller::{Cache, Ctx, Outcome, Reader, Reconciler};
 use super::object::{Kind, ObjId, Snap};
 use super::selector::{any_admits, Selector, SelectorKey};
+use super::store::Store;
 use super::workqueue::{RateLimiter, WorkQueue};
 use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat, TraceRec};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -207,6 +208,19 @@ impl Process {
             })
             .collect();
     }
+}
+
+/// The live objects of a kind any of the selectors admits, from the store's indexes, in id
+/// order; `None` if some selector has no index (then the LIST judges each object).
+fn selected_ids(store: &Store, kind: Kind, sels: &[Selector]) -> Option<BTreeSet<ObjId>> {
+    let mut ids = BTreeSet::new();
+    for s in sels {
+        ids.extend(store.indexes().selected(kind, s.key, &s.value)?);
+    }
+    debug_assert!(ids
+        .iter()
+        .all(|&id| store.get(id).is_some_and(|o| any_admits(sels, o))));
+    Some(ids)
 }
 
 /// Who receives a change of each kind: the processes watching it without a selector, and
@@ -598,16 +612,30 @@ impl Cluster {
             }
             let sels = p.sel[kind as usize].as_deref();
             p.members[kind as usize].clear();
-            for id in self.api.store.ids_of(kind) {
-                if let Some(o) = self.api.store.get(id) {
-                    if let Some(s) = sels {
-                        if !any_admits(s, o) {
-                            continue;
+            match sels.map(|s| selected_ids(&self.api.store, kind, s)) {
+                // A selected LIST the server answers from an index.
+                Some(Some(ids)) => {
+                    for id in ids {
+                        if let Some(o) = self.api.store.get(id) {
+                            p.members[kind as usize].insert(id);
+                            p.cache.set(id, Some(o.clone()));
+                            listed += 1;
                         }
-                        p.members[kind as usize].insert(id);
                     }
-                    p.cache.set(id, Some(o.clone()));
-                    listed += 1;
+                }
+                _ => {
+                    for id in self.api.store.ids_of(kind) {
+                        if let Some(o) = self.api.store.get(id) {
+                            if let Some(s) = sels {
+                                if !any_admits(s, o) {
+                                    continue;
+                                }
+                                p.members[kind as usize].insert(id);
+                            }
+                            p.cache.set(id, Some(o.clone()));
+                            listed += 1;
+                        }
+                    }
                 }
             }
         }
@@ -616,10 +644,23 @@ impl Cluster {
             format!("started; informers listed {listed} objects; every object fires OnChange")
         });
         for kind in Kind::ALL {
-            if !self.procs[proc as usize].watches[kind as usize] {
+            let p = &self.procs[proc as usize];
+            if !p.watches[kind as usize] {
                 continue;
             }
-            let ids: Vec<ObjId> = self.api.store.ids_of(kind).collect();
+            // In namespace and name order, as the LIST returned them.
+            let ids: Vec<ObjId> = if p.sel[kind as usize].is_some() {
+                let read = Reader {
+                    cache: &p.cache,
+                    store: &self.api.store,
+                };
+                read.in_name_order(&p.members[kind as usize])
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect()
+            } else {
+                self.api.store.ids_of(kind).collect()
+            };
             for id in ids {
                 self.enqueue_for(proc, id, false, None);
             }
@@ -750,13 +791,16 @@ impl Cluster {
         };
         let result = slot.rec.reconcile(key, &mut ctx);
         let ctrl_name = slot.rec.name();
-        let key_name = p.cache.get(key).map(|o| o.meta.key()).unwrap_or_else(|| {
-            self.api
-                .store
-                .get(key)
-                .map(|o| o.meta.key())
-                .unwrap_or_else(|| format!("#{}", key.0))
-        });
+        // Formatted only for a trace record or an error line.
+        let key_name = || {
+            p.cache.get(key).map(|o| o.meta.key()).unwrap_or_else(|| {
+                self.api
+                    .store
+                    .get(key)
+                    .map(|o| o.meta.key())
+                    .unwrap_or_else(|| format!("#{}", key.0))
+            })
+        };
         if let Some(id) = span {
             let (start, cause) = slot.taken.take().unwrap_or((now, None));
             let outcome = match &result {
@@ -764,6 +808,7 @@ impl Cluster {
                 Ok(Outcome::RequeueAfter(d)) => format!("requeue after {d}"),
                 Err(e) => format!("error: {e}"),
             };
+            let key_name = key_name();
             let mut rec = TraceRec::new(
                 step,
                 now,
@@ -795,6 +840,7 @@ impl Cluster {
                 let delay = slot.limiter.when(key);
                 let failures = slot.limiter.failures(key);
                 trace.emit(step, now, actor_name, TraceCat::Reconcile, || {
+                    let key_name = key_name();
                     format!(
                         "error syncing '{key_name}': handler {ctrl_name}: {e}, requeuing (failure {failures}, retry in {delay})"
                     )

@@ -15,31 +15,67 @@ use crate::engine::{Choice, ChoiceKind, Choices, SimDuration, SimTime, Trace, Tr
 /// indexers its controllers registered (`Reconciler::indexed`).
 #[derive(Default)]
 pub struct Cache {
-    objs: Vec<Option<Snap>>,
+    objs: Pages,
     index: Option<Indexes>,
+}
+
+/// Objects by id in pages of `PAGE` slots, a page allocated on its first object: a cache
+/// whose watches select a few objects (a node's virt-handler) holds a few pages, not a slot
+/// for every id the server has assigned, while a full cache reads as a vector does.
+#[derive(Default)]
+struct Pages {
+    pages: Vec<Option<Box<[Option<Snap>; PAGE]>>>,
+}
+
+const PAGE: usize = 32;
+
+impl Pages {
+    fn get(&self, i: usize) -> Option<&Snap> {
+        self.pages.get(i / PAGE)?.as_ref()?[i % PAGE].as_ref()
+    }
+
+    fn replace(&mut self, i: usize, obj: Option<Snap>) -> Option<Snap> {
+        let p = i / PAGE;
+        if self.pages.len() <= p {
+            // Clearing a slot never set.
+            obj.as_ref()?;
+            self.pages.resize_with(p + 1, || None);
+        }
+        match &mut self.pages[p] {
+            Some(page) => std::mem::replace(&mut page[i % PAGE], obj),
+            None if obj.is_none() => None,
+            slot => {
+                let mut page: Box<[Option<Snap>; PAGE]> = Box::new(std::array::from_fn(|_| None));
+                page[i % PAGE] = obj;
+                *slot = Some(page);
+                None
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.pages.clear();
+    }
 }
 
 impl Cache {
     /// A cache with the hot-path indexers.
     pub fn indexed() -> Cache {
         Cache {
-            objs: Vec::new(),
+            objs: Pages::default(),
             index: Some(Indexes::default()),
         }
     }
 
     pub fn get(&self, id: ObjId) -> Option<&Snap> {
-        self.objs.get(id.0 as usize).and_then(Option::as_ref)
+        self.objs.get(id.0 as usize)
     }
 
     pub fn set(&mut self, id: ObjId, obj: Option<Snap>) {
         let i = id.0 as usize;
-        if self.objs.len() <= i {
-            self.objs.resize(i + 1, None);
-        }
-        let old = std::mem::replace(&mut self.objs[i], obj);
+        let old = self.objs.replace(i, obj);
         if let Some(ix) = &mut self.index {
-            ix.update(id, old.as_deref(), self.objs[i].as_deref());
+            ix.update(id, old.as_deref(), self.objs.get(i).map(|o| &**o));
         }
     }
 

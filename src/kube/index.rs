@@ -8,9 +8,10 @@
 //! Index results are id sets; a caller that needs the name order a scan would give sorts
 //! its (small) result by namespace and name.
 
-use super::object::{Obj, ObjId, PodPhase};
+use super::object::{Kind, Obj, ObjId, PodPhase};
 use super::quantity::Quantity;
 use super::resources::{Resource, ResourceList};
+use super::selector::SelectorKey;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The label virt-handler sets to the node a VMI runs on (`kubevirt.io/nodeName`).
@@ -58,15 +59,17 @@ impl Usage {
 pub struct Indexes {
     pods_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// (namespace, `kubevirt.io/created-by` VMI) -> pods.
-    pods_by_vmi: BTreeMap<(String, String), BTreeSet<ObjId>>,
+    pods_by_vmi: ByNsName,
     unbound_pods: BTreeSet<ObjId>,
     usage: BTreeMap<String, Usage>,
     /// `status.nodeName`.
     vmis_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// The `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects on).
     vmis_by_node_label: BTreeMap<String, BTreeSet<ObjId>>,
+    /// `status.migrationState.targetNode`, where set (virt-handler's target selector).
+    vmis_by_migration_target: BTreeMap<String, BTreeSet<ObjId>>,
     /// (namespace, `spec.vmiName`) -> migrations.
-    vmims_by_vmi: BTreeMap<(String, String), BTreeSet<ObjId>>,
+    vmims_by_vmi: ByNsName,
     unfinished_vmims: BTreeSet<ObjId>,
 }
 
@@ -90,27 +93,69 @@ fn remove(m: &mut BTreeMap<String, BTreeSet<ObjId>>, k: &str, id: ObjId) {
     }
 }
 
-fn add2(m: &mut BTreeMap<(String, String), BTreeSet<ObjId>>, ns: &str, n: &str, id: ObjId) {
-    m.entry((ns.to_string(), n.to_string()))
-        .or_default()
-        .insert(id);
+/// Nested by namespace, so a lookup borrows its strings instead of building a key.
+type ByNsName = BTreeMap<String, BTreeMap<String, BTreeSet<ObjId>>>;
+
+fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
+    match m.get_mut(ns) {
+        Some(inner) => add(inner, n, id),
+        None => {
+            let mut inner = BTreeMap::new();
+            add(&mut inner, n, id);
+            m.insert(ns.to_string(), inner);
+        }
+    }
 }
 
-fn remove2(m: &mut BTreeMap<(String, String), BTreeSet<ObjId>>, ns: &str, n: &str, id: ObjId) {
-    let k = (ns.to_string(), n.to_string());
-    if let Some(s) = m.get_mut(&k) {
-        s.remove(&id);
-        if s.is_empty() {
-            m.remove(&k);
+fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
+    if let Some(inner) = m.get_mut(ns) {
+        remove(inner, n, id);
+        if inner.is_empty() {
+            m.remove(ns);
         }
     }
 }
 
 static EMPTY: BTreeSet<ObjId> = BTreeSet::new();
 
+/// Whether two states of one object (one id: same kind, namespace and name) have the same
+/// index entries, so a write that changes nothing indexed (most status writes) costs none.
+fn same_entries(a: &Obj, b: &Obj) -> bool {
+    use super::object::Body;
+    let active = |p: PodPhase| matches!(p, PodPhase::Pending | PodPhase::Running);
+    match (&a.body, &b.body) {
+        (Body::Pod(x), Body::Pod(y)) => {
+            x.node == y.node
+                && x.vmi == y.vmi
+                && active(x.phase) == active(y.phase)
+                && x.limits == y.limits
+        }
+        (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
+            x.node == y.node
+                && a.label(LABEL_NODE_NAME) == b.label(LABEL_NODE_NAME)
+                && SelectorKey::VmiMigrationTarget.value_of(a)
+                    == SelectorKey::VmiMigrationTarget.value_of(b)
+        }
+        (Body::VirtualMachineInstanceMigration(x), Body::VirtualMachineInstanceMigration(y)) => {
+            x.vmi_name == y.vmi_name && x.phase.is_final() == y.phase.is_final()
+        }
+        _ => !matches!(
+            a.body,
+            Body::Pod(_)
+                | Body::VirtualMachineInstance(_)
+                | Body::VirtualMachineInstanceMigration(_)
+        ),
+    }
+}
+
 impl Indexes {
     /// Moves an object from its old index entries to its new ones.
     pub fn update(&mut self, id: ObjId, old: Option<&Obj>, new: Option<&Obj>) {
+        if let (Some(a), Some(b)) = (old, new) {
+            if same_entries(a, b) {
+                return;
+            }
+        }
         if let Some(o) = old {
             self.entries(id, o, false);
         }
@@ -171,6 +216,13 @@ impl Indexes {
                         remove(&mut self.vmis_by_node_label, n, id);
                     }
                 }
+                if let Some(t) = SelectorKey::VmiMigrationTarget.value_of(o) {
+                    if insert {
+                        add(&mut self.vmis_by_migration_target, t, id);
+                    } else {
+                        remove(&mut self.vmis_by_migration_target, t, id);
+                    }
+                }
             }
             super::object::Body::VirtualMachineInstanceMigration(m) => {
                 let ns = o.meta.namespace.as_str();
@@ -199,7 +251,8 @@ impl Indexes {
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
     pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.pods_by_vmi
-            .get(&(ns.to_string(), vmi.to_string()))
+            .get(ns)
+            .and_then(|m| m.get(vmi))
             .unwrap_or(&EMPTY)
     }
 
@@ -229,10 +282,26 @@ impl Indexes {
         self.vmis_by_node_label.get(node).unwrap_or(&EMPTY)
     }
 
+    /// The objects of a kind a selector admits, where an index answers it (a server-side
+    /// LIST with that selector); `None` where the selector must be judged object by object.
+    pub fn selected(&self, kind: Kind, key: SelectorKey, value: &str) -> Option<&BTreeSet<ObjId>> {
+        match (kind, key) {
+            (Kind::Pod, SelectorKey::PodNode) => Some(self.pods_on(value)),
+            (Kind::VirtualMachineInstance, SelectorKey::Label(LABEL_NODE_NAME)) => {
+                Some(self.vmis_labelled(value))
+            }
+            (Kind::VirtualMachineInstance, SelectorKey::VmiMigrationTarget) => {
+                Some(self.vmis_by_migration_target.get(value).unwrap_or(&EMPTY))
+            }
+            _ => None,
+        }
+    }
+
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
     pub fn vmims_of(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.vmims_by_vmi
-            .get(&(ns.to_string(), vmi.to_string()))
+            .get(ns)
+            .and_then(|m| m.get(vmi))
             .unwrap_or(&EMPTY)
     }
 

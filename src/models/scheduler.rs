@@ -113,7 +113,7 @@ impl Reconciler for Scheduler {
         }
         let sel = self.selector_index(&b.node_selector);
         // Nodes and their usage, both in name order: one merge.
-        let mut candidates: Vec<String> = Vec::new();
+        let mut candidates: Vec<ObjId> = Vec::new();
         let mut used = read.indexes().usage().peekable();
         let none = ResourceList::new();
         for (id, n) in read.list_all(Kind::Node) {
@@ -129,7 +129,7 @@ impl Reconciler for Scheduler {
                 && self.node_matches(sel, id, n)
                 && on_node.add(&b.limits).fits_within(&n.node().capacity)
             {
-                candidates.push(name.to_string());
+                candidates.push(id);
             }
         }
         drop(used);
@@ -149,8 +149,12 @@ impl Reconciler for Scheduler {
             0,
             candidates.len() as u64 - 1,
         );
+        let node = ctx
+            .read()
+            .obj(candidates[i as usize])
+            .map(|n| n.meta.name.clone());
         let mut next = (*pod).clone();
-        next.pod_mut().node = Some(candidates[i as usize].clone());
+        next.pod_mut().node = node;
         next.pod_mut().unschedulable = false;
         ctx.update(next)?;
         Ok(Outcome::Done)
