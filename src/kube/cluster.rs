@@ -210,17 +210,30 @@ impl Process {
     }
 }
 
-/// The live objects of a kind any of the selectors admits, from the store's indexes, in id
-/// order; `None` if some selector has no index (then the LIST judges each object).
-fn selected_ids(store: &Store, kind: Kind, sels: &[Selector]) -> Option<BTreeSet<ObjId>> {
+/// What a LIST of a kind returns to a process: every object without selectors; with them,
+/// the objects any selector admits, from the store's indexes where each selector has one
+/// (else judging each object). Only the set matters: the cache is filled from it, and the
+/// OnChange order is taken in name order afterwards.
+fn listed_ids(store: &Store, kind: Kind, sels: Option<&[Selector]>) -> Vec<ObjId> {
+    let Some(sels) = sels else {
+        return store.ids_of(kind).collect();
+    };
     let mut ids = BTreeSet::new();
     for s in sels {
-        ids.extend(store.indexes().selected(kind, s.key, &s.value)?);
+        match store.indexes().selected(kind, s.key, &s.value) {
+            Some(found) => ids.extend(found),
+            None => {
+                return store
+                    .ids_of(kind)
+                    .filter(|&id| store.get(id).is_some_and(|o| any_admits(sels, o)))
+                    .collect()
+            }
+        }
     }
     debug_assert!(ids
         .iter()
         .all(|&id| store.get(id).is_some_and(|o| any_admits(sels, o))));
-    Some(ids)
+    ids.into_iter().collect()
 }
 
 /// Who receives a change of each kind: the processes watching it without a selector, and
@@ -612,30 +625,13 @@ impl Cluster {
             }
             let sels = p.sel[kind as usize].as_deref();
             p.members[kind as usize].clear();
-            match sels.map(|s| selected_ids(&self.api.store, kind, s)) {
-                // A selected LIST the server answers from an index.
-                Some(Some(ids)) => {
-                    for id in ids {
-                        if let Some(o) = self.api.store.get(id) {
-                            p.members[kind as usize].insert(id);
-                            p.cache.set(id, Some(o.clone()));
-                            listed += 1;
-                        }
+            for id in listed_ids(&self.api.store, kind, sels) {
+                if let Some(o) = self.api.store.get(id) {
+                    if sels.is_some() {
+                        p.members[kind as usize].insert(id);
                     }
-                }
-                _ => {
-                    for id in self.api.store.ids_of(kind) {
-                        if let Some(o) = self.api.store.get(id) {
-                            if let Some(s) = sels {
-                                if !any_admits(s, o) {
-                                    continue;
-                                }
-                                p.members[kind as usize].insert(id);
-                            }
-                            p.cache.set(id, Some(o.clone()));
-                            listed += 1;
-                        }
-                    }
+                    p.cache.set(id, Some(o.clone()));
+                    listed += 1;
                 }
             }
         }
