@@ -305,3 +305,101 @@ fn format_errors_exit_2() {
     let o = hvsim(&["run", "quota-race-agent-restart", "--format", "yaml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `--trace-out` lines carry the request and its object as fields, so jq selects on them
+/// without a regex: a write's audit verb, subresource, full kind, resource, namespace,
+/// name, code and resourceVersion; a reconcile names its key's object exactly as the writes
+/// and watch deliveries name it.
+#[test]
+fn trace_out_lines_carry_the_request_and_object_as_fields() {
+    let dir = tmp_dir("fields");
+    let jsonl = dir.join("trace.jsonl");
+    let o = hvsim(&[
+        "run",
+        "quota-race-agent-restart",
+        "--seed",
+        "1",
+        "--trace-out",
+        jsonl.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let field = |l: &serde_json::Value, k: &str| l.get(k).cloned();
+    // Harvester's first quota write of the migration: `jq 'select(.kind=="ResourceQuota")'`.
+    let quota = lines
+        .iter()
+        .find(|l| l["category"] == "write" && l["kind"] == "ResourceQuota")
+        .expect("a quota write");
+    assert_eq!(
+        (
+            &quota["actor"],
+            &quota["verb"],
+            &quota["resource"],
+            &quota["namespace"],
+            &quota["name"],
+            &quota["code"],
+            &quota["resource_version"],
+            &quota["object"],
+        ),
+        (
+            &"harvester".into(),
+            &"update".into(),
+            &"resourcequotas".into(),
+            &"ns1".into(),
+            &"default-d26c8".into(),
+            &200.into(),
+            &1014.into(),
+            &"ResourceQuota ns1/default-d26c8".into(),
+        )
+    );
+    assert_eq!(field(quota, "subresource"), None);
+    // A status write says so; a refused write has its code and no resourceVersion.
+    let status = lines
+        .iter()
+        .find(|l| l["category"] == "write" && l["subresource"] == "status")
+        .expect("a status write");
+    assert_eq!(status["verb"], "update");
+    let conflict = lines
+        .iter()
+        .find(|l| l["category"] == "write" && l["code"] == 409)
+        .expect("a conflict");
+    assert_eq!(field(conflict, "resource_version"), None);
+    // One naming everywhere: reconciles name their key's object as writes and deliveries
+    // name it (`Kind ns/name`, the full kind name).
+    let named: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter(|l| l["category"] == "write" || l["category"] == "deliver")
+        .filter_map(|l| l["object"].as_str())
+        .collect();
+    let reconciles: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["category"] == "slice" || l["category"] == "reconcile")
+        .collect();
+    assert!(reconciles
+        .iter()
+        .any(|r| r["kind"] == "VirtualMachineInstanceMigration"
+            && named.contains(r["object"].as_str().unwrap())));
+    for r in reconciles {
+        let obj = r["object"].as_str().expect("a reconcile names its key");
+        assert!(r["controller"].is_string(), "{r}");
+        assert!(
+            r["kind"].as_str().unwrap().starts_with(char::is_uppercase),
+            "{r}"
+        );
+        assert_eq!(
+            obj,
+            format!(
+                "{} {}/{}",
+                r["kind"].as_str().unwrap(),
+                r["namespace"].as_str().unwrap_or_default(),
+                r["name"].as_str().unwrap()
+            )
+            .replace(" /", " ")
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

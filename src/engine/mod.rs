@@ -11,4 +11,4 @@ pub use choices::{Answer, Choice, ChoiceKind, Choices, Recorded, ReplayChoices, 
 pub use queue::EventQueue;
 pub use sim::{Sim, StopReason, MAX_BUDGET};
 pub use time::{SimDuration, SimTime};
-pub use trace::{Trace, TraceCat, TraceRec, TRACE_HEAD, TRACE_OMITTED_ACTOR, TRACE_TAIL};
+pub use trace::{Trace, TraceCat, TraceObj, TraceRec, TRACE_HEAD, TRACE_OMITTED_ACTOR, TRACE_TAIL};

@@ -38,6 +38,29 @@ pub enum TraceCat {
     Slice,
 }
 
+/// The object a record is about, named alike on writes, watch deliveries and reconciles.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct TraceObj {
+    /// The full kind name (`VirtualMachineInstanceMigration`; an unmodelled object's own).
+    pub kind: String,
+    /// The API resource (`virtualmachineinstancemigrations.kubevirt.io`, `resourcequotas`).
+    pub resource: String,
+    /// Empty for a cluster-scoped object.
+    pub namespace: String,
+    /// `metadata.name`, or `#id` for a key whose object is gone from cache and store.
+    pub name: String,
+}
+
+impl std::fmt::Display for TraceObj {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct TraceRec {
     pub step: u64,
@@ -52,10 +75,19 @@ pub struct TraceRec {
     /// key, a write by the reconcile that made it).
     pub flow_from: Option<u64>,
     pub flow_id: Option<u64>,
-    /// The object concerned (`kind ns/name`), when there is one.
-    pub object: String,
+    /// The object concerned, when there is one.
+    pub object: Option<TraceObj>,
     /// HTTP code of an API request (0 when not a request).
     pub code: u16,
+    /// An API request's verb as the audit log names it (`create`, `update`, `delete`), a
+    /// watch event's type (`MODIFIED`, `DELETED`), or empty.
+    pub verb: &'static str,
+    /// `status` for a request to the status subresource, else empty.
+    pub subresource: &'static str,
+    /// The resourceVersion a write produced or a delivery carried (0 when none).
+    pub resource_version: u64,
+    /// The controller of a reconcile slice or reconcile error line, else empty.
+    pub controller: &'static str,
 }
 
 impl TraceRec {
@@ -69,8 +101,12 @@ impl TraceRec {
             start: None,
             flow_from: None,
             flow_id: None,
-            object: String::new(),
+            object: None,
             code: 0,
+            verb: "",
+            subresource: "",
+            resource_version: 0,
+            controller: "",
         }
     }
 }

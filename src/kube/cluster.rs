@@ -10,7 +10,7 @@ use super::object::{Kind, ObjId, Snap};
 use super::selector::{any_admits, Selector, SelectorKey};
 use super::store::Store;
 use super::workqueue::{RateLimiter, WorkQueue};
-use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat, TraceRec};
+use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat, TraceObj, TraceRec};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -716,7 +716,9 @@ impl Cluster {
                 d.obj.meta.resource_version
             );
             let mut rec = TraceRec::new(sim.steps(), sim.now(), &p.name, TraceCat::Deliver, text);
-            rec.object = d.obj.to_string();
+            rec.object = Some(super::describe::trace_obj(&d.obj));
+            rec.verb = if d.deleted { "DELETED" } else { "MODIFIED" };
+            rec.resource_version = d.obj.meta.resource_version;
             rec.flow_from = Some(d.obj.meta.resource_version);
             rec.flow_id = cause;
             trace.push(rec);
@@ -797,6 +799,17 @@ impl Cluster {
                     .unwrap_or_else(|| format!("#{}", key.0))
             })
         };
+        // How trace records name the key's object (only built for a record).
+        let key_obj = || {
+            p.cache
+                .get(key)
+                .or_else(|| self.api.store.get(key))
+                .map(|o| super::describe::trace_obj(o))
+                .unwrap_or_else(|| TraceObj {
+                    name: format!("#{}", key.0),
+                    ..TraceObj::default()
+                })
+        };
         if let Some(id) = span {
             let (start, cause) = slot.taken.take().unwrap_or((now, None));
             let outcome = match &result {
@@ -815,7 +828,8 @@ impl Cluster {
             rec.start = Some(start);
             rec.flow_from = cause;
             rec.flow_id = Some(id);
-            rec.object = key_name.clone();
+            rec.object = Some(key_obj());
+            rec.controller = ctrl_name;
             trace.push(rec);
         }
         match &result {
@@ -835,12 +849,21 @@ impl Cluster {
             Err(e) => {
                 let delay = slot.limiter.when(key);
                 let failures = slot.limiter.failures(key);
-                trace.emit(step, now, actor_name, TraceCat::Reconcile, || {
+                if trace.wants(TraceCat::Reconcile) {
                     let key_name = key_name();
-                    format!(
-                        "error syncing '{key_name}': handler {ctrl_name}: {e}, requeuing (failure {failures}, retry in {delay})"
-                    )
-                });
+                    let mut rec = TraceRec::new(
+                        step,
+                        now,
+                        actor_name,
+                        TraceCat::Reconcile,
+                        format!(
+                            "error syncing '{key_name}': handler {ctrl_name}: {e}, requeuing (failure {failures}, retry in {delay})"
+                        ),
+                    );
+                    rec.object = Some(key_obj());
+                    rec.controller = ctrl_name;
+                    trace.push(rec);
+                }
                 slot.add_after(sim, key, delay, (proc, ctrl, epoch));
             }
         }

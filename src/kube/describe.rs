@@ -296,6 +296,7 @@ pub fn trace_record(
     time: crate::engine::SimTime,
     actor: &str,
 ) -> crate::engine::TraceRec {
+    use crate::kube::Verb;
     let mut t = crate::engine::TraceRec::new(
         step,
         time,
@@ -303,17 +304,26 @@ pub fn trace_record(
         crate::engine::TraceCat::Write,
         describe_record(r),
     );
-    t.object = if r.namespace.is_empty() {
-        format!("{} {}", r.kind.short(), r.name)
-    } else {
-        format!("{} {}/{}", r.kind.short(), r.namespace, r.name)
+    let body = r.after.as_ref().or(r.before.as_ref());
+    t.object = Some(match body {
+        Some(o) => trace_obj(o),
+        None => named(r.kind, None, &r.namespace, &r.name),
+    });
+    t.verb = match r.verb {
+        Verb::Create => "create",
+        Verb::Update | Verb::UpdateStatus => "update",
+        Verb::Delete => "delete",
     };
+    if r.verb == Verb::UpdateStatus {
+        t.subresource = "status";
+    }
     t.code = match &r.result {
         Err(e) => e.code(),
-        Ok(()) if r.verb == crate::kube::Verb::Create => 201,
+        Ok(()) if r.verb == Verb::Create => 201,
         Ok(()) => 200,
     };
     if let (Ok(()), Some(after)) = (&r.result, &r.after) {
+        t.resource_version = after.meta.resource_version;
         if r.before
             .as_ref()
             .is_none_or(|b| b.meta.resource_version != after.meta.resource_version)
@@ -322,4 +332,31 @@ pub fn trace_record(
         }
     }
     t
+}
+
+/// How trace records name `o`: its full kind, resource, namespace and name.
+pub fn trace_obj(o: &Obj) -> crate::engine::TraceObj {
+    let opaque = match &o.body {
+        Body::Opaque(b) => Some(b),
+        _ => None,
+    };
+    named(o.kind(), opaque, &o.meta.namespace, &o.meta.name)
+}
+
+fn named(
+    kind: crate::kube::Kind,
+    opaque: Option<&crate::kube::object::OpaqueBody>,
+    namespace: &str,
+    name: &str,
+) -> crate::engine::TraceObj {
+    let (kind, resource) = match opaque {
+        Some(b) => (b.kind.clone(), b.resource()),
+        None => (kind.name().to_string(), kind.plural().to_string()),
+    };
+    crate::engine::TraceObj {
+        kind,
+        resource,
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    }
 }

@@ -28,13 +28,38 @@ pub struct TraceLine {
     /// action, fault, start, reconcile, write, deliver, log or slice.
     pub category: String,
     pub text: String,
-    /// The object concerned (`kind ns/name`), or null.
+    /// The object concerned (`Kind ns/name`, the full kind name), or null.
     pub object: Option<String>,
     /// The HTTP code of an API request, or null.
     pub code: Option<u16>,
     /// For a `slice` (a reconcile from taking the key to its end): when it began.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_us: Option<u64>,
+    /// An API request's audit verb (`create`, `update`, `delete`) or a watch event's type
+    /// (`MODIFIED`, `DELETED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verb: Option<String>,
+    /// `status` for a request to the status subresource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subresource: Option<String>,
+    /// The object's full kind name (`VirtualMachineInstanceMigration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The object's API resource (`virtualmachineinstancemigrations.kubevirt.io`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The object's namespace (absent for a cluster-scoped object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The object's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The resourceVersion a write produced or a watch event carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<u64>,
+    /// The controller of a reconcile slice or a reconcile error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<String>,
 }
 
 pub fn category(c: TraceCat) -> &'static str {
@@ -50,6 +75,11 @@ pub fn category(c: TraceCat) -> &'static str {
     }
 }
 
+/// `s`, or none when empty.
+fn text(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
 impl TraceLine {
     pub fn from_rec(r: &TraceRec) -> TraceLine {
         TraceLine {
@@ -58,9 +88,17 @@ impl TraceLine {
             actor: r.actor.clone(),
             category: category(r.cat).to_string(),
             text: r.text.clone(),
-            object: (!r.object.is_empty()).then(|| r.object.clone()),
+            object: r.object.as_ref().map(|o| o.to_string()),
             code: (r.code != 0).then_some(r.code),
             start_us: r.start.map(|s| s.micros()),
+            verb: text(r.verb),
+            subresource: text(r.subresource),
+            kind: r.object.as_ref().and_then(|o| text(&o.kind)),
+            resource: r.object.as_ref().and_then(|o| text(&o.resource)),
+            namespace: r.object.as_ref().and_then(|o| text(&o.namespace)),
+            name: r.object.as_ref().map(|o| o.name.clone()),
+            resource_version: (r.resource_version != 0).then_some(r.resource_version),
+            controller: text(r.controller),
         }
     }
 }

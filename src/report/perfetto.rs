@@ -40,6 +40,11 @@ struct Placed {
     dur: u64,
 }
 
+/// How the record names its object ("" when none).
+fn object(r: &TraceRec) -> String {
+    r.object.as_ref().map(|o| o.to_string()).unwrap_or_default()
+}
+
 /// The Trace Event Format document for a run's records.
 pub fn export(recs: &[TraceRec]) -> Value {
     let mut tracks = Tracks::default();
@@ -57,7 +62,7 @@ pub fn export(recs: &[TraceRec]) -> Value {
                 events.push(json!({
                     "name": r.text.split(':').next().unwrap_or(&r.text),
                     "cat": "api", "ph": "X", "ts": ts, "dur": 1, "pid": pid, "tid": tid,
-                    "args": {"client": r.actor, "object": r.object, "code": r.code, "request": r.text, "step": r.step},
+                    "args": {"client": r.actor, "object": object(r), "code": r.code, "request": r.text, "step": r.step},
                 }));
                 Some(Placed {
                     pid,
@@ -71,7 +76,7 @@ pub fn export(recs: &[TraceRec]) -> Value {
                 let tid = tracks.tid(pid, "watch");
                 events.push(json!({
                     "name": r.text, "cat": "watch", "ph": "X", "ts": ts, "dur": 1, "pid": pid, "tid": tid,
-                    "args": {"object": r.object, "step": r.step},
+                    "args": {"object": object(r), "step": r.step},
                 }));
                 Some(Placed {
                     pid,
@@ -89,7 +94,7 @@ pub fn export(recs: &[TraceRec]) -> Value {
                 events.push(json!({
                     "name": r.text.split(':').next().unwrap_or(&r.text),
                     "cat": "reconcile", "ph": "X", "ts": start, "dur": dur, "pid": pid, "tid": tid,
-                    "args": {"key": r.object, "outcome": r.text, "step": r.step},
+                    "args": {"key": object(r), "outcome": r.text, "step": r.step},
                 }));
                 Some(Placed {
                     pid,

@@ -244,11 +244,17 @@ pub fn run_markers(out: &RunOutcome) -> Vec<RunMarker> {
             TraceCat::Action if r.text.to_lowercase().contains("restart") => {
                 (MarkerKind::Restart, format!("{}: {}", r.actor, r.text))
             }
-            TraceCat::Write if r.object.starts_with("vmim ") && (200..300).contains(&r.code) => {
+            TraceCat::Write
+                if r.object
+                    .as_ref()
+                    .is_some_and(|o| o.kind == Kind::VirtualMachineInstanceMigration.name())
+                    && (200..300).contains(&r.code) =>
+            {
                 let Some(p) = phase_change(&r.text) else {
                     continue;
                 };
-                let name = &r.object["vmim ".len()..];
+                let o = r.object.as_ref().expect("matched above");
+                let name = format!("{}/{}", o.namespace, o.name);
                 (MarkerKind::MigrationPhase, format!("migration {name} {p}"))
             }
             _ => continue,
