@@ -88,12 +88,24 @@ pub fn run(a: Args) -> ExitCode {
     let dir = PathBuf::from(&a.repro_dir);
     let mut paths = Vec::new();
     for (i, g) in report.groups.iter().enumerate() {
-        let Some(Ok(sr)) = &g.shrunk else {
-            paths.push(None);
-            continue;
+        let r = match &g.shrunk {
+            Some(Ok(sr)) => repro::Repro::from_shrink(sr),
+            // A chaos seed's run cannot be rerun from the scenario file alone: its repro is
+            // the seed's perturbed scenario and answers, whole.
+            None if a.chaos => match unshrunk_chaos_repro(&h, version, g.first_seed) {
+                Some(r) => r,
+                None => {
+                    paths.push(None);
+                    continue;
+                }
+            },
+            _ => {
+                paths.push(None);
+                continue;
+            }
         };
         let path = dir.join(format!("{}.{}.{}.repro.ron", scn.name, g.invariant, i + 1));
-        let text = repro::to_text(&repro::Repro::from_shrink(sr));
+        let text = repro::to_text(&r);
         if let Err(e) = outputs.stage("--repro-dir", &path, text.as_bytes()) {
             return usage(e);
         }
@@ -111,4 +123,27 @@ pub fn run(a: Args) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The repro of chaos seed `seed`'s run as it was (`--no-shrink`), or none if it holds.
+fn unshrunk_chaos_repro(
+    h: &crate::scenario::Scenario,
+    version: crate::scenario::Version,
+    seed: u64,
+) -> Option<repro::Repro> {
+    let scenario = crate::explore::chaos::perturb(h, seed);
+    let out = crate::check::run(
+        &scenario,
+        version,
+        crate::explore::strategy::Strategy::Random.choices(seed),
+        crate::engine::Trace::off(),
+    );
+    let v = out.violation?;
+    Some(repro::Repro {
+        scenario,
+        version,
+        invariant: v.invariant,
+        step: v.step,
+        answers: out.answers,
+    })
 }

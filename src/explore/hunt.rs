@@ -12,7 +12,6 @@ use super::chaos;
 use super::shrink::{shrink_seed, ShrinkResult};
 use super::strategy::Strategy;
 use super::sweep::{run_one, sweep_iter, SeedResult, SweepSpec};
-use crate::kube::api::GENERATED_ALPHABET as GENERATED;
 use crate::scenario::{InvariantSpec, Scenario, SeedRange, Version};
 use std::collections::BTreeMap;
 
@@ -75,30 +74,7 @@ pub fn group_key(invariant: &str, message: &str) -> (String, String) {
         .filter_map(|cut| message.find(cut))
         .min()
         .map_or(message, |i| &message[..i]);
-    let chars: Vec<char> = message.chars().collect();
-    let mut shape = String::with_capacity(message.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let suffix = c == '-'
-            && chars.len() >= i + 6
-            && chars[i + 1..i + 6].iter().all(|x| GENERATED.contains(*x))
-            && chars.get(i + 6).is_none_or(|x| !x.is_ascii_alphanumeric());
-        if suffix {
-            shape.push_str("-*");
-            i += 6;
-            continue;
-        }
-        if c.is_ascii_digit() {
-            if !shape.ends_with('#') {
-                shape.push('#');
-            }
-        } else {
-            shape.push(c);
-        }
-        i += 1;
-    }
-    (invariant.to_string(), shape)
+    (invariant.to_string(), super::shape::shape(message))
 }
 
 /// One group of violations.

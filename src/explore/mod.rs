@@ -5,6 +5,7 @@ pub mod exhaustive;
 pub mod hunt;
 pub mod repro;
 pub mod results;
+pub mod shape;
 pub mod shrink;
 pub mod strategy;
 pub mod sweep;

@@ -27,12 +27,17 @@ pub fn render(name: &str, version: Version, r: &HuntReport, repro: &[Option<Stri
             g.message
         );
         match &g.shrunk {
-            None => {
-                s += &format!(
-                    "   reproduce: hvsim run FILE --version {version} --seed {}\n",
-                    g.first_seed
-                )
-            }
+            None => match repro.get(i) {
+                Some(Some(p)) => {
+                    s += &format!("   repro (not shrunk): {p}; replay with: hvsim replay {p}\n")
+                }
+                _ => {
+                    s += &format!(
+                        "   reproduce: hvsim run FILE --version {version} --seed {}\n",
+                        g.first_seed
+                    )
+                }
+            },
             Some(Err(e)) => s += &format!("   not shrunk: {e}\n"),
             Some(Ok(sr)) => {
                 s += &format!(

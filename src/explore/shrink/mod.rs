@@ -23,7 +23,12 @@
 //! target invariant must not break: those that hold, and those expected to break only other
 //! invariants. When the original answers keep the target there, every kept candidate must
 //! keep it there too, so the repro still tells the buggy version from the fixed one.
-
+//!
+//! A kept candidate must also break the target *the same way*: its violation message has
+//! the original's shape (`explore::shape`: the message with numbers and generated name
+//! suffixes blanked). A migration left Pending by the quota does not shrink into one left
+//! Scheduling because the only node left is its source, even on a scenario without an
+//! `expect` block (a hunt's).
 //!
 //! One file per part: `answers.rs` (how a candidate run gets its answers, and what it
 //! asked), `contrast.rs` (the configurations a candidate must keep holding on),
@@ -214,6 +219,7 @@ pub fn shrink_with_budget(
     let mut s = Shrinker {
         version,
         target: target_invariant,
+        shape: String::new(),
         attempts: 1,
         max_attempts: max_attempts.max(2),
         scn: scn.clone(),
@@ -223,6 +229,10 @@ pub fn shrink_with_budget(
         fixed: Vec::new(),
     };
     let first = run_recorded(scn, version, Answers::Positional(&answers));
+    // The first run sets the way the target must keep breaking.
+    if let Some(v) = first.as_ref().and_then(|(o, _)| o.violation.as_ref()) {
+        s.shape = crate::explore::shape::shape(&v.message);
+    }
     let Some(first_steps) = s.target_step(first.as_ref()) else {
         return Err(match first.and_then(|(o, _)| o.violation) {
             Some(v) => ShrinkError::OtherInvariant {
@@ -276,7 +286,13 @@ pub fn shrink_with_budget(
         Trace::off(),
     );
     let violation = match last.violation {
-        Some(v) if v.invariant == target_invariant && v.step == s.steps => v,
+        Some(v)
+            if v.invariant == target_invariant
+                && v.step == s.steps
+                && crate::explore::shape::shape(&v.message) == s.shape =>
+        {
+            v
+        }
         other => {
             return Err(ShrinkError::NotDeterministic {
                 invariant: target_invariant.to_string(),

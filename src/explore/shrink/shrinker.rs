@@ -5,11 +5,15 @@ use super::answers::{consumed, excess, run_recorded, Answers, Asked, Candidate};
 use super::contrast::{violates_on, Contrast};
 use super::RESEEDS;
 use crate::check::RunOutcome;
+use crate::explore::shape::shape;
 use crate::scenario::{self, Scenario, Version};
 
 pub(super) struct Shrinker<'a> {
     pub(super) version: Version,
     pub(super) target: &'a str,
+    /// The original violation's message shape (`explore::shape`): a candidate must break
+    /// the target the same way, not merely break it.
+    pub(super) shape: String,
     pub(super) attempts: u64,
     pub(super) max_attempts: u64,
     pub(super) scn: Scenario,
@@ -46,7 +50,7 @@ impl Shrinker<'_> {
         out?.0
             .violation
             .as_ref()
-            .filter(|v| v.invariant == self.target)
+            .filter(|v| v.invariant == self.target && shape(&v.message) == self.shape)
             .map(|v| v.step)
     }
 
