@@ -71,7 +71,7 @@ pub fn to_text(repro: &Repro) -> String {
     )
 }
 
-/// Writes the repro atomically (see [`crate::atomic_write`]), so a crash or a full disk
+/// Writes the repro atomically (see `crate::atomic_write`), so a crash or a full disk
 /// never leaves a half-written repro behind.
 pub fn write(path: &Path, repro: &Repro) -> Result<(), ScenarioError> {
     crate::atomic_write::write_atomic(path, to_text(repro).as_bytes()).map_err(|e| {

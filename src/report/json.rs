@@ -395,7 +395,7 @@ pub fn write_jsonl_to(w: &mut impl Write, recs: &[TraceRec]) -> std::io::Result<
     Ok(())
 }
 
-/// Writes every record as one JSON line to `path`, atomically (see [`super::output`]).
+/// Writes every record as one JSON line to `path`, atomically (see `report::output`).
 pub fn write_jsonl(path: &str, recs: &[TraceRec]) -> std::io::Result<()> {
     super::output::write_atomic_with(std::path::Path::new(path), |w| write_jsonl_to(w, recs))
 }
