@@ -716,7 +716,7 @@ impl JobType {
 /// The body of an upgrade Job.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct JobBody {
-    /// Label `harvesterhci.io/node`: the node the job is for.
+    /// The node the job is for (it runs there and upgrades it).
     pub node: String,
     /// Label `harvesterhci.io/upgradeJobType`.
     pub job_type: JobType,
