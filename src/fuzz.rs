@@ -20,6 +20,7 @@ pub const FUZZ_BUDGET: u64 = 20_000;
 /// The name inputs are loaded under (errors start with it).
 pub const FUZZ_FILE: &str = "fuzz.ron";
 
+/// What became of one fuzz input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The loader refused the input with this one-line message.
@@ -28,7 +29,12 @@ pub enum Outcome {
     /// lines, or does not start with the file name).
     BadError(String),
     /// The scenario loaded and the run ended with this verdict line.
-    Ran { verdict: String, steps: u64 },
+    Ran {
+        /// The timeline's `verdict: ...` line.
+        verdict: String,
+        /// Events the run took.
+        steps: u64,
+    },
 }
 
 /// Loads `text`, and if it loads, runs seed 0 within [`FUZZ_BUDGET`] events with a full trace

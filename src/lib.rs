@@ -6,6 +6,7 @@
 //! < `check` (invariants) < `explore` (sweeps, verify) < `report` (outputs) < `cli` (the
 //! `hvsim` command). `atomic_write` (a file written whole or not at all) is below them all,
 //! on std only.
+#![warn(missing_docs)]
 
 /// Output goes through `report::output`, so a closed pipe ends it quietly (README: Output files).
 macro_rules! out {

@@ -17,6 +17,8 @@ pub enum AtStop {
     End(Option<Violation>),
 }
 
+/// A run's checks: the scenario's invariants, sometimes-assertions and probes, asked after every
+/// step and at the end.
 pub struct Checker {
     invariants: Vec<Box<dyn Invariant>>,
     sometimes: Vec<(Box<dyn Sometimes>, bool)>,
@@ -26,6 +28,7 @@ pub struct Checker {
 }
 
 impl Checker {
+    /// The checker of the scenario's invariants, sometimes-assertions and probes.
     pub fn new(scn: &Scenario) -> Self {
         Checker::with(
             invariants::build_all(scn),
@@ -61,6 +64,7 @@ impl Checker {
         self.probes.iter().flat_map(|p| p.metrics(w)).collect()
     }
 
+    /// Each sometimes-assertion by name, and whether the run has reached it yet.
     pub fn sometimes(&self) -> Vec<(&'static str, bool)> {
         self.sometimes
             .iter()

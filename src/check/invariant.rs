@@ -14,6 +14,7 @@ use crate::sim::World;
 pub trait Invariant {
     /// The name a scenario gives it (`quota-converges`).
     fn name(&self) -> &'static str;
+    /// When it is judged: after every step, by a deadline, or after calm.
     fn kind(&self) -> InvariantKind;
     /// A service-level invariant: its violation is kept while the run goes on, so a later
     /// violation of a hard one is reported first.
@@ -38,6 +39,7 @@ pub trait Invariant {
 
 /// A sometimes-assertion: whether a run reached a state (the race window).
 pub trait Sometimes {
+    /// The name a scenario gives it (`reset-during-migration`).
     fn name(&self) -> &'static str;
     /// After every step: true when the state is reached now.
     fn reached(&mut self, w: &World) -> bool;
@@ -45,6 +47,7 @@ pub trait Sometimes {
 
 /// Figures of a run's flows, for reports; a probe judges nothing.
 pub trait Probe {
+    /// After every step: takes what the figures need from the world.
     fn after_step(&mut self, w: &World);
     /// The figures, in report order.
     fn metrics(&self, w: &World) -> Vec<(String, String)>;

@@ -26,10 +26,14 @@ use crate::engine::{SimDuration, SimTime};
 use crate::sim::World;
 use std::fmt;
 
+/// When an invariant is judged.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum InvariantKind {
+    /// After every step.
     Always,
+    /// By a deadline: something must have happened by then.
     Eventually,
+    /// Once the calm phase has ended, on the final state.
     AfterCalm,
 }
 
@@ -43,12 +47,18 @@ impl fmt::Display for InvariantKind {
     }
 }
 
+/// An invariant's failure in a run.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Violation {
+    /// The invariant's name (`quota-converges`).
     pub invariant: String,
+    /// When it was judged.
     pub kind: InvariantKind,
+    /// The step at which it failed.
     pub step: u64,
+    /// The virtual time at which it failed.
     pub time: SimTime,
+    /// What was wrong, with the objects concerned.
     pub message: String,
 }
 

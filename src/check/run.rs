@@ -5,14 +5,23 @@ use crate::engine::{Choices, SeededChoices, SimTime, StopReason, Trace, TraceRec
 use crate::scenario::{Scenario, Version};
 use crate::sim::World;
 
+/// What one checked run ended with.
 #[derive(Clone, Debug)]
 pub struct RunOutcome {
+    /// The first hard violation (or a service-level one no hard one followed), if any.
     pub violation: Option<Violation>,
+    /// Events the run took.
     pub steps: u64,
+    /// The virtual time it ended at.
     pub end: SimTime,
+    /// Why the engine stopped (`Quiescent` when the observer ended the run), or `None` when a
+    /// violation did.
     pub stop: Option<StopReason>,
+    /// Every answer of the choice stream, in order (what a replay reads).
     pub answers: Vec<u64>,
+    /// The timeline (empty unless the run traced).
     pub trace: Vec<TraceRec>,
+    /// Each sometimes-assertion by name, and whether the run reached it.
     pub sometimes: Vec<(&'static str, bool)>,
     /// With `RunOptions::step_hashes`: the state hash after every step.
     pub step_hashes: Vec<u64>,
@@ -26,8 +35,11 @@ pub struct RunOutcome {
 /// returning true ends the run there).
 #[derive(Default)]
 pub struct RunOptions<'a> {
+    /// Alters the world before it starts.
     pub customize: Option<&'a dyn Fn(&mut World)>,
+    /// Records the state hash after every step (`RunOutcome::step_hashes`).
     pub step_hashes: bool,
+    /// Called after every step; returning true ends the run there.
     pub observe: Option<&'a mut dyn FnMut(&World) -> bool>,
 }
 
@@ -42,6 +54,7 @@ pub fn run(
     run_with(scn, version, choices, trace, RunOptions::default())
 }
 
+/// Runs a scenario on a version as `run` does, with the extras of `opts`.
 pub fn run_with(
     scn: &Scenario,
     version: Version,

@@ -107,7 +107,7 @@ pub fn set_load_options(o: scenario::LoadOptions) {
     let _ = LOAD_OPTIONS.set(o);
 }
 
-pub fn load_options() -> scenario::LoadOptions {
+pub(crate) fn load_options() -> scenario::LoadOptions {
     LOAD_OPTIONS.get().copied().unwrap_or_default()
 }
 

@@ -50,11 +50,14 @@ impl ChoiceKind {
 /// One decision: its kind and the actor it is for (a process index, or 0).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Choice {
+    /// What is being decided.
     pub kind: ChoiceKind,
+    /// Who it is decided for.
     pub actor: u32,
 }
 
 impl Choice {
+    /// A decision of `kind` for `actor`.
     pub fn new(kind: ChoiceKind, actor: u32) -> Self {
         Choice { kind, actor }
     }
@@ -62,9 +65,11 @@ impl Choice {
 
 /// A source of answers. `pick` returns a value in `lo..=hi` and records it.
 pub trait Choices {
+    /// A value in `lo..=hi` for `choice`, recorded.
     fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64;
     /// Every answer given so far, in order.
     fn answers(&self) -> &[u64];
+    /// Every answer given, in order, consuming the source.
     fn into_answers(self: Box<Self>) -> Vec<u64>;
 }
 
@@ -83,6 +88,7 @@ pub struct Recorded<A> {
 }
 
 impl<A: Answer> Recorded<A> {
+    /// Records every answer `strategy` gives.
     pub fn with(strategy: A) -> Self {
         Recorded {
             strategy,
@@ -129,6 +135,7 @@ impl Answer for Seeded {
 pub type SeededChoices = Recorded<Seeded>;
 
 impl SeededChoices {
+    /// ChaCha8 from `seed`.
     pub fn new(seed: u64) -> Self {
         Recorded::with(Seeded {
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -159,6 +166,7 @@ impl Answer for Replay {
 pub type ReplayChoices = Recorded<Replay>;
 
 impl ReplayChoices {
+    /// Replays `given`, in order.
     pub fn new(given: Vec<u64>) -> Self {
         Recorded::with(Replay { given, pos: 0 })
     }

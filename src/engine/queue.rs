@@ -31,6 +31,7 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// Pending events of type `E` by virtual time, ties broken through the choice stream.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
@@ -48,6 +49,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
+    /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
@@ -56,6 +58,7 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Schedules `ev` at `time`.
     pub fn push(&mut self, time: SimTime, ev: E) {
         self.seq += 1;
         self.heap.push(Entry {
@@ -65,10 +68,12 @@ impl<E> EventQueue<E> {
         });
     }
 
+    /// How many events are pending.
     pub fn len(&self) -> usize {
         self.heap.len() + self.ties.len()
     }
 
+    /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty() && self.ties.is_empty()
     }
@@ -95,7 +100,7 @@ impl<E> EventQueue<E> {
         v
     }
 
-    pub fn peek_time(&self) -> Option<SimTime> {
+    pub(crate) fn peek_time(&self) -> Option<SimTime> {
         let heap = self.heap.peek().map(|e| e.time);
         match self.ties.first() {
             Some(e) => Some(heap.map_or(e.time, |h| h.min(e.time))),

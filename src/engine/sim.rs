@@ -12,6 +12,7 @@ use super::time::{SimDuration, SimTime};
 /// stuck with `calm: "10000h"`: 98 MB, 67 s).
 pub const MAX_BUDGET: u64 = 10_000_000;
 
+/// Why a run loop stopped taking events.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StopReason {
     /// Nothing left to happen.
@@ -22,6 +23,7 @@ pub enum StopReason {
     Budget,
 }
 
+/// The run loop's state over events of type `E`: clock, queue, choice stream and limits.
 pub struct Sim<E> {
     now: SimTime,
     queue: EventQueue<E>,
@@ -32,6 +34,8 @@ pub struct Sim<E> {
 }
 
 impl<E> Sim<E> {
+    /// A run at time zero that draws from `choices` and stops at `horizon` or after `budget`
+    /// events.
     pub fn new(choices: Box<dyn Choices>, horizon: SimTime, budget: u64) -> Self {
         Sim {
             now: SimTime::ZERO,
@@ -43,6 +47,7 @@ impl<E> Sim<E> {
         }
     }
 
+    /// The current virtual time (the last event's).
     pub fn now(&self) -> SimTime {
         self.now
     }
@@ -52,29 +57,32 @@ impl<E> Sim<E> {
         self.steps
     }
 
-    pub fn horizon(&self) -> SimTime {
+    pub(crate) fn horizon(&self) -> SimTime {
         self.horizon
     }
 
-    pub fn set_horizon(&mut self, t: SimTime) {
+    pub(crate) fn set_horizon(&mut self, t: SimTime) {
         self.horizon = t;
     }
 
-    pub fn pending_hashes(&self) -> Vec<u64>
+    pub(crate) fn pending_hashes(&self) -> Vec<u64>
     where
         E: std::hash::Hash,
     {
         self.queue.pending_hashes(self.now)
     }
 
+    /// How many events are pending.
     pub fn pending(&self) -> usize {
         self.queue.len()
     }
 
+    /// Schedules `ev` at `t` (at the current time if `t` has passed).
     pub fn schedule_at(&mut self, t: SimTime, ev: E) {
         self.queue.push(t.max(self.now), ev);
     }
 
+    /// Schedules `ev` after `d`.
     pub fn schedule_in(&mut self, d: SimDuration, ev: E) {
         self.queue.push(self.now + d, ev);
     }
@@ -95,15 +103,16 @@ impl<E> Sim<E> {
         SimDuration(self.pick(kind, actor, lo.0, hi.0))
     }
 
-    pub fn choices_mut(&mut self) -> &mut dyn Choices {
+    pub(crate) fn choices_mut(&mut self) -> &mut dyn Choices {
         &mut *self.choices
     }
 
+    /// Every answer of the choice stream so far, in order.
     pub fn answers(&self) -> &[u64] {
         self.choices.answers()
     }
 
-    pub fn into_answers(self) -> Vec<u64> {
+    pub(crate) fn into_answers(self) -> Vec<u64> {
         self.choices.into_answers()
     }
 

@@ -12,30 +12,39 @@ pub struct SimTime(pub u64);
 pub struct SimDuration(pub u64);
 
 impl SimTime {
+    /// The start of the run.
     pub const ZERO: SimTime = SimTime(0);
+    /// Never: later than any instant a run reaches.
     pub const MAX: SimTime = SimTime(u64::MAX);
 
+    /// Microseconds since the start of the run.
     pub fn micros(self) -> u64 {
         self.0
     }
 
+    /// The span from `earlier` to this instant (zero if `earlier` is later).
     pub fn since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
     }
 }
 
 impl SimDuration {
+    /// No time.
     pub const ZERO: SimDuration = SimDuration(0);
 
+    /// A span of `us` microseconds.
     pub const fn from_micros(us: u64) -> Self {
         SimDuration(us)
     }
+    /// A span of `ms` milliseconds.
     pub const fn from_millis(ms: u64) -> Self {
         SimDuration(ms * 1_000)
     }
+    /// A span of `s` seconds.
     pub const fn from_secs(s: u64) -> Self {
         SimDuration(s * 1_000_000)
     }
+    /// The span in microseconds.
     pub fn micros(self) -> u64 {
         self.0
     }

@@ -17,6 +17,7 @@ pub const TRACE_TAIL: usize = 2_000;
 /// The actor of the line that stands for the records left out.
 pub const TRACE_OMITTED_ACTOR: &str = "hvsim";
 
+/// What a trace record is about: which line of the timeline, or which track of a trace file.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum TraceCat {
     /// A timeline action from the scenario (a user or operator doing something).
@@ -61,12 +62,18 @@ impl std::fmt::Display for TraceObj {
     }
 }
 
+/// One line of the timeline (or one span or event of a full trace).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct TraceRec {
+    /// The engine step that recorded it.
     pub step: u64,
+    /// The virtual time it happened (a span's end).
     pub time: SimTime,
+    /// Who acted: a process, a node's agent, the user, or `hvsim`.
     pub actor: String,
+    /// What kind of record it is.
     pub cat: TraceCat,
+    /// The line's text.
     pub text: String,
     /// For spans (`Slice`): when the span began; `time` is its end.
     pub start: Option<SimTime>,
@@ -74,6 +81,7 @@ pub struct TraceRec {
     /// delivery by the write that produced it, a reconcile by the delivery that enqueued its
     /// key, a write by the reconcile that made it).
     pub flow_from: Option<u64>,
+    /// This record's id, for `flow_from` links to it (full traces only).
     pub flow_id: Option<u64>,
     /// The object concerned, when there is one.
     pub object: Option<TraceObj>,
@@ -91,6 +99,7 @@ pub struct TraceRec {
 }
 
 impl TraceRec {
+    /// A record with no span, links, object or code.
     pub fn new(step: u64, time: SimTime, actor: &str, cat: TraceCat, text: String) -> Self {
         TraceRec {
             step,
@@ -111,6 +120,7 @@ impl TraceRec {
     }
 }
 
+/// A run's timeline: the first records and the last ones, with a count of those left out between.
 #[derive(Default)]
 pub struct Trace {
     enabled: bool,
@@ -127,6 +137,7 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// A trace that records (`enabled`) the timeline, with watch deliveries too when `verbose`.
     pub fn new(enabled: bool, verbose: bool) -> Self {
         Trace {
             enabled,
@@ -147,20 +158,24 @@ impl Trace {
         }
     }
 
+    /// A trace that records nothing.
     pub fn off() -> Self {
         Trace::default()
     }
 
+    /// Whether it records anything.
     #[inline]
     pub fn enabled(&self) -> bool {
         self.enabled
     }
 
+    /// Whether it records everything (`Trace::full`).
     #[inline]
     pub fn is_full(&self) -> bool {
         self.full
     }
 
+    /// Whether a record of `cat` would be kept: callers skip building its text when not.
     #[inline]
     pub fn wants(&self, cat: TraceCat) -> bool {
         self.enabled

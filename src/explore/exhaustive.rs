@@ -97,6 +97,7 @@ impl Answer for Dfs {
     }
 }
 
+/// A violating run of an exhaustive enumeration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
     /// The run's number in the enumeration (from 1): `hvsim run FILE --strategy exhaustive
@@ -104,15 +105,20 @@ pub struct Found {
     pub run: u64,
     /// The run's decision prefix (see [`DfsChoices`]).
     pub plan: Vec<u32>,
+    /// The invariant violated.
     pub invariant: String,
+    /// The violation's message.
     pub message: String,
+    /// Steps the run took to fail.
     pub steps: u64,
     /// Replays exactly with `ReplayChoices`.
     pub answers: Vec<u64>,
 }
 
+/// What an exhaustive enumeration found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExhaustiveReport {
+    /// Runs done.
     pub runs: u64,
     /// Distinct states hashed.
     pub states: u64,
@@ -120,6 +126,7 @@ pub struct ExhaustiveReport {
     pub pruned: u64,
     /// True when every answer sequence within the bound was explored.
     pub exhausted: bool,
+    /// Every violating run, in enumeration order.
     pub violations: Vec<Found>,
 }
 

@@ -28,8 +28,11 @@ pub const ORACLES: &[(&str, InvariantSpec)] = &[
 /// What to hunt with.
 #[derive(Clone, Debug)]
 pub struct HuntSpec {
+    /// The version the runs use.
     pub version: Version,
+    /// The seeds to run.
     pub seeds: SeedRange,
+    /// Worker threads running seeds at once.
     pub jobs: usize,
     /// Oracles switched off by name.
     pub off: Vec<String>,
@@ -80,10 +83,13 @@ pub fn group_key(invariant: &str, message: &str) -> (String, String) {
 /// One group of violations.
 #[derive(Clone, Debug)]
 pub struct Group {
+    /// The invariant violated.
     pub invariant: String,
     /// The message's shape (numbers blanked).
     pub shape: String,
+    /// How many seeds fell in the group.
     pub seeds: u64,
+    /// The lowest of them.
     pub first_seed: u64,
     /// The first seed's message, whole.
     pub message: String,
@@ -91,9 +97,12 @@ pub struct Group {
     pub shrunk: Option<Result<ShrinkResult, String>>,
 }
 
+/// What a hunt found: the runs, and their violations grouped by invariant and message shape.
 #[derive(Clone, Debug)]
 pub struct HuntReport {
+    /// Runs done.
     pub runs: u64,
+    /// The groups, most seeds first (ties: lowest first seed).
     pub groups: Vec<Group>,
     /// Runs that broke nothing.
     pub held: u64,

@@ -23,20 +23,24 @@ use std::path::{Path, PathBuf};
 /// The invariant the checker adds to every scenario (`within-budget`).
 const BUILT_IN_INVARIANTS: &[&str] = &["within-budget"];
 
+/// A repro file: a shrunk run, whole, replayable without the original scenario or seed.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Repro {
     /// The reduced scenario, whole, so the file replays without the original.
     pub scenario: Scenario,
+    /// The version the run uses.
     pub version: Version,
     /// The invariant the run violates, and the step at which it does.
     pub invariant: String,
+    /// The step at which the run violates it.
     pub step: u64,
     /// The run's answers, in order (see [`crate::engine::Choices`]).
     pub answers: Vec<u64>,
 }
 
 impl Repro {
+    /// The repro of a shrink's result.
     pub fn from_shrink(r: &ShrinkResult) -> Repro {
         Repro {
             scenario: r.scenario.clone(),
@@ -67,7 +71,7 @@ pub fn to_text(repro: &Repro) -> String {
     )
 }
 
-/// Writes the repro atomically (see [`crate::atomic_write`]), so a crash or a full disk
+/// Writes the repro atomically (see `crate::atomic_write`), so a crash or a full disk
 /// never leaves a half-written repro behind.
 pub fn write(path: &Path, repro: &Repro) -> Result<(), ScenarioError> {
     crate::atomic_write::write_atomic(path, to_text(repro).as_bytes()).map_err(|e| {
@@ -159,7 +163,7 @@ pub fn replay(repro: &Repro) -> RunOutcome {
     replay_with(repro, Trace::new(true, false))
 }
 
-pub fn replay_with(repro: &Repro, trace: Trace) -> RunOutcome {
+pub(crate) fn replay_with(repro: &Repro, trace: Trace) -> RunOutcome {
     run(
         &repro.scenario,
         repro.version,
@@ -172,17 +176,26 @@ pub fn replay_with(repro: &Repro, trace: Trace) -> RunOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mismatch {
     /// Every invariant held.
-    Held { steps: u64 },
+    Held {
+        /// Events the replay took.
+        steps: u64,
+    },
     /// Another invariant was violated.
     OtherInvariant {
+        /// The invariant the repro names.
         expected: String,
+        /// The invariant the replay violated.
         got: String,
+        /// The step at which it did.
         step: u64,
     },
     /// The invariant was violated, at another step.
     OtherStep {
+        /// The invariant violated.
         invariant: String,
+        /// The step the repro names.
         expected: u64,
+        /// The step the replay violated it at.
         got: u64,
     },
 }

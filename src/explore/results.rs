@@ -15,9 +15,13 @@ use std::io::Write;
 /// One line of a results file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultLine {
+    /// The scenario's name.
     pub scenario: String,
+    /// The modelled version.
     pub version: String,
+    /// The strategy, as displayed (`pct (depth 3)`).
     pub strategy: String,
+    /// The run's result (its fields are the line's, flattened).
     #[serde(flatten)]
     pub result: SeedResult,
 }
@@ -25,8 +29,11 @@ pub struct ResultLine {
 /// Which sweep a line belongs to; every line of a file, and every file merged, must agree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SweepId {
+    /// The scenario's name.
     pub scenario: String,
+    /// The modelled version.
     pub version: String,
+    /// The strategy, as displayed (`pct (depth 3)`).
     pub strategy: String,
 }
 
@@ -36,11 +43,14 @@ pub const RESULTS_FORMAT: &str = "hvsim.results/2";
 /// The K-th of N disjoint slices of a sweep's seeds (1-based), written `K/N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shard {
+    /// Which slice, from 1.
     pub k: u64,
+    /// How many slices.
     pub n: u64,
 }
 
 impl Shard {
+    /// Reads `K/N` with `1 <= K <= N`.
     pub fn parse(s: &str) -> Result<Shard, String> {
         let bad = || format!("--shard takes K/N with 1 <= K <= N, such as 2/4, not \"{s}\"");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
@@ -89,12 +99,17 @@ impl<'de> Deserialize<'de> for Shard {
 /// `--resume` and `merge` compare it with the command, so files of different sweeps never mix.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepHeader {
+    /// `hvsim.results/2` (`RESULTS_FORMAT`).
     pub format: String,
+    /// The scenario's name.
     pub scenario: String,
+    /// The modelled version.
     pub version: String,
     /// As displayed: `pct (depth 3)` names the depth too.
     pub strategy: String,
+    /// The whole sweep's seeds (a shard runs only its slice of them).
     pub seeds: SeedRange,
+    /// The slice with `--shard`, else `None`.
     pub shard: Option<Shard>,
     /// The scenario's sometimes-assertions, so a merged summary lists them all.
     #[serde(default)]
@@ -103,6 +118,7 @@ pub struct SweepHeader {
     /// `reproduce` line (not part of the sweep's identity).
     #[serde(default)]
     pub file: String,
+    /// See `file`.
     #[serde(default)]
     pub run_args: String,
 }
@@ -114,6 +130,7 @@ struct HeaderLine {
 }
 
 impl SweepHeader {
+    /// The sweep's identity as result lines carry it.
     pub fn id(&self) -> SweepId {
         SweepId {
             scenario: self.scenario.clone(),
@@ -161,7 +178,9 @@ impl SweepHeader {
 pub struct ResultsFile {
     /// `None` for a file written before headers (format 1).
     pub header: Option<SweepHeader>,
+    /// The sweep the file's lines belong to (from the header, or else the first line).
     pub id: Option<SweepId>,
+    /// One result per line, in file order.
     pub results: Vec<SeedResult>,
 }
 
@@ -337,6 +356,7 @@ impl ResultsWriter {
         Ok((w, Vec::new()))
     }
 
+    /// Appends one run's result as a line and flushes it.
     pub fn write(&mut self, r: &SeedResult) -> std::io::Result<()> {
         let line = ResultLine {
             scenario: self.id.scenario.clone(),
@@ -359,23 +379,33 @@ impl ResultsWriter {
     }
 }
 
+/// What a sweep found for one invariant.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct InvariantStats {
+    /// How many runs violated it.
     pub runs: u64,
+    /// The lowest seed that violated it.
     pub first_seed: u64,
+    /// The violation's message on that seed.
     pub first_message: String,
     /// The seed that failed in the fewest steps (ties: the lower seed).
     pub fastest_seed: u64,
+    /// Steps that run took to fail.
     pub fastest_steps: u64,
 }
 
 /// What a sweep found, independent of order, jobs and sharding.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Summary {
+    /// Runs done.
     pub runs: u64,
+    /// Simulated events over all runs.
     pub events: u64,
+    /// Runs that violated some invariant.
     pub violating: u64,
+    /// Per invariant violated: what the sweep found for it.
     pub by_invariant: BTreeMap<String, InvariantStats>,
+    /// Per sometimes-assertion: in how many runs it was reached.
     pub sometimes: BTreeMap<String, u64>,
 }
 
@@ -472,6 +502,7 @@ pub fn render_summary(title: &str, s: &Summary, wall: Option<f64>) -> String {
 pub struct Merged {
     /// The sweep's header without a shard: the whole sweep.
     pub header: SweepHeader,
+    /// Every run's result, in seed order.
     pub results: Vec<SeedResult>,
 }
 

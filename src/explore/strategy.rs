@@ -25,15 +25,21 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// How a sweep's runs get their answers (see the module documentation).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Strategy {
+    /// ChaCha8 per seed, uniform answers.
     Random,
+    /// Priority-based scheduling (PCT).
     Pct {
+        /// Priorities change at `depth - 1` points of the run.
         depth: u32,
     },
+    /// Per-seed weather: short, long or uniform delays, and extra faults, per kind.
     Swarm,
     /// At most `bound` branching decisions per run.
     Exhaustive {
+        /// Most branching decisions per run.
         bound: usize,
     },
 }
@@ -67,6 +73,7 @@ impl Strategy {
         }
     }
 
+    /// The strategy's name as `--strategy` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Strategy::Random => "random",
@@ -157,6 +164,7 @@ fn is_delay(kind: ChoiceKind) -> bool {
     )
 }
 
+/// PCT's rule: actor priorities, and the change points at which the actor being decided for drops.
 pub struct Pct {
     rng: ChaCha8Rng,
     /// Actor -> priority; higher runs first. Change points assign 0..d-1, initial ones d..
@@ -170,6 +178,7 @@ pub struct Pct {
 pub type PctChoices = Recorded<Pct>;
 
 impl PctChoices {
+    /// PCT for `seed` with `depth - 1` change points among the first `horizon` decisions.
     pub fn new(seed: u64, depth: u32, horizon: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut change_points: Vec<u64> = (1..depth)
@@ -230,6 +239,7 @@ enum Weather {
     Long,
 }
 
+/// Swarm's rule: the seed's weather per delay kind and its faults per fault kind.
 pub struct Swarm {
     rng: ChaCha8Rng,
     weather: BTreeMap<ChoiceKind, Weather>,
@@ -241,6 +251,7 @@ pub struct Swarm {
 pub type SwarmChoices = Recorded<Swarm>;
 
 impl SwarmChoices {
+    /// Swarm for `seed` (its weather drawn first).
     pub fn new(seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5a4d_5741_524d);
         let mut weather = BTreeMap::new();

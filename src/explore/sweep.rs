@@ -19,15 +19,19 @@ pub const PANIC: &str = "panic";
 /// The invariant name a run that diverged from itself is reported under.
 pub const NONDETERMINISM: &str = "determinism";
 
+/// One run of a sweep: its seed and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedResult {
+    /// The run's seed (for `exhaustive`, its number in the enumeration).
     pub seed: u64,
     /// The violated invariant, if any (`panic`, `determinism` included).
     pub invariant: Option<String>,
     /// Why: the violation message, the panic message, the first diverging step.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// Events the run took.
     pub steps: u64,
+    /// The virtual time it ended, in microseconds.
     pub end_us: u64,
     /// Names of sometimes-assertions this run reached.
     #[serde(default)]
@@ -35,6 +39,7 @@ pub struct SeedResult {
 }
 
 impl SeedResult {
+    /// The virtual time it ended.
     pub fn end(&self) -> SimTime {
         SimTime(self.end_us)
     }
@@ -43,16 +48,21 @@ impl SeedResult {
 /// A hook that alters each run's world (tests: a deliberately broken model).
 pub type Customize<'a> = &'a (dyn Fn(u64, &mut World) + Sync);
 
+/// How a sweep runs its seeds.
 #[derive(Clone, Copy)]
 pub struct SweepSpec<'a> {
+    /// The strategy that answers each run's decisions.
     pub strategy: Strategy,
+    /// Worker threads running seeds at once.
     pub jobs: usize,
     /// Run each seed twice and compare a state hash after every step.
     pub check_determinism: bool,
+    /// Alters each run's world before it starts.
     pub customize: Option<Customize<'a>>,
 }
 
 impl<'a> SweepSpec<'a> {
+    /// A sweep with `strategy` on `jobs` threads, no determinism check, no hook.
     pub fn new(strategy: Strategy, jobs: usize) -> Self {
         SweepSpec {
             strategy,
@@ -364,7 +374,7 @@ pub fn sweep(scn: &Scenario, version: Version, seeds: SeedRange, jobs: usize) ->
     out
 }
 
-pub fn default_jobs() -> usize {
+pub(crate) fn default_jobs() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

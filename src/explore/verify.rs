@@ -5,22 +5,31 @@ use super::strategy::Strategy;
 use super::sweep::{shard_seeds, sweep_iter, SeedResult, SweepSpec};
 use crate::scenario::{parse_expect_key, Expectation, RepoVmPolicy, Scenario, SeedRange, Version};
 
+/// One row of `hvsim verify`: a scenario on one version (an `expect` key), swept over seeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyRow {
+    /// The scenario's name.
     pub scenario: String,
+    /// The `expect` key: the version, and a repo-VM policy if one is named
+    /// (`v1.4.2+LiveMigrateIfCompatibleElseStop`).
     pub version: String,
+    /// The seeds swept.
     pub seeds: SeedRange,
+    /// The expectation as shown: `holds`, or `violates A or B`.
     pub expected: String,
+    /// What the sweep found: `held N/N`, or `violated K/N (...); first seed S: INVARIANT`.
     pub observed: String,
+    /// `observed` matches `expected`.
     pub ok: bool,
     /// Seeds that violated, and the first of them with its invariant.
     pub violating: u64,
+    /// The first violating seed and the invariant it violated.
     pub first: Option<(u64, String)>,
     /// Per sometimes-assertion: how many seeds reached it.
     pub sometimes: Vec<(String, u64)>,
 }
 
-pub fn judge(
+pub(crate) fn judge(
     scn: &Scenario,
     version: &str,
     exp: &Expectation,
@@ -100,7 +109,9 @@ pub fn with_policy(scn: &Scenario, p: RepoVmPolicy) -> Scenario {
 /// rows, and only the seeds of each row's range that are also in `seeds`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Narrow {
+    /// Only this version's rows, if given.
     pub version: Option<Version>,
+    /// Only these seeds of each row's range, if given.
     pub seeds: Option<SeedRange>,
 }
 
@@ -108,13 +119,18 @@ pub struct Narrow {
 /// seed range narrowed.
 #[derive(Clone, Debug)]
 pub struct Planned {
+    /// The `expect` key as written.
     pub key: String,
+    /// The version it names.
     pub version: Version,
+    /// The repo-VM policy it names, if any (a proposed fix to try).
     pub policy: Option<RepoVmPolicy>,
+    /// The expectation, its seed range narrowed.
     pub expect: Expectation,
 }
 
 impl Planned {
+    /// The seeds to run.
     pub fn seeds(&self) -> SeedRange {
         match &self.expect {
             Expectation::Holds { seeds } | Expectation::Violates { seeds, .. } => *seeds,
@@ -182,6 +198,7 @@ pub fn verify_planned(
         .collect()
 }
 
+/// Verifies every row of the scenario's `expect` block (no narrowing, no progress report).
 pub fn verify_scenario(scn: &Scenario, jobs: usize) -> Vec<VerifyRow> {
     verify_planned(scn, &plan(scn, &Narrow::default()), jobs, &mut |_| {})
 }

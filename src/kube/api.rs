@@ -14,16 +14,21 @@ use std::rc::Rc;
 /// Who made a request: an index into the cluster's actors (processes, users).
 pub type ActorId = u16;
 
+/// The kind of a write request.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Verb {
+    /// `POST`: a new object.
     Create,
+    /// `PUT`: the whole object, validated and past the webhooks.
     Update,
+    /// `PUT .../status`: the status subresource (metadata ignored).
     UpdateStatus,
+    /// `DELETE`.
     Delete,
 }
 
 impl Verb {
-    pub fn http(self) -> &'static str {
+    pub(crate) fn http(self) -> &'static str {
         match self {
             Verb::Create => "POST",
             Verb::Update => "PUT",
@@ -47,18 +52,27 @@ pub struct Notification {
 /// One request and its outcome, kept for the current step (checks and traces read these).
 #[derive(Clone)]
 pub struct ApiRecord {
+    /// Who made the request.
     pub actor: ActorId,
+    /// What the request was.
     pub verb: Verb,
+    /// The object's kind.
     pub kind: Kind,
+    /// The object's name (as given, or generated on create).
     pub name: String,
+    /// The object's namespace (empty for cluster-scoped kinds).
     pub namespace: String,
+    /// The stored object before the request (`None` on create, or when absent).
     pub before: Option<Snap>,
+    /// The stored object after it (`None` when refused, or on delete).
     pub after: Option<Snap>,
+    /// `Ok`, or the error returned to the client.
     pub result: Result<(), ApiError>,
 }
 
 /// A validating admission webhook.
 pub trait AdmissionHook {
+    /// The webhook's name (`validator.harvesterhci.io`), as its denials quote it.
     fn name(&self) -> &'static str;
     /// The kind this hook admits, if only one. One webhook server (`validator.harvesterhci.io`)
     /// has a hook per resource; `replace_hook` tells them apart by this.
@@ -69,7 +83,9 @@ pub trait AdmissionHook {
     fn validate(&self, old: Option<&Obj>, new: &Obj, store: &Store) -> Result<(), String>;
 }
 
+/// The API server: the store of objects, admission, and the changes its watches send.
 pub struct ApiServer {
+    /// Every stored object, by id, with the name index.
     pub store: Store,
     rv: u64,
     serial: u64,
@@ -113,6 +129,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl ApiServer {
+    /// An empty server: no objects, no hooks; resourceVersions start at 1000.
     pub fn new() -> Self {
         ApiServer {
             store: Store::new(),
@@ -126,14 +143,16 @@ impl ApiServer {
         }
     }
 
-    pub fn set_now(&mut self, t: SimTime) {
+    pub(crate) fn set_now(&mut self, t: SimTime) {
         self.now = t;
     }
 
+    /// The virtual time the server stamps writes with.
     pub fn now(&self) -> SimTime {
         self.now
     }
 
+    /// Adds a validating webhook; hooks run in the order added.
     pub fn add_hook(&mut self, hook: Box<dyn AdmissionHook>) {
         self.hooks.push(hook);
     }
@@ -152,6 +171,7 @@ impl ApiServer {
         }
     }
 
+    /// The stored object of this kind, namespace and name.
     pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<&Snap> {
         self.store
             .id_of(kind, ns, name)
@@ -445,6 +465,7 @@ impl ApiServer {
         self.update_inner(actor, obj, Verb::UpdateStatus)
     }
 
+    /// Deletes an object at once (no finalizers or grace period); 404 if absent.
     pub fn delete(
         &mut self,
         actor: ActorId,

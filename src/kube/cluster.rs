@@ -18,34 +18,54 @@ use std::hash::{Hash, Hasher};
 /// (scenario actions, checker deadlines), so one queue orders everything.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Ev {
+    /// A process (re)starts: it lists its watched kinds and fills its cache.
     Start {
+        /// The process's index in `Cluster::procs`.
         proc: u16,
+        /// The process's life the event belongs to; a stale one is ignored.
         epoch: u32,
     },
+    /// The next pending watch event of a (process, kind) stream reaches the process's cache.
     Deliver {
+        /// The process's index.
         proc: u16,
+        /// The kind of the stream (`Kind as u8`).
         kind: u8,
+        /// The process's life the event belongs to.
         epoch: u32,
     },
+    /// A worker's reconcile of the key it took ends: the handler runs now.
     Work {
+        /// The process's index.
         proc: u16,
+        /// The controller's index in the process.
         ctrl: u8,
+        /// The process's life the event belongs to.
         epoch: u32,
     },
+    /// An `AddAfter` (requeue or backoff) of a key falls due.
     Requeue {
+        /// The process's index.
         proc: u16,
+        /// The controller's index in the process.
         ctrl: u8,
+        /// The key to enqueue again.
         key: ObjId,
+        /// The process's life the event belongs to.
         epoch: u32,
     },
+    /// An event of the layers above, by their own code.
     External(u32),
 }
 
 /// Latency ranges a process runs with.
 #[derive(Clone, Copy, Debug)]
 pub struct ProcessTiming {
+    /// Delay of each watch event to the process's cache.
     pub watch_latency: (SimDuration, SimDuration),
+    /// Duration of one reconcile.
     pub reconcile: (SimDuration, SimDuration),
+    /// Delay before a killed process starts again.
     pub restart: (SimDuration, SimDuration),
 }
 
@@ -281,8 +301,11 @@ impl Routes {
     }
 }
 
+/// The control plane: the API server, its controller processes, and the actors writing to it.
 pub struct Cluster {
+    /// The API server.
     pub api: ApiServer,
+    /// The controller processes, by index (`Ev`'s `proc`).
     pub procs: Vec<Process>,
     /// Actor names by id: processes and the scenario's users.
     pub actors: Vec<String>,
@@ -300,6 +323,7 @@ impl Default for Cluster {
 }
 
 impl Cluster {
+    /// An empty control plane: no objects, processes or actors.
     pub fn new() -> Self {
         Cluster {
             api: ApiServer::new(),
@@ -318,6 +342,8 @@ impl Cluster {
             .expect("validated: a scenario's nodes and sessions keep actors below u16::MAX")
     }
 
+    /// Adds a process named `name`, down until started, that watches `watches` and runs
+    /// `controllers`; returns its index.
     pub fn add_process(
         &mut self,
         name: &str,
@@ -414,7 +440,7 @@ impl Cluster {
         }
     }
 
-    pub fn process_index(&self, name: &str) -> Option<u16> {
+    pub(crate) fn process_index(&self, name: &str) -> Option<u16> {
         self.procs
             .iter()
             .position(|p| p.name == name)
@@ -943,7 +969,7 @@ impl Cluster {
         out
     }
 
-    pub fn actor_name(&self, id: ActorId) -> &str {
+    pub(crate) fn actor_name(&self, id: ActorId) -> &str {
         &self.actors[id as usize]
     }
 }

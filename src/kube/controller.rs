@@ -67,10 +67,12 @@ impl Cache {
         }
     }
 
+    /// The cached object of this id, if the process has been told of it.
     pub fn get(&self, id: ObjId) -> Option<&Snap> {
         self.objs.get(id.0 as usize)
     }
 
+    /// Puts (`Some`) or removes (`None`) the object of this id, updating the indexers.
     pub fn set(&mut self, id: ObjId, obj: Option<Snap>) {
         let i = id.0 as usize;
         let old = self.objs.replace(i, obj);
@@ -85,6 +87,7 @@ impl Cache {
         self.index = indexed.then(Indexes::default);
     }
 
+    /// Empties the cache and its indexers (the indexers are kept).
     pub fn clear(&mut self) {
         self.objs.clear();
         if let Some(ix) = &mut self.index {
@@ -105,11 +108,14 @@ impl Cache {
 /// between ids, so this reveals nothing the cache does not hold).
 #[derive(Clone, Copy)]
 pub struct Reader<'a> {
+    /// The process's informer cache.
     pub cache: &'a Cache,
+    /// The API server's store, used only for its name index.
     pub store: &'a Store,
 }
 
 impl<'a> Reader<'a> {
+    /// The cached object of this kind, namespace and name (client-go's lister `Get`).
     pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<Snap> {
         self.store
             .id_of(kind, ns, name)
@@ -117,6 +123,7 @@ impl<'a> Reader<'a> {
             .cloned()
     }
 
+    /// The cached object of this id.
     pub fn by_id(&self, id: ObjId) -> Option<Snap> {
         self.cache.get(id).cloned()
     }
@@ -148,6 +155,7 @@ impl<'a> Reader<'a> {
         v
     }
 
+    /// The id the server gave this kind, namespace and name, whether or not it is cached.
     pub fn id_of(&self, kind: Kind, ns: &str, name: &str) -> Option<ObjId> {
         self.store.id_of(kind, ns, name)
     }
@@ -160,6 +168,7 @@ impl<'a> Reader<'a> {
             .filter_map(move |id| cache.get(id).map(|o| (id, o)))
     }
 
+    /// Cached objects of a kind in every namespace, in namespace and name order.
     pub fn list_all(&self, kind: Kind) -> impl Iterator<Item = (ObjId, &'a Snap)> + 'a {
         let cache = self.cache;
         self.store
@@ -168,9 +177,12 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Why a reconcile failed: the key is requeued with backoff.
 #[derive(Debug)]
 pub enum ReconcileError {
+    /// An API request failed (a conflict, a webhook's denial, ...).
     Api(ApiError),
+    /// The handler's own error.
     Other(String),
 }
 
@@ -189,30 +201,42 @@ impl std::fmt::Display for ReconcileError {
     }
 }
 
+/// How a reconcile that did not fail ended.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Outcome {
+    /// Done with the key until it is enqueued again.
     Done,
     /// `EnqueueAfter`: come back to this key later (not a failure, no backoff).
     RequeueAfter(SimDuration),
 }
 
+/// What a handler returns: wrangler's `(obj, error)` reduced to what the queue acts on.
 pub type ReconcileResult = Result<Outcome, ReconcileError>;
 
 /// Everything a handler may touch during one reconcile.
 pub struct Ctx<'a> {
+    /// The API server every write goes to.
     pub api: &'a mut ApiServer,
+    /// The process's informer cache.
     pub cache: &'a Cache,
+    /// The virtual time of the reconcile.
     pub now: SimTime,
+    /// The actor (process) the writes are recorded as.
     pub actor: ActorId,
+    /// The actor's name, for the timeline.
     pub actor_name: &'a str,
+    /// The engine step of the reconcile.
     pub step: u64,
+    /// The run's choice stream, for anything the handler draws.
     pub choices: &'a mut dyn Choices,
+    /// The run's trace, for the timeline.
     pub trace: &'a mut Trace,
     /// The reconcile span of a full trace, which this reconcile's writes are linked from.
     pub flow: Option<u64>,
 }
 
 impl<'a> Ctx<'a> {
+    /// Read access to the process's cache.
     pub fn read(&self) -> Reader<'_> {
         Reader {
             cache: self.cache,
@@ -233,26 +257,31 @@ impl<'a> Ctx<'a> {
         r
     }
 
+    /// Creates an object (`POST`), as this process.
     pub fn create(&mut self, obj: Obj) -> Result<Snap, ApiError> {
         let r = self.api.create(self.actor, obj);
         self.traced(r)
     }
 
+    /// Replaces an object (`PUT`), as this process; a stale `resourceVersion` is a 409 conflict.
     pub fn update(&mut self, obj: Obj) -> Result<Snap, ApiError> {
         let r = self.api.update(self.actor, obj);
         self.traced(r)
     }
 
+    /// Replaces an object's status (`PUT .../status`), as this process.
     pub fn update_status(&mut self, obj: Obj) -> Result<Snap, ApiError> {
         let r = self.api.update_status(self.actor, obj);
         self.traced(r)
     }
 
+    /// Deletes an object (`DELETE`), as this process.
     pub fn delete(&mut self, kind: Kind, ns: &str, name: &str) -> Result<Snap, ApiError> {
         let r = self.api.delete(self.actor, kind, ns, name);
         self.traced(r)
     }
 
+    /// A duration drawn from `range` (inclusive), a choice of `kind` made by this actor.
     pub fn pick_duration(
         &mut self,
         kind: ChoiceKind,
@@ -271,6 +300,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A controller: its name, what it watches, and the handler its process's worker calls per key.
 pub trait Reconciler {
     /// The controller's registered name (`migrationAnnotationController`).
     fn name(&self) -> &'static str;
@@ -290,7 +320,9 @@ pub trait Reconciler {
             out.push(id);
         }
     }
+    /// Reconciles one key of the primary kind (the handler wrangler's `OnChange` registers).
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult;
+    /// The queue's rate limiter for failed keys. Default: wrangler's.
     fn rate_limiter(&self) -> RateLimiterKind {
         RateLimiterKind::Wrangler
     }

@@ -8,37 +8,64 @@ use std::fmt;
 /// What quota admission refused: the resources that exceeded, masked as the plugin masks them.
 #[derive(Clone, PartialEq, Debug)]
 pub struct QuotaDenial {
+    /// The pod refused.
     pub pod: String,
+    /// The quota exceeded (`name`).
     pub quota: String,
+    /// What the pod asks for, of the exceeded resources.
     pub requested: ResourceList,
+    /// The quota's `status.used` of them.
     pub used: ResourceList,
+    /// The quota's `status.hard` of them.
     pub limited: ResourceList,
 }
 
+/// A refused request, with the status code and text the real API server returns.
 #[derive(Clone, PartialEq, Debug)]
 pub enum ApiError {
     /// 409: update with a stale resourceVersion (`apierrors.NewConflict` + `OptimisticLockErrorMsg`).
-    Conflict { kind: Kind, name: String },
+    Conflict {
+        /// The object's kind.
+        kind: Kind,
+        /// The object's name.
+        name: String,
+    },
     /// 422: validation failed (`apierrors.NewInvalid`).
     Invalid {
+        /// The object's kind.
         kind: Kind,
+        /// The object's name.
         name: String,
+        /// The field errors (`metadata.name: Invalid value: ...`), aggregated in the text.
         errors: Vec<String>,
     },
     /// 403: quota admission (`admission/plugin/resourcequota/controller.go` `CheckRequest`).
     QuotaExceeded(Box<QuotaDenial>),
     /// A validating webhook denied the request.
     WebhookDenied {
+        /// The webhook's name.
         webhook: &'static str,
+        /// The webhook's denial message.
         message: String,
     },
     /// 404
-    NotFound { kind: Kind, name: String },
+    NotFound {
+        /// The kind asked for.
+        kind: Kind,
+        /// The name asked for.
+        name: String,
+    },
     /// 409 on create
-    AlreadyExists { kind: Kind, name: String },
+    AlreadyExists {
+        /// The object's kind.
+        kind: Kind,
+        /// The name already taken.
+        name: String,
+    },
 }
 
 impl ApiError {
+    /// The HTTP status code (409, 422, 403, 400 or 404).
     pub fn code(&self) -> u16 {
         match self {
             ApiError::Conflict { .. } | ApiError::AlreadyExists { .. } => 409,
@@ -49,6 +76,7 @@ impl ApiError {
         }
     }
 
+    /// Whether it is a 409 conflict from a stale resourceVersion (`apierrors.IsConflict`).
     pub fn is_conflict(&self) -> bool {
         matches!(self, ApiError::Conflict { .. })
     }

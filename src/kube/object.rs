@@ -12,17 +12,26 @@ use std::rc::Rc;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ObjId(pub u32);
 
+/// The kinds of object the simulated API server stores.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Kind {
+    /// `v1 Namespace`.
     Namespace,
+    /// `v1 ResourceQuota`.
     ResourceQuota,
+    /// `v1 Pod`.
     Pod,
+    /// `v1 Node`.
     Node,
+    /// KubeVirt's `kubevirt.io/v1 VirtualMachine`.
     VirtualMachine,
+    /// KubeVirt's `kubevirt.io/v1 VirtualMachineInstance`: a running (or starting) guest.
     VirtualMachineInstance,
+    /// KubeVirt's `kubevirt.io/v1 VirtualMachineInstanceMigration`: one live migration of a VMI.
     VirtualMachineInstanceMigration,
     /// Harvester's `harvesterhci.io/v1beta1 Setting` (cluster-scoped).
     Setting,
+    /// `v1 PersistentVolumeClaim`.
     PersistentVolumeClaim,
     /// RKE2's (k3s) `k3s.cattle.io/v1 Addon`: one auto-deploy manifest file.
     Addon,
@@ -35,7 +44,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const COUNT: usize = 13;
+    pub(crate) const COUNT: usize = 13;
+    /// Every kind, in declaration order (`kind as usize` indexes it).
     pub const ALL: [Kind; Kind::COUNT] = [
         Kind::Namespace,
         Kind::ResourceQuota,
@@ -110,28 +120,41 @@ impl Kind {
         }
     }
 
+    /// Whether objects of this kind live in a namespace (an opaque object may be either).
     pub fn namespaced(self) -> bool {
         // An opaque object may be either; its namespace says which.
         !matches!(self, Kind::Namespace | Kind::Node | Kind::Setting)
     }
 }
 
+/// `metadata`: the fields every object carries.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Meta {
+    /// `metadata.name`.
     pub name: String,
     /// Used on create only: the server appends a random-looking suffix.
     pub generate_name: String,
+    /// `metadata.namespace`; empty for cluster-scoped kinds.
     pub namespace: String,
+    /// `metadata.uid`: set by the API server on create, unique for the run.
     pub uid: String,
+    /// `metadata.resourceVersion`: bumped by the API server on every write.
     pub resource_version: u64,
+    /// `metadata.generation`: 1 on create, bumped by the API server when the body changes.
     pub generation: u64,
+    /// `metadata.labels`.
     pub labels: BTreeMap<String, String>,
+    /// `metadata.annotations`.
     pub annotations: BTreeMap<String, String>,
+    /// `metadata.deletionTimestamp`: set on the last snapshot of a deleted object (the one
+    /// its delete event carries).
     pub deletion_timestamp: Option<SimTime>,
+    /// `metadata.creationTimestamp`: the virtual time the object was created.
     pub creation_timestamp: SimTime,
 }
 
 impl Meta {
+    /// A meta with only `namespace` and `name` set (empty namespace for cluster-scoped kinds).
     pub fn named(namespace: &str, name: &str) -> Meta {
         Meta {
             name: name.into(),
@@ -140,6 +163,8 @@ impl Meta {
         }
     }
 
+    /// The object's key as client-go's cache builds it: `namespace/name`, or `name` when
+    /// cluster-scoped.
     pub fn key(&self) -> String {
         if self.namespace.is_empty() {
             self.name.clone()
@@ -149,31 +174,48 @@ impl Meta {
     }
 }
 
+/// `status.phase` of a pod.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PodPhase {
+    /// Accepted but not all containers running: unscheduled, or starting.
     Pending,
+    /// Bound to a node with its containers running.
     Running,
+    /// All containers exited successfully.
     Succeeded,
+    /// A container exited with failure (or the pod was killed).
     Failed,
 }
 
+/// `status.phase` of a VirtualMachineInstanceMigration (KubeVirt's
+/// `VirtualMachineInstanceMigrationPhase`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum MigrationPhase {
+    /// No phase yet (`""`): the migration controller has not seen it.
     Unset,
+    /// Accepted; waiting for the target pod to be created.
     Pending,
+    /// The target pod is created and waiting to be scheduled.
     Scheduling,
+    /// The target pod is scheduled to a node.
     Scheduled,
+    /// The target node is preparing to receive the domain.
     PreparingTarget,
+    /// The target is ready to receive the migration.
     TargetReady,
+    /// The guest's memory is being copied to the target.
     Running,
+    /// The VMI now runs on the target node.
     Succeeded,
+    /// The migration ended without moving the VMI.
     Failed,
 }
 
 impl MigrationPhase {
-    pub fn is_final(self) -> bool {
+    pub(crate) fn is_final(self) -> bool {
         matches!(self, MigrationPhase::Succeeded | MigrationPhase::Failed)
     }
+    /// The phase as KubeVirt writes it (`""` for `Unset`).
     pub fn name(self) -> &'static str {
         match self {
             MigrationPhase::Unset => "\"\"",
@@ -189,39 +231,55 @@ impl MigrationPhase {
     }
 }
 
+/// `status.phase` of a VirtualMachineInstance.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum VmiPhase {
+    /// Created, no pod scheduled yet.
     Pending,
+    /// The virt-launcher pod is scheduled; the domain is not yet running.
     Scheduled,
+    /// The domain runs on its node.
     Running,
+    /// The guest shut down cleanly.
     Succeeded,
+    /// The guest or its pod failed.
     Failed,
 }
 
 impl VmiPhase {
-    pub fn is_final(self) -> bool {
+    pub(crate) fn is_final(self) -> bool {
         matches!(self, VmiPhase::Succeeded | VmiPhase::Failed)
     }
 }
 
+/// The body of a Namespace.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct NamespaceBody {
     /// Rancher's `project.Spec.NamespaceDefaultResourceQuota` for this namespace's project.
     pub project_default: Option<ResourceList>,
 }
 
+/// The body of a ResourceQuota.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct ResourceQuotaBody {
+    /// `spec.hard`: the limits someone (Rancher, Harvester, a user) asked for.
     pub spec_hard: ResourceList,
+    /// `status.hard`: the limits the quota controller last enforced (copied from `spec.hard`).
     pub status_hard: ResourceList,
+    /// `status.used`: what the namespace's objects use, as the quota controller last counted it.
     pub status_used: ResourceList,
 }
 
+/// The body of a Pod.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct PodBody {
+    /// `spec.nodeName`: the node the pod is bound to; `None` until scheduled.
     pub node: Option<String>,
+    /// `status.phase`.
     pub phase: PodPhase,
+    /// The `Ready` condition.
     pub ready: bool,
+    /// `spec.containers[*].resources.limits`, summed (what ResourceQuota admission counts).
     pub limits: ResourceList,
     /// Name of the VMI this virt-launcher pod runs (`kubevirt.io/created-by`).
     pub vmi: String,
@@ -242,16 +300,21 @@ pub struct PodBody {
 /// KubeVirt's `spec.runStrategy` (`spec.running: true|false` reads as Always|Halted).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub enum RunStrategy {
+    /// Always keep a VMI running.
     Always,
     /// Harvester's default for the VMs it creates (annotation `harvesterhci.io/vmRunStrategy`).
     #[default]
     RerunOnFailure,
+    /// Start the VMI only when asked (`virtctl start`), never restart it on its own.
     Manual,
+    /// Keep no VMI running.
     Halted,
+    /// Start the VMI once; do not restart it when it stops.
     Once,
 }
 
 impl RunStrategy {
+    /// Every run strategy, in declaration order.
     pub const ALL: [RunStrategy; 5] = [
         RunStrategy::Always,
         RunStrategy::RerunOnFailure,
@@ -260,6 +323,7 @@ impl RunStrategy {
         RunStrategy::Once,
     ];
 
+    /// The strategy as written in `spec.runStrategy`.
     pub fn name(self) -> &'static str {
         match self {
             RunStrategy::Always => "Always",
@@ -286,12 +350,14 @@ pub enum CpuMode {
     /// KubeVirt's default (`DefaultCPUModel = CPUModeHostModel`).
     #[default]
     HostModel,
+    /// Use the host's CPU as it is (`host-passthrough`).
     HostPassthrough,
     /// A named libvirt model such as `Cascadelake-Server`.
     Named(String),
 }
 
 impl CpuMode {
+    /// Reads `spec.domain.cpu.model`: `host-model`, `host-passthrough`, or a named model.
     pub fn parse(s: &str) -> CpuMode {
         match s {
             "host-model" => CpuMode::HostModel,
@@ -300,6 +366,7 @@ impl CpuMode {
         }
     }
 
+    /// The mode as written in `spec.domain.cpu.model`.
     pub fn name(&self) -> &str {
         match self {
             CpuMode::HostModel => "host-model",
@@ -312,6 +379,7 @@ impl CpuMode {
 /// The parts of a VM's template the drain and upgrade flows read.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Domain {
+    /// `spec.domain.cpu.model`.
     pub cpu_model: CpuMode,
     /// Any CD-ROM or containerDisk disk (what Harvester's live-migrate detector looks for).
     pub cdrom: bool,
@@ -334,8 +402,11 @@ pub struct Domain {
 /// `spec.domain.devices.hostDevices`, a vGPU one of `spec.domain.devices.gpus`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum HostDevice {
+    /// A PCI device (`hostDevices`).
     Pci,
+    /// A USB device (`hostDevices`).
     Usb,
+    /// A vGPU (`gpus`).
     VGpu,
 }
 
@@ -350,17 +421,25 @@ impl HostDevice {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSelectorRequirement {
+    /// `key`: the node label tested.
     pub key: String,
+    /// `operator`: how the label is tested.
     pub operator: NodeSelectorOperator,
+    /// `values`: the values `In` and `NotIn` test against (empty for `Exists`, `DoesNotExist`).
     #[serde(default)]
     pub values: Vec<String>,
 }
 
+/// A `NodeSelectorRequirement`'s `operator`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum NodeSelectorOperator {
+    /// The label is present with one of the values.
     In,
+    /// The label is absent, or present with none of the values.
     NotIn,
+    /// The label is present.
     Exists,
+    /// The label is absent.
     DoesNotExist,
 }
 
@@ -404,40 +483,60 @@ impl Default for Domain {
     }
 }
 
+/// The body of a VirtualMachine.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct VmBody {
+    /// `spec.template.spec.domain`: the parts of the template the drain and upgrade flows read.
     pub domain: Domain,
+    /// `spec.template.spec.domain.resources.limits.cpu` (default `cores * sockets * threads`).
     pub cpu: super::quantity::Quantity,
+    /// `spec.template.spec.domain.resources.limits.memory` (or `memory.guest`, or the request).
     pub memory: super::quantity::Quantity,
+    /// `status.printableStatus`: `Stopped`, `Starting`, `Running`, ... as the UI shows it.
     pub printable_status: String,
+    /// `spec.runStrategy`.
     pub run_strategy: RunStrategy,
     /// Claims the VM's disks use (`persistentVolumeClaim.claimName`, `dataVolume.name`).
     pub claims: Vec<String>,
+    /// `status.stateChangeRequests`: pending `virtctl start|stop` requests, oldest first.
     pub state_change_requests: Vec<StateChangeRequest>,
     /// `status.runStrategy`: recorded once a VMI has been created for the VM.
     pub status_run_strategy: Option<RunStrategy>,
     /// `status.created`, `status.ready`.
     pub created: bool,
+    /// See `created`.
     pub ready: bool,
 }
 
+/// A VMI's `status.migrationState`: the latest migration of it, as virt-handler reports it.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct MigrationState {
+    /// `migrationUid`: the uid of the VirtualMachineInstanceMigration.
     pub migration_uid: String,
+    /// `sourceNode`: the node the VMI migrates from.
     pub source_node: String,
+    /// `targetNode`: the node the VMI migrates to.
     pub target_node: String,
+    /// `targetNodeAddress`: set by the target's virt-handler once it is ready to receive.
     pub target_node_address: Option<String>,
+    /// `startTimestamp`: when the source began sending.
     pub start_timestamp: Option<SimTime>,
+    /// `endTimestamp`: when the migration ended, either way.
     pub end_timestamp: Option<SimTime>,
+    /// `completed`: the migration finished.
     pub completed: bool,
+    /// `failed`: the migration failed.
     pub failed: bool,
     /// `failureReason` the source handler reports with `failed`.
     pub failure_reason: Option<String>,
 }
 
+/// The body of a VirtualMachineInstance.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct VmiBody {
+    /// `status.nodeName`: the node the guest runs on; empty until scheduled.
     pub node: String,
+    /// `status.phase`.
     pub phase: VmiPhase,
     /// `spec.domain.resources.limits.cpu` (also the vCPU count).
     pub cpu: super::quantity::Quantity,
@@ -445,20 +544,27 @@ pub struct VmiBody {
     pub memory: super::quantity::Quantity,
     /// `spec.domain.resources.requests.memory` (limit / overcommit ratio).
     pub memory_request: super::quantity::Quantity,
+    /// `status.migrationState`: `None` until the VMI is first migrated.
     pub migration_state: Option<MigrationState>,
+    /// `spec.domain`, copied from the VM's template.
     pub domain: Domain,
     /// The node whose CPU the guest's CPU was defined on when it started (its host-model
     /// or host-passthrough CPU); empty until the VMI first runs.
     pub cpu_origin: String,
 }
 
+/// The body of a VirtualMachineInstanceMigration.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct VmimBody {
+    /// `spec.vmiName`: the VMI to migrate (same namespace).
     pub vmi_name: String,
+    /// `status.phase`.
     pub phase: MigrationPhase,
     /// Condition `migrationRejectedByResourceQuota`.
     pub rejected_by_quota: bool,
+    /// The node the migration must go to (a targeted migration); `None` lets the scheduler choose.
     pub target_node: Option<String>,
+    /// The name of the target virt-launcher pod, once created.
     pub target_pod: Option<String>,
     /// `status.migrationState.failureReason` once Failed.
     pub failure_reason: Option<String>,
@@ -469,22 +575,30 @@ pub struct VmimBody {
 /// A Harvester setting: `default` and `value` are top-level fields of the object.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct SettingBody {
+    /// `default`: the value used while `value` is empty.
     pub default: String,
+    /// `value`: the value an admin set; empty for none.
     pub value: String,
 }
 
+/// A PersistentVolumeClaim's `status.phase`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PvcPhase {
+    /// Waiting for its volume.
     Pending,
+    /// Bound to a volume: usable by a VM.
     Bound,
 }
 
+/// The body of a PersistentVolumeClaim.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct PvcBody {
+    /// `spec.storageClassName`.
     pub storage_class: String,
     /// The Harvester image the volume is made from (annotation `harvesterhci.io/imageId`):
     /// the claim binds once the image is downloaded.
     pub image: Option<String>,
+    /// `status.phase`.
     pub phase: PvcPhase,
 }
 
@@ -493,15 +607,20 @@ pub struct PvcBody {
 /// (`spec.checksum` set).
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct AddonBody {
+    /// `spec.source`: the manifest file's path.
     pub source: String,
+    /// The objects the file holds, in file order.
     pub objects: Vec<Obj>,
+    /// The whole file has been applied (`spec.checksum` set).
     pub applied: bool,
 }
 
 /// What hvsim knows of an object of a kind it does not model.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct OpaqueBody {
+    /// `apiVersion`, as written (`v1`, `harvesterhci.io/v1beta1`).
     pub api_version: String,
+    /// `kind`, as written (`ConfigMap`).
     pub kind: String,
 }
 
@@ -517,9 +636,12 @@ impl OpaqueBody {
     }
 }
 
+/// The body of a Node.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct NodeBody {
+    /// `status.capacity` (what the scheduler fits pods against).
     pub capacity: ResourceList,
+    /// `spec.unschedulable`: cordoned.
     pub unschedulable: bool,
     /// The taint `kubevirt.io/drain=draining:NoSchedule`.
     pub drain_taint: bool,
@@ -532,15 +654,22 @@ pub struct NodeBody {
 /// The per-node states of a Harvester upgrade (`upgrade.Status.NodeStatuses[node].State`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum NodeUpgradeState {
+    /// The node's images are preloaded; it waits its turn.
     ImagesPreloaded,
+    /// The pre-drain job runs (VMs are migrated or stopped).
     PreDraining,
+    /// The pre-drain job finished; the node waits for its drain.
     PreDrained,
+    /// The post-drain job runs (the node's OS upgrade).
     PostDraining,
+    /// The node reboots into the new OS.
     WaitingReboot,
+    /// The node is upgraded.
     Succeeded,
 }
 
 impl NodeUpgradeState {
+    /// The state as Harvester writes it (`Pre-drained`).
     pub fn name(self) -> &'static str {
         match self {
             NodeUpgradeState::ImagesPreloaded => "Images preloaded",
@@ -553,6 +682,7 @@ impl NodeUpgradeState {
     }
 }
 
+/// The body of a Harvester Upgrade.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct UpgradeBody {
     /// Label `harvesterhci.io/upgradeState`: `UpgradingNodes`, then `Succeeded`.
@@ -564,13 +694,17 @@ pub struct UpgradeBody {
     pub restore: Vec<(String, String)>,
 }
 
+/// An upgrade job's `harvesterhci.io/upgradeJobType` label.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum JobType {
+    /// `pre-drain`: empties the node before its drain.
     PreDrain,
+    /// `post-drain`: upgrades the node's OS after its drain.
     PostDrain,
 }
 
 impl JobType {
+    /// The label value (`pre-drain`).
     pub fn name(self) -> &'static str {
         match self {
             JobType::PreDrain => "pre-drain",
@@ -579,32 +713,50 @@ impl JobType {
     }
 }
 
+/// The body of an upgrade Job.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct JobBody {
+    /// The node the job is for (it runs there and upgrades it).
     pub node: String,
+    /// Label `harvesterhci.io/upgradeJobType`.
     pub job_type: JobType,
     /// `status.succeeded == 1`.
     pub complete: bool,
 }
 
+/// An object's typed body: one variant per `Kind`.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Body {
+    /// See `NamespaceBody`.
     Namespace(NamespaceBody),
+    /// See `ResourceQuotaBody`.
     ResourceQuota(ResourceQuotaBody),
+    /// See `PodBody`.
     Pod(PodBody),
+    /// See `NodeBody`.
     Node(NodeBody),
+    /// See `VmBody`.
     VirtualMachine(VmBody),
+    /// See `VmiBody`.
     VirtualMachineInstance(VmiBody),
+    /// See `VmimBody`.
     VirtualMachineInstanceMigration(VmimBody),
+    /// See `SettingBody`.
     Setting(SettingBody),
+    /// See `PvcBody`.
     PersistentVolumeClaim(PvcBody),
+    /// See `AddonBody`.
     Addon(AddonBody),
+    /// See `OpaqueBody`.
     Opaque(OpaqueBody),
+    /// See `UpgradeBody`.
     Upgrade(UpgradeBody),
+    /// See `JobBody`.
     Job(JobBody),
 }
 
 impl Body {
+    /// The kind this body is.
     pub fn kind(&self) -> Kind {
         match self {
             Body::Namespace(_) => Kind::Namespace,
@@ -624,9 +776,12 @@ impl Body {
     }
 }
 
+/// An API object: metadata and a typed body.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Obj {
+    /// `metadata`.
     pub meta: Meta,
+    /// The kind-specific fields (`spec` and `status`).
     pub body: Body,
 }
 
@@ -637,12 +792,14 @@ macro_rules! accessors {
     ($($get:ident, $get_mut:ident, $variant:ident, $ty:ty;)*) => {
         impl Obj {
             $(
+            #[doc = concat!("The ", stringify!($variant), " body; panics on an object of another kind.")]
             pub fn $get(&self) -> &$ty {
                 match &self.body {
                     Body::$variant(b) => b,
                     other => panic!("expected {} body, found {:?}", stringify!($variant), other.kind()),
                 }
             }
+            #[doc = concat!("The ", stringify!($variant), " body, mutable; panics on an object of another kind.")]
             pub fn $get_mut(&mut self) -> &mut $ty {
                 match &mut self.body {
                     Body::$variant(b) => b,
@@ -671,18 +828,22 @@ accessors! {
 }
 
 impl Obj {
+    /// An object from its metadata and body.
     pub fn new(meta: Meta, body: Body) -> Obj {
         Obj { meta, body }
     }
 
+    /// The kind of its body.
     pub fn kind(&self) -> Kind {
         self.body.kind()
     }
 
+    /// The annotation `key`, if set.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.meta.annotations.get(key).map(String::as_str)
     }
 
+    /// The label `key`, if set.
     pub fn label(&self, key: &str) -> Option<&str> {
         self.meta.labels.get(key).map(String::as_str)
     }

@@ -35,6 +35,7 @@
 
 use std::fmt;
 
+/// A Kubernetes `resource.Quantity`, held as int64 milli-units (see the module documentation).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug)]
 pub struct Quantity(pub i64);
 
@@ -91,6 +92,7 @@ impl std::error::Error for QuantityError {}
 const EXPECTED: &str = "a Kubernetes quantity such as \"500m\", \"2\", \"6000Mi\" or \"4Gi\"";
 
 impl Quantity {
+    /// Zero.
     pub const ZERO: Quantity = Quantity(0);
     /// The largest value hvsim holds.
     pub const MAX: Quantity = Quantity(i64::MAX);
@@ -104,6 +106,7 @@ impl Quantity {
     pub fn try_from_units(v: i64) -> Option<Self> {
         v.checked_mul(1000).map(Quantity)
     }
+    /// The value in milli-units (`MilliValue()`).
     pub fn milli(self) -> i64 {
         self.0
     }
@@ -113,13 +116,16 @@ impl Quantity {
         let (q, r) = (self.0 / 1000, self.0 % 1000);
         q + r.signum()
     }
+    /// Whether the value is zero.
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
 
+    /// `self + o`; `None` beyond the representable range.
     pub fn checked_add(self, o: Quantity) -> Option<Quantity> {
         self.0.checked_add(o.0).map(Quantity)
     }
+    /// `self - o`; `None` beyond the representable range.
     pub fn checked_sub(self, o: Quantity) -> Option<Quantity> {
         self.0.checked_sub(o.0).map(Quantity)
     }

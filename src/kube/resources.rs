@@ -4,15 +4,21 @@
 use super::quantity::Quantity;
 use std::fmt;
 
+/// A resource a `ResourceList` can hold.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Resource {
+    /// `limits.cpu`.
     LimitsCpu,
+    /// `limits.memory`.
     LimitsMemory,
+    /// `requests.cpu`.
     RequestsCpu,
+    /// `requests.memory`.
     RequestsMemory,
 }
 
 impl Resource {
+    /// Every resource, in name order.
     pub const ALL: [Resource; 4] = [
         Resource::LimitsCpu,
         Resource::LimitsMemory,
@@ -20,6 +26,7 @@ impl Resource {
         Resource::RequestsMemory,
     ];
 
+    /// The resource's name (`limits.cpu`).
     pub fn name(self) -> &'static str {
         match self {
             Resource::LimitsCpu => "limits.cpu",
@@ -29,15 +36,15 @@ impl Resource {
         }
     }
 
-    pub fn from_name(s: &str) -> Option<Resource> {
+    pub(crate) fn from_name(s: &str) -> Option<Resource> {
         Resource::ALL.into_iter().find(|r| r.name() == s)
     }
 
-    pub fn is_memory(self) -> bool {
+    pub(crate) fn is_memory(self) -> bool {
         matches!(self, Resource::LimitsMemory | Resource::RequestsMemory)
     }
 
-    pub fn fmt_quantity(self, q: Quantity) -> String {
+    pub(crate) fn fmt_quantity(self, q: Quantity) -> String {
         if self.is_memory() {
             q.fmt_binary()
         } else {
@@ -46,41 +53,50 @@ impl Resource {
     }
 }
 
+/// A `corev1.ResourceList` of the four resources: a quantity or nothing for each.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Debug, Hash)]
 pub struct ResourceList {
     v: [Option<Quantity>; 4],
 }
 
 impl ResourceList {
+    /// An empty list.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The list with `r` set to `q`.
     pub fn with(mut self, r: Resource, q: Quantity) -> Self {
         self.set(r, q);
         self
     }
 
+    /// The quantity of `r`, if present.
     pub fn get(&self, r: Resource) -> Option<Quantity> {
         self.v[r as usize]
     }
 
+    /// Whether `r` is present.
     pub fn has(&self, r: Resource) -> bool {
         self.v[r as usize].is_some()
     }
 
+    /// Sets `r` to `q`.
     pub fn set(&mut self, r: Resource, q: Quantity) {
         self.v[r as usize] = Some(q);
     }
 
+    /// Removes `r`.
     pub fn remove(&mut self, r: Resource) {
         self.v[r as usize] = None;
     }
 
+    /// Whether no resource is present.
     pub fn is_empty(&self) -> bool {
         self.v.iter().all(Option::is_none)
     }
 
+    /// The resources present with their quantities, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (Resource, Quantity)> + '_ {
         Resource::ALL
             .into_iter()
@@ -140,6 +156,7 @@ impl ResourceList {
         s
     }
 
+    /// Reads the JSON `to_json` writes (Harvester's migration annotations).
     pub fn from_json(s: &str) -> Result<ResourceList, String> {
         let map: std::collections::BTreeMap<String, String> =
             serde_json::from_str(s).map_err(|e| format!("invalid resource list JSON: {e}"))?;

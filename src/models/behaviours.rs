@@ -30,9 +30,12 @@ pub enum MigrationKey {
     VmiUid,
 }
 
+/// The mechanisms the models run, one switch per piece of code that differs between releases.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Behaviours {
+    /// How Harvester scales the namespace quota during a live migration.
     pub migration_quota: MigrationQuota,
+    /// The key of Harvester's per-migration annotation on the ResourceQuota.
     pub migration_key: MigrationKey,
     /// The KubeVirt release: its `GetMemoryOverhead` and the virt-launcher pod's containers.
     pub kubevirt: KubeVirtRelease,
@@ -82,12 +85,14 @@ pub enum RepoVmPolicy {
 }
 
 impl RepoVmPolicy {
+    /// Every policy, in declaration order.
     pub const ALL: [RepoVmPolicy; 3] = [
         RepoVmPolicy::StopInPreDrain,
         RepoVmPolicy::LiveMigrate,
         RepoVmPolicy::LiveMigrateIfCompatibleElseStop,
     ];
 
+    /// The policy's name, as an `expect` key's `+POLICY` writes it.
     pub fn name(self) -> &'static str {
         match self {
             RepoVmPolicy::StopInPreDrain => "StopInPreDrain",
@@ -96,6 +101,7 @@ impl RepoVmPolicy {
         }
     }
 
+    /// The policy of this name.
     pub fn parse(s: &str) -> Option<RepoVmPolicy> {
         Self::ALL.into_iter().find(|p| p.name() == s)
     }

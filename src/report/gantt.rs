@@ -17,22 +17,29 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// One row of the chart: a node, a VM, a migration.
 #[derive(Clone, PartialEq, Debug)]
 pub struct GanttRow {
+    /// The row's label, left of the chart (`node1`, `vm repo`).
     pub label: String,
+    /// The row's states over time, in time order.
     pub spans: Vec<GanttSpan>,
 }
 
 /// The row is in `state` from `start_s` to `end_s` (virtual seconds).
 #[derive(Clone, PartialEq, Debug)]
 pub struct GanttSpan {
+    /// When the state began, in virtual seconds.
     pub start_s: f64,
+    /// When it ended, in virtual seconds.
     pub end_s: f64,
+    /// The state's name (its legend entry and colour).
     pub state: String,
 }
 
 /// A vertical line at `at_s` (an upgrade step, a kill, the violation).
 #[derive(Clone, PartialEq, Debug)]
 pub struct GanttMarker {
+    /// When, in virtual seconds.
     pub at_s: f64,
+    /// The line's label.
     pub label: String,
 }
 
@@ -40,7 +47,9 @@ pub struct GanttMarker {
 /// fixed colour of each, in legend order.
 #[derive(Clone, PartialEq, Debug)]
 pub struct StateGroup {
+    /// The family's name, as the legend titles it.
     pub name: &'static str,
+    /// Each state's name and colour.
     pub states: Vec<(&'static str, RGBColor)>,
 }
 

@@ -15,18 +15,22 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-pub const RUN_SCHEMA: &str = "hvsim.run/1";
-pub const VERIFY_SCHEMA: &str = "hvsim.verify/1";
-pub const EXPLORE_SCHEMA: &str = "hvsim.explore/1";
+pub(crate) const RUN_SCHEMA: &str = "hvsim.run/1";
+pub(crate) const VERIFY_SCHEMA: &str = "hvsim.verify/1";
+pub(crate) const EXPLORE_SCHEMA: &str = "hvsim.explore/1";
 
 /// One recorded step: a line of the timeline, or of `--trace-out`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceLine {
+    /// The engine step (event number) the line was recorded at.
     pub step: u64,
+    /// The virtual time of the step, in microseconds since the run began.
     pub time_us: u64,
+    /// Who acted: a process (`virt-controller`), a node's agent, or the scenario's driver.
     pub actor: String,
     /// action, fault, start, reconcile, write, deliver, log or slice.
     pub category: String,
+    /// The line as the text timeline shows it.
     pub text: String,
     /// The object concerned (`Kind ns/name`, the full kind name), or null.
     pub object: Option<String>,
@@ -62,7 +66,7 @@ pub struct TraceLine {
     pub controller: Option<String>,
 }
 
-pub fn category(c: TraceCat) -> &'static str {
+pub(crate) fn category(c: TraceCat) -> &'static str {
     match c {
         TraceCat::Action => "action",
         TraceCat::Fault => "fault",
@@ -81,7 +85,7 @@ fn text(s: &str) -> Option<String> {
 }
 
 impl TraceLine {
-    pub fn from_rec(r: &TraceRec) -> TraceLine {
+    pub(crate) fn from_rec(r: &TraceRec) -> TraceLine {
         TraceLine {
             step: r.step,
             time_us: r.time.micros(),
@@ -103,41 +107,62 @@ impl TraceLine {
     }
 }
 
+/// Whether the run's invariants all held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// Every invariant held to the end of the run.
     Held,
+    /// An invariant was violated; `violation` says which.
     Violated,
 }
 
+/// The first violation of a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViolationDoc {
+    /// The invariant's name.
     pub invariant: String,
     /// always, eventually or after calm.
     pub kind: String,
+    /// The step at which it was found.
     pub step: u64,
+    /// The virtual time at which it was found, in microseconds.
     pub time_us: u64,
+    /// What was wrong, as the invariant words it.
     pub message: String,
 }
 
+/// A sometimes-assertion of a run and whether the run reached it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SometimesDoc {
+    /// The assertion's name.
     pub name: String,
+    /// The run reached it at least once.
     pub reached: bool,
 }
 
 /// `hvsim run --format json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunDoc {
+    /// `hvsim.run/1`.
     pub schema: String,
+    /// The scenario's name.
     pub scenario: String,
+    /// The modelled version the run used (`v1.4.1`).
     pub version: String,
+    /// The run's seed.
     pub seed: u64,
+    /// The schedule strategy (`random`, `pct`, ...).
     pub strategy: String,
+    /// `held` or `violated`.
     pub verdict: Verdict,
+    /// The first violation, or null when held.
     pub violation: Option<ViolationDoc>,
+    /// Steps (events) the run took.
     pub steps: u64,
+    /// The virtual time the run ended, in microseconds.
     pub end_us: u64,
+    /// Every sometimes-assertion of the scenario, in order.
     pub sometimes: Vec<SometimesDoc>,
     /// Figures of the run's flows (upgrade scenarios: `upgrade duration`, `repo downtime`,
     /// `migrations started`, `migrations failed`, `VMs stopped`).
@@ -193,6 +218,7 @@ pub fn run_doc(
     }
 }
 
+/// A range of seeds, `start..end`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedsDoc {
     /// First seed (inclusive).
@@ -210,41 +236,61 @@ impl From<SeedRange> for SeedsDoc {
     }
 }
 
+/// The first violating seed of a verify row and what it violated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirstViolation {
+    /// The lowest seed that violated.
     pub seed: u64,
+    /// The invariant it violated first.
     pub invariant: String,
 }
 
+/// A sometimes-assertion of a verify row and how often it was reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoverageDoc {
+    /// The assertion's name.
     pub name: String,
     /// How many seeds reached it.
     pub reached: u64,
 }
 
+/// One row of `hvsim verify`: a scenario on one version, swept over seeds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyRowDoc {
+    /// The scenario's name.
     pub scenario: String,
+    /// The modelled version.
     pub version: String,
+    /// The seeds swept.
     pub seeds: SeedsDoc,
+    /// The verdict the scenario expects on this version (its `expect:` entry).
     pub expected: String,
+    /// The verdict the sweep found.
     pub observed: String,
+    /// `observed` matches `expected`.
     pub ok: bool,
+    /// How many seeds violated an invariant.
     pub violating: u64,
+    /// The first violating seed, or null.
     pub first: Option<FirstViolation>,
+    /// Every sometimes-assertion, with how many seeds reached it.
     pub sometimes: Vec<CoverageDoc>,
 }
 
 /// `hvsim verify --format json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyDoc {
+    /// `hvsim.verify/1`.
     pub schema: String,
+    /// One row per scenario and version, in the order verified.
     pub rows: Vec<VerifyRowDoc>,
+    /// Rows whose observed verdict matches the expected one.
     pub passed: u64,
+    /// Rows whose observed verdict does not.
     pub failed: u64,
 }
 
+/// The verify document for these rows.
 pub fn verify_doc(rows: &[VerifyRow]) -> VerifyDoc {
     let failed = rows.iter().filter(|r| !r.ok).count() as u64;
     VerifyDoc {
@@ -278,30 +324,43 @@ pub fn verify_doc(rows: &[VerifyRow]) -> VerifyDoc {
     }
 }
 
+/// What a sweep found for one invariant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvariantDoc {
+    /// How many runs violated it.
     pub runs: u64,
+    /// The lowest seed that violated it.
     pub first_seed: u64,
+    /// The violation's message on that seed.
     pub first_message: String,
     /// The seed that failed in the fewest steps (ties: the lower seed).
     pub fastest_seed: u64,
+    /// Steps that run took to fail.
     pub fastest_steps: u64,
 }
 
 /// `hvsim explore --format json`: the sweep's summary (no wall-clock figures).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExploreDoc {
+    /// `hvsim.explore/1`.
     pub schema: String,
+    /// The scenario's name.
     pub scenario: String,
+    /// The modelled version.
     pub version: String,
+    /// The schedule strategy.
     pub strategy: String,
+    /// The seeds swept (this shard's, with `--shard`).
     pub seeds: SeedsDoc,
     /// `K/N` with `--shard`, else null.
     pub shard: Option<String>,
+    /// Runs done.
     pub runs: u64,
     /// Simulated events over all runs.
     pub events: u64,
+    /// Runs that violated some invariant.
     pub violating: u64,
+    /// Per invariant violated: what the sweep found for it.
     pub by_invariant: BTreeMap<String, InvariantDoc>,
     /// Per sometimes-assertion: in how many runs it was reached.
     pub sometimes: BTreeMap<String, u64>,
@@ -309,15 +368,23 @@ pub struct ExploreDoc {
     pub reproduce: Option<String>,
 }
 
+/// What the explore document is about: the inputs of the sweep, beside its `Summary`.
 pub struct ExploreId<'a> {
+    /// The scenario's name.
     pub scenario: &'a str,
+    /// The modelled version.
     pub version: &'a str,
+    /// The schedule strategy.
     pub strategy: &'a str,
+    /// The seeds swept.
     pub seeds: SeedRange,
+    /// `K/N` with `--shard`, else `None`.
     pub shard: Option<String>,
+    /// The command that reproduces the first violation, if any.
     pub reproduce: Option<String>,
 }
 
+/// The explore document for a sweep's summary.
 pub fn explore_doc(id: ExploreId<'_>, s: &Summary) -> ExploreDoc {
     ExploreDoc {
         schema: EXPLORE_SCHEMA.to_string(),
@@ -366,7 +433,7 @@ pub fn write_jsonl_to(w: &mut impl Write, recs: &[TraceRec]) -> std::io::Result<
     Ok(())
 }
 
-/// Writes every record as one JSON line to `path`, atomically (see [`super::output`]).
+/// Writes every record as one JSON line to `path`, atomically (see `report::output`).
 pub fn write_jsonl(path: &str, recs: &[TraceRec]) -> std::io::Result<()> {
     super::output::write_atomic_with(std::path::Path::new(path), |w| write_jsonl_to(w, recs))
 }

@@ -3,6 +3,7 @@
 use crate::explore::verify::VerifyRow;
 use std::fmt::Write;
 
+/// The table's header row.
 pub const VERIFY_HEADER: &str = "| scenario | version | seeds | expected | observed | result |";
 
 /// A cell: `|` escaped and line breaks flattened, so the table stays one row per line.
@@ -10,6 +11,7 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+/// The verify rows as a Markdown table, header first.
 pub fn render_verify(rows: &[VerifyRow]) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{VERIFY_HEADER}");

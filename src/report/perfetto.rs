@@ -161,7 +161,7 @@ pub fn export(recs: &[TraceRec]) -> Value {
     json!({"displayTimeUnit": "ms", "traceEvents": meta})
 }
 
-/// Writes the document to `path` atomically (see [`super::output`]).
+/// Writes the document to `path` atomically (see `report::output`).
 pub fn write(path: &str, doc: &Value) -> std::io::Result<()> {
     super::output::write_atomic(
         std::path::Path::new(path),

@@ -446,7 +446,7 @@ pub(crate) fn draw_marker_list<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes `svg` to `path` atomically (see [`super::output`]): a failure at any point
+/// Writes `svg` to `path` atomically (see `report::output`): a failure at any point
 /// leaves no partial file under either name.
 pub fn write(path: &str, svg: &str) -> std::io::Result<()> {
     super::output::write_atomic(std::path::Path::new(path), svg.as_bytes())

@@ -39,11 +39,14 @@ pub type QuotaValues = [[Option<i64>; 3]; 2];
 /// Rancher gives the resource no value.
 pub type BaseValues = [Option<i64>; 2];
 
+/// One sample of a quota: its values and the Rancher base at a virtual time.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct QuotaPoint {
     /// Virtual time, in microseconds.
     pub at_us: u64,
+    /// The quota's values then.
     pub values: QuotaValues,
+    /// The Rancher base then.
     pub base: BaseValues,
 }
 
@@ -52,6 +55,7 @@ pub struct QuotaPoint {
 pub struct QuotaSeries {
     /// `namespace/name`.
     pub key: String,
+    /// A point at the first sight and at every change after, in time order.
     pub points: Vec<QuotaPoint>,
 }
 
@@ -85,6 +89,7 @@ pub struct QuotaSampler {
 }
 
 impl QuotaSampler {
+    /// A sampler that has seen nothing yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -138,6 +143,7 @@ impl QuotaSampler {
         }
     }
 
+    /// Whether no default quota has been seen.
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
@@ -164,6 +170,7 @@ pub enum MarkerKind {
 }
 
 impl MarkerKind {
+    /// Every marker kind, in legend order.
     pub const ALL: [MarkerKind; 4] = [
         MarkerKind::Kill,
         MarkerKind::Restart,
@@ -171,7 +178,7 @@ impl MarkerKind {
         MarkerKind::Violation,
     ];
 
-    pub fn legend(self) -> &'static str {
+    pub(crate) fn legend(self) -> &'static str {
         match self {
             MarkerKind::Kill => "process killed",
             MarkerKind::Restart => "process restart",
@@ -180,7 +187,7 @@ impl MarkerKind {
         }
     }
 
-    pub fn color(self) -> RGBColor {
+    pub(crate) fn color(self) -> RGBColor {
         match self {
             MarkerKind::Kill => TAB10[3],
             MarkerKind::Restart => TAB10[6],
@@ -197,11 +204,14 @@ impl MarkerKind {
     }
 }
 
+/// A vertical line on the quota plot: an event of the run.
 #[derive(Clone, PartialEq, Debug)]
 pub struct RunMarker {
     /// Virtual time, in seconds.
     pub at_s: f64,
+    /// What happened.
     pub kind: MarkerKind,
+    /// The line's label (`virt-controller started again`, `migration vm1-abcde phase A→B`).
     pub label: String,
 }
 

@@ -13,17 +13,22 @@ use crate::scenario::{Scenario, Version};
 use crate::sim::World;
 use std::path::{Path, PathBuf};
 
+/// The quota plot's file name in `--plots DIR`.
 pub const QUOTA_TIMELINE: &str = "quota-timeline.svg";
+/// The upgrade Gantt chart's file name in `--plots DIR`.
 pub const GANTT: &str = "gantt.svg";
 
 /// What the plots sample while a run steps.
 #[derive(Default)]
 pub struct RunSamples {
+    /// The default ResourceQuotas' values over time.
     pub quotas: QuotaSampler,
+    /// The upgrade's node, repo and migration states over time.
     pub upgrade: UpgradeSampler,
 }
 
 impl RunSamples {
+    /// Samples the world after a step.
     pub fn observe(&mut self, w: &World) {
         self.quotas.observe(w);
         self.upgrade.observe(w);

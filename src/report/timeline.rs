@@ -8,10 +8,15 @@ use crate::check::RunOutcome;
 use crate::engine::TraceCat;
 use std::fmt::Write;
 
+/// What the timeline's first line and its `reproduce:` line name.
 pub struct Header<'a> {
+    /// The scenario's name.
     pub scenario: &'a str,
+    /// The version the run used.
     pub version: String,
+    /// The run's seed (`None` for a replayed repro, which has none).
     pub seed: Option<u64>,
+    /// The scenario as the command named it (for `reproduce:`).
     pub file: &'a str,
     /// Extra `run` arguments that reproduce the seed (`--strategy pct --depth 3`), or empty.
     pub how: String,
@@ -21,6 +26,7 @@ pub struct Header<'a> {
 /// label, the longest process name the cluster has); longer user-given names stick out.
 pub const MAX_ACTOR_COLUMN: usize = 63;
 
+/// The run's timeline: a header line, one line per record, and the verdict.
 pub fn render(h: &Header<'_>, out: &RunOutcome) -> String {
     let mut s = String::new();
     let seed = h.seed.map(|x| format!(", seed {x}")).unwrap_or_default();
@@ -50,6 +56,7 @@ pub fn render(h: &Header<'_>, out: &RunOutcome) -> String {
     s
 }
 
+/// The verdict line, with a `reproduce:` line after a violation.
 pub fn verdict(h: &Header<'_>, out: &RunOutcome) -> String {
     let mut s = String::new();
     match &out.violation {

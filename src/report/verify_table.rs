@@ -3,6 +3,7 @@
 use crate::explore::verify::VerifyRow;
 use std::fmt::Write;
 
+/// The verify rows as an aligned text table.
 pub fn render(rows: &[VerifyRow]) -> String {
     render_with_repros(rows, &|_| None)
 }

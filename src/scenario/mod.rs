@@ -32,13 +32,16 @@ use std::path::Path;
 /// A bad input: where it is and what was expected. Exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// The file the input came from (as the command named it).
     pub file: String,
     /// 1-based line and column, when the problem has a place in the file.
     pub position: Option<(usize, usize)>,
+    /// What is wrong and what was expected.
     pub message: String,
 }
 
 impl ScenarioError {
+    /// An error in `file`, at `position` if it has one.
     pub fn new(file: &str, position: Option<(usize, usize)>, message: impl Into<String>) -> Self {
         ScenarioError {
             file: file.to_string(),

@@ -26,7 +26,7 @@ impl Serialize for Range {
 }
 
 impl Range {
-    pub fn tuple(self) -> (SimDuration, SimDuration) {
+    pub(crate) fn tuple(self) -> (SimDuration, SimDuration) {
         (self.0, self.1)
     }
 }

@@ -10,25 +10,35 @@ pub use super::range::Range;
 use super::version::Version;
 use super::{echo, limits};
 
+/// A scenario file: the cluster, its workload, what happens to it, and what must hold.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// The scenario's name (`hvsim run NAME`).
     pub name: String,
+    /// One or two sentences on what the scenario shows (`hvsim list`).
     #[serde(default)]
     pub description: String,
     /// The Harvester version `run` uses when `--version` is not given.
     pub harvester: Version,
+    /// The cluster's nodes.
     pub nodes: Vec<NodeSpec>,
+    /// Namespaces beyond `default`, with their Rancher quotas.
     #[serde(default)]
     pub namespaces: Vec<NamespaceSpec>,
+    /// The VMs running when the run begins.
     #[serde(default)]
     pub vms: Vec<VmSpec>,
+    /// Latencies and durations, each drawn per seed from a range.
     #[serde(default)]
     pub timing: Timing,
+    /// What happens, in time order: user actions and faults.
     #[serde(default)]
     pub timeline: Vec<Step>,
+    /// What must hold (checked during the run, at its end, or both).
     #[serde(default)]
     pub invariants: Vec<InvariantSpec>,
+    /// States the run should reach sometimes (coverage, reported per seed).
     #[serde(default)]
     pub sometimes: Vec<SometimesSpec>,
     /// Calm phase: after the last timeline action the system gets this long to converge,
@@ -81,12 +91,16 @@ fn default_budget() -> u64 {
     200_000
 }
 
+/// A node of the cluster.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSpec {
+    /// The node's name (its `kubernetes.io/hostname` label).
     pub name: String,
+    /// `status.capacity.cpu` (default 32).
     #[serde(default = "default_node_cpu")]
     pub cpu: Quantity,
+    /// `status.capacity.memory` (default 128Gi).
     #[serde(default = "default_node_memory")]
     pub memory: Quantity,
     /// The host CPU: a catalogue model (`hvsim` README, "CPU catalogue"), or with
@@ -113,15 +127,19 @@ fn default_node_memory() -> Quantity {
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaSpec {
+    /// `limitsCpu`.
     #[serde(default)]
     pub cpu: Option<Quantity>,
+    /// `limitsMemory`.
     #[serde(default)]
     pub memory: Option<Quantity>,
 }
 
+/// A namespace and its Rancher quota.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct NamespaceSpec {
+    /// The namespace's name.
     pub name: String,
     /// The namespace's Rancher quota (annotation `field.cattle.io/resourceQuota`).
     #[serde(default)]
@@ -132,13 +150,19 @@ pub struct NamespaceSpec {
     pub project_default: Option<QuotaSpec>,
 }
 
+/// A VM running when the run begins.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct VmSpec {
+    /// The VM's name (its VMI and virt-launcher pod are named after it).
     pub name: String,
+    /// The VM's namespace.
     pub namespace: String,
+    /// The node its VMI runs on at the start.
     pub node: String,
+    /// `spec.template.spec.domain.resources.limits.cpu`.
     pub cpu: Quantity,
+    /// `spec.template.spec.domain.resources.limits.memory`.
     pub memory: Quantity,
     /// `spec.domain.cpu.model`: `host-model` (default), `host-passthrough` or a named model.
     #[serde(default)]
@@ -165,6 +189,7 @@ fn yes() -> bool {
     true
 }
 
+/// The ranges the engine draws latencies and durations from, per seed.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields, default)]
 pub struct Timing {
@@ -213,53 +238,75 @@ impl Default for Timing {
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// A fixed time from the start (`"30s"`); exactly one of `at` and `within` is given.
     #[serde(default)]
     pub at: Option<SimDuration>,
+    /// A window the time is chosen from per seed (`("10s", "40s")`).
     #[serde(default)]
     pub within: Option<Range>,
+    /// What happens.
     pub action: Action,
 }
 
+/// Something a user or a fault does, at a step of the timeline.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum Action {
     /// A user live-migrates a VM (Harvester's migrate action creates a VMIM).
     Migrate {
+        /// The VM's name.
         vm: String,
+        /// The node to migrate to (a targeted migration); absent: the scheduler chooses.
         #[serde(default)]
         target: Option<String>,
     },
     /// The cattle-cluster-agent pod is deleted or evicted and comes back.
     RestartAgent,
     /// Any controller process is killed and comes back.
-    RestartProcess { process: String },
+    RestartProcess {
+        /// The process's name, as `hvsim` lists them (`virt-controller`, `harvester`).
+        process: String,
+    },
     /// A user opens the Harvester UI's page of a host (its Virtual Machines tab) in a new
     /// browser session named `session`: the page lists VMs and VMIs into its store, then
     /// follows a watch stream whose events reach it after `watch_latency` (default:
     /// `timing.watch_latency`).
     OpenHostPage {
+        /// The host (node) whose page is opened.
         node: String,
+        /// The browser session's name, used by `ReloadPage`.
         session: String,
+        /// The page's watch latency (default `timing.watch_latency`).
         #[serde(default)]
         watch_latency: Option<Range>,
     },
     /// The user reloads a session's page: its store and components are rebuilt from a new
     /// list.
-    ReloadPage { session: String },
+    ReloadPage {
+        /// The session whose page is reloaded.
+        session: String,
+    },
     /// A user changes the namespace's Rancher quota (through Harvester's namespace webhook).
     SetQuota {
+        /// The namespace whose `field.cattle.io/resourceQuota` annotation is rewritten.
         namespace: String,
+        /// The new `limitsCpu`; absent: none.
         #[serde(default)]
         cpu: Option<Quantity>,
+        /// The new `limitsMemory`; absent: none.
         #[serde(default)]
         memory: Option<Quantity>,
     },
     /// The Harvester controllers are upgraded in place: the `harvester` process is killed and
     /// comes back (after `restart`) running the controllers of version `to`, and the namespace
     /// webhook answers as `to` does. Other components keep their version.
-    UpgradeHarvester { to: Version },
+    UpgradeHarvester {
+        /// The version the Harvester controllers are upgraded to.
+        to: Version,
+    },
 }
 
+/// An invariant a scenario checks; `name()` is how reports and `expect:` refer to it.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum InvariantSpec {
@@ -267,22 +314,37 @@ pub enum InvariantSpec {
     /// base plus the deltas of migrations still active.
     QuotaConverges,
     /// Every migration reaches Succeeded or Failed within the bound.
-    MigrationCompletes { within: SimDuration },
+    MigrationCompletes {
+        /// How long after its creation a migration may take to end.
+        within: SimDuration,
+    },
     /// Always: a migration target pod is never rejected by quota while the Rancher base
     /// alone has room for it.
     NoQuotaBlockWithinBase,
     /// Bounded staleness: every open host page lists a VM exactly when its VMI's
     /// `status.nodeName` is that host, except for at most `within` plus the session's
     /// maximum watch latency after a change.
-    HostViewFresh { within: SimDuration },
+    HostViewFresh {
+        /// The staleness allowed beyond the session's watch latency.
+        within: SimDuration,
+    },
     /// The install completes: the harvester deployment's pod is Ready within the bound
     /// (counted from RKE2's start). Needs a `bootstrap` section.
-    InstallCompletes { within: SimDuration },
+    InstallCompletes {
+        /// The bound, counted from RKE2's start.
+        within: SimDuration,
+    },
     /// The upgrade reaches Succeeded within the bound. Needs an `upgrade` section.
-    UpgradeCompletes { within: SimDuration },
+    UpgradeCompletes {
+        /// The bound, counted from the start of the run.
+        within: SimDuration,
+    },
     /// Always: during the upgrade the repo (the repo VM's HTTP server) is never unreachable
     /// for longer than `budget` at a stretch.
-    RepoAvailable { budget: SimDuration },
+    RepoAvailable {
+        /// The longest outage allowed at a stretch.
+        budget: SimDuration,
+    },
     /// Always: no VMI runs on a node whose CPU cannot run its guest CPU (its named model, or
     /// the host model and required features, or for host-passthrough every feature, of the
     /// node it started on).
@@ -310,6 +372,7 @@ pub enum InvariantSpec {
 }
 
 impl InvariantSpec {
+    /// The invariant's name as reports and `expect:` write it (`quota-converges`).
     pub fn name(&self) -> &'static str {
         match self {
             InvariantSpec::QuotaConverges => "quota-converges",
@@ -332,6 +395,7 @@ impl InvariantSpec {
     }
 }
 
+/// A state a scenario should reach on some seeds (a sometimes-assertion).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum SometimesSpec {
@@ -343,6 +407,7 @@ pub enum SometimesSpec {
 }
 
 impl SometimesSpec {
+    /// The assertion's name as reports write it (`reset-during-migration`).
     pub fn name(&self) -> &'static str {
         match self {
             SometimesSpec::ResetDuringMigration => "reset-during-migration",
@@ -354,11 +419,14 @@ impl SometimesSpec {
 /// A half-open seed range written `"0..1000"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedRange {
+    /// The first seed (inclusive).
     pub start: u64,
+    /// The end (exclusive).
     pub end: u64,
 }
 
 impl SeedRange {
+    /// Reads `"START..END"`; the end must be after the start.
     pub fn parse(s: &str) -> Result<SeedRange, String> {
         let expected = format!("a seed range such as \"0..1000\", not \"{s}\"");
         let (a, b) = s.split_once("..").ok_or_else(|| expected.clone())?;
@@ -372,10 +440,12 @@ impl SeedRange {
         Ok(SeedRange { start, end })
     }
 
+    /// How many seeds the range holds.
     pub fn len(&self) -> u64 {
         self.end - self.start
     }
 
+    /// Whether the range holds no seed.
     pub fn is_empty(&self) -> bool {
         self.end <= self.start
     }
@@ -400,14 +470,20 @@ impl<'de> Deserialize<'de> for SeedRange {
     }
 }
 
+/// What `hvsim verify` expects of a scenario on one version.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum Expectation {
     /// Every seed in the range holds every invariant.
-    Holds { seeds: SeedRange },
+    Holds {
+        /// The seeds swept.
+        seeds: SeedRange,
+    },
     /// Some seed in the range violates, and every violation is of one of these invariants.
     Violates {
+        /// The invariants allowed to be violated (by name).
         invariants: Vec<String>,
+        /// The seeds swept.
         seeds: SeedRange,
     },
 }

@@ -10,11 +10,12 @@ pub use crate::models::behaviours::{
 use crate::models::kubevirt::overhead::KubeVirtRelease;
 use std::fmt;
 
+/// A Harvester release, `vMAJOR.MINOR.PATCH`, one of `KNOWN`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Version {
-    pub major: u16,
-    pub minor: u16,
-    pub patch: u16,
+    pub(crate) major: u16,
+    pub(crate) minor: u16,
+    pub(crate) patch: u16,
 }
 
 /// The releases hvsim knows. A scenario naming another is an input error.
@@ -24,6 +25,7 @@ pub const KNOWN: &[&str] = &[
 ];
 
 impl Version {
+    /// The version `vmajor.minor.patch` (not checked against `KNOWN`).
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
         Version {
             major,
@@ -32,6 +34,7 @@ impl Version {
         }
     }
 
+    /// Reads a version of `KNOWN` (`v1.4.2`).
     pub fn parse(s: &str) -> Result<Version, String> {
         if !KNOWN.contains(&s) {
             return Err(format!(
@@ -49,6 +52,7 @@ impl Version {
         ))
     }
 
+    /// The switches the models run with on this version.
     pub fn behaviours(self) -> Behaviours {
         let fixed_quota = self >= Version::new(1, 4, 2);
         Behaviours {

@@ -58,16 +58,24 @@ pub const WAKE: u32 = u32::MAX;
 
 pub use super::topology::{AGENT, HARVESTER};
 
+/// A running simulation of one scenario on one version: the control plane, the engine and the
+/// trace.
 pub struct World {
+    /// The API server and the controller processes.
     pub cluster: Cluster,
+    /// The engine: clock, event queue, choice stream.
     pub sim: Sim<Ev>,
+    /// The run's timeline as it is recorded.
     pub trace: Trace,
+    /// The Harvester version in force (changes with an in-place upgrade).
     pub version: Version,
     /// The version the run began on (`version` changes with an in-place upgrade).
     pub started_as: Version,
+    /// The switches the models run with, from `version` (and the scenario's overrides).
     pub behaviours: Behaviours,
     /// What the scenario adds to an installed cluster (install, upgrade).
     pub features: Features,
+    /// The actor the scenario's user actions are recorded as.
     pub user: ActorId,
     /// The actions to carry out: when, what, and the timeline step it is (none for an extra
     /// fault a swarm run added).
@@ -149,6 +157,7 @@ pub fn rancher_base(ns: &crate::scenario::NamespaceSpec) -> Option<ResourceList>
 }
 
 impl World {
+    /// The world of `scn` on `version` at time zero, its processes and timeline scheduled.
     pub fn build(
         scn: &Scenario,
         version: Version,

@@ -71,8 +71,11 @@ pub struct Size {
     pub steps: u64,
     /// Timeline actions (user actions and faults).
     pub actions: usize,
+    /// VMs in the scenario.
     pub vms: usize,
+    /// Nodes in the scenario.
     pub nodes: usize,
+    /// Namespaces in the scenario.
     pub namespaces: usize,
     /// Answers in the replayed list.
     pub answers: usize,
@@ -101,17 +104,21 @@ impl fmt::Display for Size {
     }
 }
 
+/// What a shrink found: a smaller scenario and answer list that still violate the invariant.
 #[derive(Clone, Debug)]
 pub struct ShrinkResult {
     /// The reduced scenario (its `expect` block dropped: it described the original).
     pub scenario: Scenario,
+    /// The version the runs used.
     pub version: Version,
     /// The answers the shrunk run reads by position (every later decision gets its range's
     /// minimum); replaying them with `ReplayChoices` reproduces `violation` exactly.
     pub answers: Vec<u64>,
     /// The violation of the shrunk run (same invariant as the original).
     pub violation: Violation,
+    /// The size of the run shrinking began with.
     pub original: Size,
+    /// The size of the shrunk run.
     pub shrunk: Size,
     /// Runs spent, including the first and the final confirming run.
     pub attempts: u64,
@@ -122,17 +129,26 @@ pub struct ShrinkResult {
     pub fixed_versions: Vec<String>,
 }
 
+/// Why a run cannot be shrunk.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShrinkError {
     /// The run held every invariant: there is nothing to shrink.
     Held,
     /// The run violates another invariant than the one to shrink for.
-    OtherInvariant { wanted: String, got: String },
+    OtherInvariant {
+        /// The invariant asked for.
+        wanted: String,
+        /// The invariant the run violated.
+        got: String,
+    },
     /// Replaying the shrunk run did not give the violation its candidate run gave: runs of
     /// this scenario are not deterministic. `got` is what the replay gave.
     NotDeterministic {
+        /// The invariant the candidate run violated.
         invariant: String,
+        /// The step at which it did.
         step: u64,
+        /// The replay's violation (invariant, step), or `None` when it held.
         got: Option<(String, u64)>,
     },
 }

@@ -12,7 +12,7 @@ pub const MIGRATING_UID_PREFIX: &str = "harvesterhci.io/migratingUID-";
 /// `AnnotationSkipResourceQuotaAutoScaling` (v1.4.2+).
 pub const SKIP_AUTO_SCALING: &str = "harvesterhci.io/skipResourceQuotaAutoScaling";
 
-pub fn name_key(vm_name: &str) -> String {
+pub(crate) fn name_key(vm_name: &str) -> String {
     format!("{MIGRATING_NAME_PREFIX}{vm_name}")
 }
 

@@ -17,6 +17,7 @@ use crate::models::rancher::namespace_quota::{
     LABEL_DEFAULT_RESOURCE_QUOTA,
 };
 
+/// Harvester's `resourceQuotaController` (see the module documentation).
 pub struct ResourceQuotaController;
 
 impl Reconciler for ResourceQuotaController {

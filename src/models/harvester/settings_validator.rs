@@ -20,10 +20,14 @@ use crate::kube::store::Store;
 use crate::kube::{AdmissionHook, Kind, Obj};
 use crate::models::behaviours::StorageNetworkCheck;
 
-pub const WEBHOOK: &str = "validator.harvesterhci.io";
+pub(crate) const WEBHOOK: &str = "validator.harvesterhci.io";
+/// The settings webhook's denial of a `storage-network` setting while a VM is not stopped.
 pub const STOP_ALL_VMS: &str = "Please stop all VMs before configuring the storage-network setting";
 
+/// Harvester's settings webhook (`pkg/webhook/resources/setting/validator.go`), for the
+/// `storage-network` setting.
 pub struct SettingValidator {
+    /// When it runs its "all VMs stopped" check.
     pub check: StorageNetworkCheck,
 }
 

@@ -22,16 +22,18 @@ use super::overhead::{memory_overhead, KubeVirtRelease};
 use crate::kube::object::PodBody;
 use crate::kube::{Body, Meta, Obj, PodPhase, Quantity, Resource, ResourceList};
 
-pub const LABEL_APP: &str = "kubevirt.io";
-pub const LABEL_CREATED_BY: &str = "kubevirt.io/created-by";
-pub const LABEL_VM_NAME: &str = "vm.kubevirt.io/name";
-pub const LABEL_MIGRATION_JOB_UID: &str = "kubevirt.io/migrationJobUID";
+pub(crate) const LABEL_APP: &str = "kubevirt.io";
+pub(crate) const LABEL_CREATED_BY: &str = "kubevirt.io/created-by";
+pub(crate) const LABEL_VM_NAME: &str = "vm.kubevirt.io/name";
+pub(crate) const LABEL_MIGRATION_JOB_UID: &str = "kubevirt.io/migrationJobUID";
 
 /// What virt-controller renders a virt-launcher pod with: its release and the KubeVirt CR's
 /// `additionalGuestMemoryOverheadRatio`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct LauncherConfig {
+    /// The KubeVirt release (its overhead formula and the pod's containers).
     pub kubevirt: KubeVirtRelease,
+    /// The KubeVirt CR's `additionalGuestMemoryOverheadRatio`, if set.
     pub overhead_ratio: Option<&'static str>,
 }
 
@@ -67,7 +69,7 @@ pub fn launcher_limits(vmi: &Obj, cfg: LauncherConfig) -> ResourceList {
     )
 }
 
-pub fn launcher_pod(vmi: &Obj, cfg: LauncherConfig, migration_uid: Option<&str>) -> Obj {
+pub(crate) fn launcher_pod(vmi: &Obj, cfg: LauncherConfig, migration_uid: Option<&str>) -> Obj {
     let mut meta = Meta {
         generate_name: format!("virt-launcher-{}-", vmi.meta.name),
         namespace: vmi.meta.namespace.clone(),

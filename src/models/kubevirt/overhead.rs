@@ -87,10 +87,13 @@ pub struct VmiShape {
     pub arm64: bool,
     /// Host devices, GPUs or SR-IOV interfaces.
     pub vfio: bool,
+    /// A `downwardMetrics` device.
     pub downward_metrics: bool,
     /// How many of the liveness and readiness probes are exec probes (0..=2).
     pub exec_probes: u8,
+    /// AMD SEV (`spec.domain.launchSecurity.sev`).
     pub sev: bool,
+    /// A vTPM (`spec.domain.devices.tpm`).
     pub tpm: bool,
     /// `IsCPUDedicated() || WantsToHaveQOSGuaranteed()`.
     pub dedicated_or_guaranteed: bool,

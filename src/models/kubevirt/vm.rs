@@ -29,6 +29,7 @@ use crate::kube::{
 };
 use std::collections::BTreeSet;
 
+/// KubeVirt's VirtualMachine controller (see the module documentation).
 #[derive(Default)]
 pub struct VmController {
     /// VMs with a VMI creation the informer has not shown yet.
@@ -112,6 +113,7 @@ pub fn with_stop_request(vm: &Obj, vmi_uid: Option<&str>) -> Obj {
 }
 
 impl VmController {
+    /// A controller with no creations or deletions pending.
     pub fn new() -> Self {
         Self::default()
     }

@@ -5,7 +5,9 @@
 use crate::kube::{Quantity, Resource, ResourceList};
 use serde::{Deserialize, Serialize};
 
+/// Rancher's namespace annotation holding the namespace's quota limit (JSON).
 pub const ANNOTATION_RESOURCE_QUOTA: &str = "field.cattle.io/resourceQuota";
+/// The label Rancher puts on the default ResourceQuota it creates in a namespace.
 pub const LABEL_DEFAULT_RESOURCE_QUOTA: &str =
     "resourcequota.management.cattle.io/default-resource-quota";
 
@@ -53,7 +55,9 @@ pub fn to_annotation(limit: &ResourceList) -> String {
 /// readers treat the two differently.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnnotationError {
+    /// The annotation is not a JSON `NamespaceResourceQuota`.
     Json(String),
+    /// A quantity in it does not parse.
     Quantity(String),
 }
 
