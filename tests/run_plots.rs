@@ -273,15 +273,7 @@ fn cli_run_and_replay_write_the_quota_timeline() {
 
 /// The upgrade Gantt's rows as text: `label: state start–end, ...`.
 fn gantt_rows_text(path: &str, version: &str, seed: u64) -> String {
-    let scn = load(path);
-    let mut samples = RunSamples::default();
-    let out = run_sampled(
-        &scn,
-        v(version),
-        Box::new(SeededChoices::new(seed)),
-        Trace::off(),
-        Some(&mut samples),
-    );
+    let (out, samples) = sampled(path, version, seed);
     let violated = out
         .violation
         .as_ref()
@@ -289,6 +281,25 @@ fn gantt_rows_text(path: &str, version: &str, seed: u64) -> String {
     let rows = samples
         .upgrade
         .rows(samples.upgrade.end_s(violated, run_end_s(&out)));
+    rows_text(&rows)
+}
+
+/// One run of `path`, sampled for the plots.
+fn sampled(path: &str, version: &str, seed: u64) -> (hvsim::check::RunOutcome, RunSamples) {
+    let scn = load(path);
+    let mut samples = RunSamples::default();
+    let out = run_sampled(
+        &scn,
+        v(version),
+        Box::new(SeededChoices::new(seed)),
+        Trace::new(true, false),
+        Some(&mut samples),
+    );
+    (out, samples)
+}
+
+/// Gantt rows as text: `label: state start–end, ...`, a line each.
+fn rows_text(rows: &[hvsim::report::gantt::GanttRow]) -> String {
     rows.iter()
         .map(|r| {
             let spans: Vec<String> = r
@@ -371,4 +382,139 @@ fn cli_run_writes_the_upgrade_gantt() {
         !dir.join(QUOTA_TIMELINE).exists(),
         "no quota in this scenario"
     );
+}
+
+/// The install Gantt of the storage-network bug (v1.4.0): KubeVirt's API is served after
+/// RKE2's first failed passes, the manifest applies on the next pass, the VM runs, and the
+/// harvester pod never leaves CrashLoopBackOff; each container exit is a marker that says
+/// which request the validator refused and the back-off that followed.
+#[test]
+fn the_install_gantt_shows_the_crash_loop_and_what_each_exit_refused() {
+    use hvsim::report::bootstrap_plot::{bootstrap_markers, POD_BACKOFF, POD_READY};
+    let (out, samples) = sampled("scenarios/bootstrap-rerun-on-failure.ron", "v1.4.0", 1);
+    let rows = samples.bootstrap.rows(run_end_s(&out));
+    let text = rows_text(&rows);
+    let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(
+        labels[..4],
+        [
+            "KubeVirt API",
+            "manifest vm1.yaml",
+            "claim default/vm1-disk-0",
+            "vm default/vm1"
+        ],
+        "{text}"
+    );
+    let api = text.lines().next().unwrap();
+    assert!(api.starts_with("KubeVirt API: not served 0.0–"), "{api}");
+    let pod = rows.last().unwrap();
+    assert!(
+        pod.label.starts_with("pod harvester-system/harvester-"),
+        "{text}"
+    );
+    assert!(pod.spans.iter().all(|s| s.state == POD_BACKOFF), "{text}");
+    assert!(!text.contains(POD_READY), "{text}");
+    let markers = bootstrap_markers(&out);
+    assert!(
+        markers[0]
+            .label
+            .starts_with("harvester exited, back-off 10s: Please stop all VMs before configuring"),
+        "{:?}",
+        markers[0]
+    );
+    assert_eq!(
+        markers[1].label.split(':').next(),
+        Some("harvester exited, back-off 20s")
+    );
+    assert_eq!(markers.last().unwrap().label, "violated: install-completes");
+}
+
+/// On the fixed version the same install ends with the harvester pod Ready.
+#[test]
+fn the_install_gantt_of_a_fixed_version_ends_ready() {
+    use hvsim::report::bootstrap_plot::POD_READY;
+    let (out, samples) = sampled("scenarios/bootstrap-rerun-on-failure.ron", "v1.5.1", 1);
+    assert!(out.violation.is_none(), "{:?}", out.violation);
+    let rows = samples.bootstrap.rows(run_end_s(&out));
+    let pod = rows.last().unwrap();
+    assert_eq!(
+        pod.spans.last().map(|s| s.state.as_str()),
+        Some(POD_READY),
+        "{}",
+        rows_text(&rows)
+    );
+}
+
+/// The host-page Gantt of the host-view bug (v1.4.1): after vm1 moves to node-2, node-1's
+/// page keeps its row until the reload, and node-2's page leaves it out.
+#[test]
+fn the_host_pages_gantt_shows_each_page_against_where_the_vm_runs() {
+    use hvsim::report::host_view_plot::{PAGE_LISTED, PAGE_MISSING, PAGE_STALE_ROW};
+    let (out, samples) = sampled("scenarios/host-view-after-migration.ron", "v1.4.1", 0);
+    let rows = samples.host_view.rows(run_end_s(&out));
+    let text = rows_text(&rows);
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r.label == label)
+            .unwrap_or_else(|| panic!("no row {label}: {text}"))
+    };
+    let truth: Vec<&str> = row("vm1 runs on")
+        .spans
+        .iter()
+        .map(|s| s.state.as_str())
+        .collect();
+    assert_eq!(truth, ["node-1", "node-2"], "{text}");
+    let old: Vec<&str> = row("ui-host-node-1: vm1")
+        .spans
+        .iter()
+        .map(|s| s.state.as_str())
+        .collect();
+    assert_eq!(old, [PAGE_LISTED, PAGE_STALE_ROW], "{text}");
+    let new = row("ui-host-node-2: vm1");
+    assert_eq!(new.spans.last().unwrap().state, PAGE_MISSING, "{text}");
+    // The moment vm1 lands on node-2 is the moment node-1's row turns stale.
+    assert_eq!(
+        row("vm1 runs on").spans[1].start_s,
+        row("ui-host-node-1: vm1").spans[1].start_s,
+        "{text}"
+    );
+    // A page that is right not to list a VM draws no row for it.
+    assert!(!text.contains("ui-host-node-1: vm3"), "{text}");
+}
+
+#[test]
+fn cli_run_writes_the_install_and_host_page_gantts() {
+    use hvsim::report::run_plots::{BOOTSTRAP, HOST_PAGES};
+    let bin = env!("CARGO_BIN_EXE_hvsim");
+    for (scn, version, file, want) in [
+        (
+            "scenarios/bootstrap-rerun-on-failure.ron",
+            "v1.4.0",
+            BOOTSTRAP,
+            "CrashLoopBackOff",
+        ),
+        (
+            "scenarios/host-view-after-migration.ron",
+            "v1.4.1",
+            HOST_PAGES,
+            "listed, runs elsewhere",
+        ),
+    ] {
+        let dir = temp_dir(file);
+        let o = Command::new(bin)
+            .args(["run", scn, "--seed", "0", "--version", version, "--plot"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let svg = std::fs::read_to_string(dir.join(file)).unwrap();
+        let t = svg_texts(&svg);
+        assert!(t.iter().any(|x| x == want), "{want} in {t:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -36,7 +36,7 @@ fn sweep_summary_svg_has_bars_histograms_and_legends() {
     // No violations still draws.
     let held = sweep(&scn, v("v1.4.2"), SeedRange { start: 0, end: 5 }, 2);
     let svg = sweep_summary_svg("held", &held).unwrap();
-    assert!(svg_texts(&svg).contains(&"no violations".to_string()));
+    assert!(svg_texts(&svg).contains(&"held: all 5 runs held".to_string()));
 }
 
 #[test]
@@ -75,7 +75,9 @@ fn cli_plot_writes_the_svg() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let svg = std::fs::read_to_string(plots.join("quota-race-agent-restart-sweep.svg")).unwrap();
+    // The file name keeps the version, so a sweep of another version writes beside it.
+    let svg =
+        std::fs::read_to_string(plots.join("quota-race-agent-restart-v1.4.1-sweep.svg")).unwrap();
     assert!(svg.starts_with("<svg"));
     assert!(svg_texts(&svg).contains(&"violations per invariant".to_string()));
     let o = Command::new(bin)
@@ -108,9 +110,12 @@ fn sweep_summary_of_a_small_hand_made_sweep_is_pinned() {
     let svg = sweep_summary_svg("small sweep", &results).unwrap();
     let t = svg_texts(&svg);
     // Steps 120..240 in whole bins of 20; seconds 305..330 in bins of 2.5 s.
+    // Each histogram bar is stacked by invariant, in the bar chart's colours.
     for want in [
-        "violating runs (4), bins of 20 steps",
-        "violating runs (4), bins of 2.5 s",
+        "bins of 20 steps",
+        "bins of 2.5 s",
+        "migration-completes (1)",
+        "quota-converges (3)",
         "migration-completes",
         "quota-converges",
     ] {
@@ -123,4 +128,30 @@ fn sweep_summary_of_a_small_hand_made_sweep_is_pinned() {
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("sweep_summary_small", svg);
     });
+}
+
+/// A sweep where every run held says so, and its histograms show how long the runs were.
+#[test]
+fn sweep_summary_of_a_sweep_that_held_says_so_and_shows_run_lengths() {
+    use hvsim::explore::sweep::SeedResult;
+    let results: Vec<SeedResult> = (0..5)
+        .map(|seed| SeedResult {
+            seed,
+            invariant: None,
+            message: String::new(),
+            steps: 100 + seed * 10,
+            end_us: 300_000_000,
+            reached: Vec::new(),
+        })
+        .collect();
+    let t = svg_texts(&sweep_summary_svg("calm sweep", &results).unwrap());
+    for want in [
+        "calm sweep: all 5 runs held",
+        "no invariant violated in 5 runs",
+        "steps per run",
+        "runs that held (5)",
+    ] {
+        assert!(t.iter().any(|x| x == want), "missing {want:?} in {t:?}");
+    }
+    assert!(!t.iter().any(|x| x.contains("violating runs")), "{t:?}");
 }

@@ -1,4 +1,5 @@
-//! `hvsim plot RESULTS.jsonl`: a sweep's summary drawn as `DIR/NAME-sweep.svg`.
+//! `hvsim plot RESULTS.jsonl`: a sweep's summary drawn as `DIR/NAME-VERSION-sweep.svg`
+//! (`NAME-VERSION-STRATEGY-sweep.svg` for a strategy other than random).
 
 use super::input_error as usage;
 use crate::explore::results::read_results;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 pub struct Args {
     /// The results file (JSON Lines).
     file: String,
-    /// Directory to write NAME-sweep.svg into.
+    /// Directory to write NAME-VERSION-sweep.svg into.
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: String,
 }
@@ -28,7 +29,13 @@ pub fn run(a: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let name = format!("{}-sweep.svg", id.scenario);
+    // The version (and a strategy other than random) in the name: two sweeps of one
+    // scenario on two versions do not overwrite each other's summary.
+    let strategy = match id.strategy.as_str() {
+        "random" => String::new(),
+        s => format!("-{s}"),
+    };
+    let name = format!("{}-{}{strategy}-sweep.svg", id.scenario, id.version);
     let dir = Path::new(&a.out);
     let path = dir.join(&name);
     let mut outputs = Outputs::new();

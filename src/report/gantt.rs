@@ -63,6 +63,51 @@ pub const OTHER: [RGBColor; 6] = [
     RGBColor(0xbd, 0xbd, 0xbd),
 ];
 
+/// One row being sampled: its closed spans and the state it is in since when.
+#[derive(Clone)]
+pub(crate) struct Track {
+    pub(crate) label: String,
+    spans: Vec<GanttSpan>,
+    pub(crate) open: Option<(String, f64)>,
+}
+
+impl Track {
+    pub(crate) fn new(label: String) -> Self {
+        Track {
+            label,
+            spans: Vec::new(),
+            open: None,
+        }
+    }
+
+    /// True when the state changed.
+    pub(crate) fn set(&mut self, state: Option<&str>, at: f64) -> bool {
+        if self.open.as_ref().map(|(s, _)| s.as_str()) == state {
+            return false;
+        }
+        if let Some((s, start)) = self.open.take() {
+            if at > start {
+                self.spans.push(GanttSpan {
+                    start_s: start,
+                    end_s: at,
+                    state: s,
+                });
+            }
+        }
+        self.open = state.map(|s| (s.to_string(), at));
+        true
+    }
+
+    /// The row, its open span closed at `end`.
+    pub(crate) fn row(mut self, end: f64) -> GanttRow {
+        self.set(None, end);
+        GanttRow {
+            label: self.label,
+            spans: self.spans,
+        }
+    }
+}
+
 const WIDTH: u32 = 1400;
 const ROW_H: u32 = 38;
 const LEGEND_LINE: u32 = 24;

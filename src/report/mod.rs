@@ -1,7 +1,9 @@
 //! Outputs for people and tools.
 
+pub mod bootstrap_plot;
 pub(crate) mod exhaustive;
 pub mod gantt;
+pub mod host_view_plot;
 pub(crate) mod hunt;
 pub mod json;
 pub(crate) mod list;

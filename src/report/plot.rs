@@ -24,42 +24,79 @@ pub(crate) fn err(e: impl std::fmt::Display) -> String {
 
 /// The sweep summary: violating runs per invariant (bars), and the distribution of the steps
 /// and of the virtual time (seconds) each violating run took to fail (histograms with bins of
-/// a round width, whole steps for the steps).
+/// a round width, whole steps for the steps), each bar stacked by invariant in the bar
+/// chart's colours. When every run held, the histograms show how long the runs were instead
+/// (in green), and the bar panel says that nothing was violated.
 pub fn sweep_summary_svg(title: &str, results: &[SeedResult]) -> Result<String, String> {
     let mut by_inv: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut steps = Vec::new();
-    let mut secs = Vec::new();
     for r in results {
         if let Some(inv) = &r.invariant {
             *by_inv.entry(inv.as_str()).or_insert(0) += 1;
-            steps.push(r.steps as f64);
-            secs.push(r.end_us as f64 / 1e6);
         }
     }
+    let names: Vec<&str> = by_inv.keys().copied().collect();
+    let held = by_inv.is_empty();
+    // (series, value): the series is the invariant's index, or 0 for a run that held.
+    let mut steps = Vec::new();
+    let mut secs = Vec::new();
+    for r in results {
+        let series = match &r.invariant {
+            Some(inv) => names.iter().position(|n| *n == inv.as_str()),
+            None if held => Some(0),
+            None => None,
+        };
+        if let Some(i) = series {
+            steps.push((i, r.steps as f64));
+            secs.push((i, r.end_us as f64 / 1e6));
+        }
+    }
+    let series: Vec<(String, RGBColor)> = if held {
+        vec![("runs that held".to_string(), HELD)]
+    } else {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), PALETTE[i % PALETTE.len()]))
+            .collect()
+    };
+    let violating: u64 = by_inv.values().sum();
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (1500, 450)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let root = root
-            .titled(
-                &format!("{title}: {} runs, {} violating", results.len(), steps.len()),
-                ("sans-serif", 20),
-            )
-            .map_err(err)?;
+        let headline = if held {
+            format!("{title}: all {} runs held", results.len())
+        } else {
+            format!("{title}: {} runs, {violating} violating", results.len())
+        };
+        let root = root.titled(&headline, ("sans-serif", 20)).map_err(err)?;
         let panels = root.split_evenly((1, 3));
-        bars(&panels[0], &by_inv)?;
+        bars(&panels[0], &by_inv, results.len())?;
+        let (caps, until) = if held {
+            (
+                ["steps per run", "virtual time per run"],
+                "the end of the run",
+            )
+        } else {
+            (
+                ["steps to violation", "virtual time to violation"],
+                "the violation",
+            )
+        };
         histogram(
             &panels[1],
-            "steps to violation",
-            "steps (events) until the violation",
+            caps[0],
+            &format!("steps (events) until {until}"),
             &steps,
+            &series,
             Unit::Steps,
         )?;
         histogram(
             &panels[2],
-            "virtual time to violation",
-            "virtual time until the violation (s)",
+            caps[1],
+            &format!("virtual time until {until} (s)"),
             &secs,
+            &series,
             Unit::Seconds,
         )?;
         root.present().map_err(err)?;
@@ -67,11 +104,15 @@ pub fn sweep_summary_svg(title: &str, results: &[SeedResult]) -> Result<String, 
     Ok(buf)
 }
 
+/// The colour of runs that held.
+const HELD: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+
 /// The y axis of a summary panel: whole runs, labelled at about ten round values, with a
 /// light grid at those values only.
 fn runs_mesh<DB: DrawingBackend>(
     c: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     x_desc: &str,
+    y_desc: &str,
     x_label: &dyn Fn(&f64) -> String,
     x_labels: usize,
 ) -> Result<(), String> {
@@ -79,7 +120,7 @@ fn runs_mesh<DB: DrawingBackend>(
     c.configure_mesh()
         .disable_x_mesh()
         .x_desc(x_desc)
-        .y_desc("violating runs")
+        .y_desc(y_desc)
         .x_labels(x_labels)
         .x_label_formatter(x_label)
         .y_labels((ymax as usize + 1).min(11))
@@ -106,7 +147,22 @@ fn runs_y_max(top: u64) -> f64 {
 fn bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     by_inv: &BTreeMap<&str, u64>,
+    runs: usize,
 ) -> Result<(), String> {
+    if by_inv.is_empty() {
+        // No axes to read: the panel says what the sweep found.
+        let (w, h) = area.dim_in_pixel();
+        let style = TextStyle::from(("sans-serif", 18))
+            .color(&HELD)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        area.draw(&Text::new(
+            format!("no invariant violated in {runs} runs"),
+            (w as i32 / 2, h as i32 / 2),
+            style,
+        ))
+        .map_err(err)?;
+        return Ok(());
+    }
     let n = by_inv.len().max(1) as f64;
     let ymax = runs_y_max(by_inv.values().copied().max().unwrap_or(0));
     // One slot per invariant, x from 0 to n: invariant i's bar over [i, i + 1], labelled at
@@ -118,7 +174,7 @@ fn bars<DB: DrawingBackend>(
         .y_label_area_size(55)
         .build_cartesian_2d(0.0..n, 0.0..ymax)
         .map_err(err)?;
-    runs_mesh(&mut c, "invariant", &|_| String::new(), 0)?;
+    runs_mesh(&mut c, "invariant", "violating runs", &|_| String::new(), 0)?;
     let slot_px = c.backend_coord(&(1.0, 0.0)).0 - c.backend_coord(&(0.0, 0.0)).0;
     let gap = (slot_px / 5).clamp(6, 60) as u32;
     for (i, (name, k)) in by_inv.iter().enumerate() {
@@ -142,25 +198,13 @@ fn bars<DB: DrawingBackend>(
             )
             .map_err(err)?;
     }
-    if by_inv.is_empty() {
-        area.draw(&Text::new(
-            "no violations",
-            (
-                area.dim_in_pixel().0 as i32 / 2 - 40,
-                area.dim_in_pixel().1 as i32 / 2,
-            ),
-            ("sans-serif", 16),
-        ))
+    // Above the bars: the y range leaves the top third free for it.
+    c.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()
         .map_err(err)?;
-    } else {
-        // Above the bars: the y range leaves the top third free for it.
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .draw()
-            .map_err(err)?;
-    }
     Ok(())
 }
 
@@ -234,20 +278,28 @@ fn histogram<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     caption: &str,
     x_desc: &str,
-    values: &[f64],
+    values: &[(usize, f64)],
+    series: &[(String, RGBColor)],
     unit: Unit,
 ) -> Result<(), String> {
-    let bins = round_bins(values, unit == Unit::Steps);
-    let mut counts = vec![0u64; bins.count];
-    for v in values {
+    let plain: Vec<f64> = values.iter().map(|(_, v)| *v).collect();
+    let bins = round_bins(&plain, unit == Unit::Steps);
+    // counts[bin][series]
+    let mut counts = vec![vec![0u64; series.len().max(1)]; bins.count];
+    for (s, v) in values {
         let i = ((v - bins.start) / bins.width).floor().max(0.0) as usize;
-        counts[i.min(bins.count - 1)] += 1;
+        counts[i.min(bins.count - 1)][*s] += 1;
     }
     // One bin alone fills the panel: a free bin's width either side shows its edges.
     let pad = if bins.count < 3 { bins.width } else { 0.0 };
     let x_lo = bins.start - pad;
     let x_hi = bins.start + bins.width * bins.count as f64 + pad;
-    let ymax = runs_y_max(counts.iter().copied().max().unwrap_or(0));
+    let top = counts
+        .iter()
+        .map(|c| c.iter().sum::<u64>())
+        .max()
+        .unwrap_or(0);
+    let ymax = runs_y_max(top);
     let mut c = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 16))
         .margin(15)
@@ -263,32 +315,48 @@ fn histogram<DB: DrawingBackend>(
             fmt_num(*x)
         }
     };
-    runs_mesh(&mut c, x_desc, &x_label, 8)?;
-    let color = PALETTE[0];
-    c.draw_series(
-        counts
+    let y_desc = if series.len() == 1 && series[0].1 == HELD {
+        "runs"
+    } else {
+        "violating runs"
+    };
+    runs_mesh(&mut c, x_desc, y_desc, &x_label, 8)?;
+    let unit_name = match unit {
+        Unit::Steps => "steps",
+        Unit::Seconds => "s",
+    };
+    for (si, (name, color)) in series.iter().enumerate() {
+        let color = *color;
+        // Stacked: series si sits on the counts of the series before it.
+        let bars: Vec<Rectangle<(f64, f64)>> = counts
             .iter()
             .enumerate()
-            .filter(|(_, k)| **k > 0)
+            .filter(|(_, k)| k[si] > 0)
             .map(|(i, k)| {
+                let below: u64 = k[..si].iter().sum();
                 let x0 = bins.start + bins.width * i as f64;
-                let mut bar =
-                    Rectangle::new([(x0, 0.0), (x0 + bins.width, *k as f64)], color.filled());
+                let mut bar = Rectangle::new(
+                    [
+                        (x0, below as f64),
+                        (x0 + bins.width, (below + k[si]) as f64),
+                    ],
+                    color.filled(),
+                );
                 bar.set_margin(0, 0, 1, 1);
                 bar
-            }),
-    )
-    .map_err(err)?
-    .label(format!(
-        "violating runs ({}), bins of {} {}",
-        values.len(),
-        fmt_num(bins.width),
-        match unit {
-            Unit::Steps => "steps",
-            Unit::Seconds => "s",
-        }
-    ))
-    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+            })
+            .collect();
+        let n: u64 = counts.iter().map(|k| k[si]).sum();
+        c.draw_series(bars)
+            .map_err(err)?
+            .label(format!("{name} ({n})"))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+    }
+    // The bin width, once, as the last legend line.
+    c.draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+        .map_err(err)?
+        .label(format!("bins of {} {unit_name}", fmt_num(bins.width)))
+        .legend(|(x, y)| EmptyElement::at((x, y)));
     c.configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
         .border_style(BLACK)

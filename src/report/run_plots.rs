@@ -1,9 +1,12 @@
 //! The plots of one run (`run --plot DIR`, `replay --plot DIR`): runs with the samplers the
 //! plots need, then writes `DIR/quota-timeline.svg` (when the run has a default
-//! ResourceQuota) and `DIR/gantt.svg` (when upgrade rows are given), staged and committed
-//! together with the command's other outputs (`report::output`).
+//! ResourceQuota), `DIR/gantt.svg` (when upgrade rows are given), `DIR/bootstrap.svg` (an
+//! install) and `DIR/host-pages.svg` (host pages opened), staged and committed together with
+//! the command's other outputs (`report::output`).
 
+use super::bootstrap_plot::{bootstrap_groups, bootstrap_markers, BootstrapSampler};
 use super::gantt::{gantt_svg, GanttMarker, GanttRow};
+use super::host_view_plot::{host_page_groups, host_view_markers, HostViewSampler};
 use super::output::Outputs;
 use super::quota_plot::{quota_timeline_svg, run_end_s, run_markers, QuotaSampler};
 use super::upgrade_plot::{upgrade_groups, UpgradeSampler};
@@ -17,6 +20,10 @@ use std::path::{Path, PathBuf};
 pub const QUOTA_TIMELINE: &str = "quota-timeline.svg";
 /// The upgrade Gantt chart's file name in `--plots DIR`.
 pub const GANTT: &str = "gantt.svg";
+/// The install Gantt chart's file name in `--plots DIR`.
+pub const BOOTSTRAP: &str = "bootstrap.svg";
+/// The host pages' Gantt chart's file name in `--plots DIR`.
+pub const HOST_PAGES: &str = "host-pages.svg";
 
 /// What the plots sample while a run steps.
 #[derive(Default)]
@@ -25,6 +32,10 @@ pub struct RunSamples {
     pub quotas: QuotaSampler,
     /// The upgrade's node, repo and migration states over time.
     pub upgrade: UpgradeSampler,
+    /// The install's rows (scenarios with a `bootstrap:` section).
+    pub bootstrap: BootstrapSampler,
+    /// The host pages' rows against where each VM runs.
+    pub host_view: HostViewSampler,
 }
 
 impl RunSamples {
@@ -32,6 +43,16 @@ impl RunSamples {
     pub fn observe(&mut self, w: &World) {
         self.quotas.observe(w);
         self.upgrade.observe(w);
+        self.bootstrap.observe(w);
+        self.host_view.observe(w);
+    }
+
+    /// Whether no plot has anything to draw.
+    fn nothing(&self, gantt: &Option<Vec<GanttRow>>) -> bool {
+        self.quotas.is_empty()
+            && gantt.is_none()
+            && self.bootstrap.is_empty()
+            && self.host_view.is_empty()
     }
 }
 
@@ -98,7 +119,7 @@ pub fn write_plots(
 }
 
 /// The files every run's plots may be (`--plot DIR` checks them before the run).
-pub const PLOT_FILES: [&str; 2] = [QUOTA_TIMELINE, GANTT];
+pub const PLOT_FILES: [&str; 4] = [QUOTA_TIMELINE, GANTT, BOOTSTRAP, HOST_PAGES];
 
 /// Draws the plots and stages them in `outputs` under `dir` (made if needed, and removed
 /// again if the command fails): nothing is in place until `outputs` is committed.
@@ -134,6 +155,30 @@ pub fn stage_plots(
         let svg = gantt_svg(&format!("{title}: upgrade"), &rows, &gm, &upgrade_groups())?;
         files.push((GANTT, svg));
     }
+    let violated = out
+        .violation
+        .as_ref()
+        .map_or(0.0, |v| v.time.micros() as f64 / 1e6);
+    if !samples.bootstrap.is_empty() {
+        let end = samples.bootstrap.end_s(violated, run_end_s(out));
+        let svg = gantt_svg(
+            &format!("{title}: install"),
+            &samples.bootstrap.rows(end),
+            &bootstrap_markers(out),
+            &bootstrap_groups(),
+        )?;
+        files.push((BOOTSTRAP, svg));
+    }
+    if !samples.host_view.is_empty() {
+        let end = samples.host_view.end_s(violated, run_end_s(out));
+        let svg = gantt_svg(
+            &format!("{title}: host pages against where each VM runs"),
+            &samples.host_view.rows(end),
+            &host_view_markers(out),
+            &host_page_groups(),
+        )?;
+        files.push((HOST_PAGES, svg));
+    }
     if files.is_empty() {
         return Ok(());
     }
@@ -164,8 +209,10 @@ pub fn run_with_plots(
     let mut samples = RunSamples::default();
     let out = run_sampled(scn, version, choices, trace, Some(&mut samples));
     let gantt = upgrade_gantt(scn, &out, &samples);
-    if samples.quotas.is_empty() && gantt.is_none() {
-        super::output::err("no plot for this run (no default ResourceQuota, not an upgrade)\n");
+    if samples.nothing(&gantt) {
+        super::output::err(
+            "no plot for this run (no default ResourceQuota, no upgrade, no install, no host page)\n",
+        );
     }
     let staged = stage_plots(outputs, dir, title, &out, &samples, gantt);
     (out, staged)

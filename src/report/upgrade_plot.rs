@@ -5,7 +5,7 @@
 //! with how it ended (`ok`, `FAILED`), its name (`evac-` for `kubevirt-evacuation-`) and VM.
 //! `upgrade_groups` gives every one of these states its fixed colour.
 
-use super::gantt::{GanttRow, GanttSpan, StateGroup};
+use super::gantt::{GanttRow, StateGroup, Track};
 use crate::engine::SimTime;
 use crate::kube::object::NodeUpgradeState;
 use crate::kube::{Kind, MigrationPhase};
@@ -16,49 +16,6 @@ use plotters::style::RGBColor;
 
 /// At most this many migration rows (the latest ones are dropped, with a note row).
 const MAX_MIGRATION_ROWS: usize = 40;
-
-#[derive(Clone)]
-struct Track {
-    label: String,
-    spans: Vec<GanttSpan>,
-    open: Option<(String, f64)>,
-}
-
-impl Track {
-    fn new(label: String) -> Self {
-        Track {
-            label,
-            spans: Vec::new(),
-            open: None,
-        }
-    }
-
-    /// True when the state changed.
-    fn set(&mut self, state: Option<&str>, at: f64) -> bool {
-        if self.open.as_ref().map(|(s, _)| s.as_str()) == state {
-            return false;
-        }
-        if let Some((s, start)) = self.open.take() {
-            if at > start {
-                self.spans.push(GanttSpan {
-                    start_s: start,
-                    end_s: at,
-                    state: s,
-                });
-            }
-        }
-        self.open = state.map(|s| (s.to_string(), at));
-        true
-    }
-
-    fn row(mut self, end: f64) -> GanttRow {
-        self.set(None, end);
-        GanttRow {
-            label: self.label,
-            spans: self.spans,
-        }
-    }
-}
 
 #[derive(Default)]
 pub struct UpgradeSampler {

@@ -67,6 +67,11 @@ pub struct Boot {
 }
 
 impl Boot {
+    /// The harvester pod's name, once its container has first started.
+    pub fn pod_name(&self) -> Option<&str> {
+        self.pod.as_deref()
+    }
+
     /// Sets a world up for its install; call after `start_all`, which it partly undoes: the
     /// KubeVirt processes and harvester come up later.
     pub fn install(
