@@ -503,6 +503,9 @@ pub struct AddonBody {
 pub struct OpaqueBody {
     pub api_version: String,
     pub kind: String,
+    /// For a CustomResourceDefinition: the group and kind it serves (`spec.group`,
+    /// `spec.names.kind`).
+    pub crd: Option<(String, String)>,
 }
 
 impl OpaqueBody {

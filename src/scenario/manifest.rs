@@ -12,6 +12,7 @@
 //! the same name), instance types and preferences.
 
 use super::echo;
+use super::field_validation;
 use super::limits;
 use super::ScenarioError;
 use crate::kube::object::{NamespaceBody, OpaqueBody, PvcBody, PvcPhase, RunStrategy, VmBody};
@@ -33,6 +34,8 @@ pub struct Origin {
     pub place: Place,
     /// The manifest's file name in the manifests directory.
     pub manifest: String,
+    /// An unknown field is an error (`--strict`), not a warning.
+    pub strict_fields: bool,
 }
 
 /// How a position in the YAML maps to one in `Origin::file`.
@@ -73,6 +76,8 @@ pub struct Parsed {
     /// Per object, where it starts.
     pub sites: Vec<(usize, usize)>,
     pub notes: Vec<String>,
+    /// One per unknown field (`field_validation`), in document order.
+    pub warnings: Vec<ScenarioError>,
 }
 
 type Node<'a> = MarkedYaml<'a>;
@@ -117,6 +122,7 @@ pub fn parse(text: &str, origin: &Origin) -> Result<Parsed, ScenarioError> {
         objects: Vec::new(),
         sites: Vec::new(),
         notes: Vec::new(),
+        warnings: Vec::new(),
     };
     for doc in &docs {
         let doc = untag(doc);
@@ -191,6 +197,7 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
         }
         return Ok(());
     }
+    check_fields(node, &api_version, &kind, origin, out)?;
     let site = origin.at(node.span.start);
     let obj = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Namespace") => {
@@ -206,6 +213,7 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
                 namespace: opt_str(node, &["metadata", "namespace"], origin)?.unwrap_or_default(),
                 ..meta
             };
+            let crd = read_crd(node, &api_version, &kind, &meta, origin)?;
             let note = format!(
                 "manifest {}: {kind} {} ({api_version}) is of a kind hvsim does not model; it is applied as an opaque object",
                 origin.manifest,
@@ -217,6 +225,7 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
                 Body::Opaque(OpaqueBody {
                     api_version: api_version.clone(),
                     kind: kind.clone(),
+                    crd,
                 }),
             )
         }
@@ -224,6 +233,67 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
     out.objects.push(obj);
     out.sites.push(site);
     Ok(())
+}
+
+/// Unknown fields of a kind whose schema hvsim knows: warnings, or under `--strict` one
+/// error at the first, naming them all as the API server's strict decoder does.
+fn check_fields(
+    node: &Node<'_>,
+    api_version: &str,
+    kind: &str,
+    origin: &Origin,
+    out: &mut Parsed,
+) -> Result<(), ScenarioError> {
+    let Some(fields) = field_validation::schema(api_version, kind) else {
+        return Ok(());
+    };
+    let unknown = field_validation::unknown_fields(node, fields);
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    if origin.strict_fields {
+        let paths: Vec<&str> = unknown.iter().map(|u| u.path.as_str()).collect();
+        return Err(ScenarioError::new(
+            &origin.file,
+            Some(origin.at(first.at)),
+            field_validation::strict_error(&paths),
+        ));
+    }
+    for u in &unknown {
+        out.warnings.push(ScenarioError::new(
+            &origin.file,
+            Some(origin.at(u.at)),
+            field_validation::warning(&u.path),
+        ));
+    }
+    Ok(())
+}
+
+/// For a CustomResourceDefinition, the group and kind it serves (`spec.group`,
+/// `spec.names.kind`), which the API server requires; `None` for any other kind.
+fn read_crd(
+    node: &Node<'_>,
+    api_version: &str,
+    kind: &str,
+    meta: &Meta,
+    origin: &Origin,
+) -> Result<Option<(String, String)>, ScenarioError> {
+    if kind != "CustomResourceDefinition" || !api_version.starts_with("apiextensions.k8s.io/") {
+        return Ok(None);
+    }
+    let what = format!("CustomResourceDefinition {}", echo::quoted(&meta.name));
+    let read = |keys: &[&str], expected: &str| -> Result<String, ScenarioError> {
+        match opt_scalar(node, keys)? {
+            Some((s, _)) if !s.is_empty() => Ok(s),
+            _ => Err(origin.fail(
+                get(node, "spec").unwrap_or(node),
+                format!("{what} has no {}, expected {expected}", keys.join(".")),
+            )),
+        }
+    };
+    let group = read(&["spec", "group"], "the API group it serves")?;
+    let served = read(&["spec", "names", "kind"], "the kind it serves")?;
+    Ok(Some((group, served)))
 }
 
 fn read_pvc(node: &Node<'_>, origin: &Origin) -> Result<Obj, ScenarioError> {
@@ -655,6 +725,7 @@ mod tests {
             file: "m.yaml".into(),
             place: Place::File,
             manifest: "m.yaml".into(),
+            strict_fields: false,
         }
     }
 

@@ -167,12 +167,19 @@ impl Boot {
         trace.emit(step, now, OPERATOR, TraceCat::Log, || {
             "KubeVirt deployed: CRDs installed; virt-api, virt-controller and virt-handler starting".into()
         });
-        for crd in [KUBEVIRT_CRD, "virtualmachineinstances.kubevirt.io"] {
+        for (crd, kind) in [
+            (KUBEVIRT_CRD, "VirtualMachine"),
+            (
+                "virtualmachineinstances.kubevirt.io",
+                "VirtualMachineInstance",
+            ),
+        ] {
             let obj = Obj::new(
                 Meta::named("", crd),
                 Body::Opaque(OpaqueBody {
                     api_version: "apiextensions.k8s.io/v1".into(),
                     kind: "CustomResourceDefinition".into(),
+                    crd: Some(("kubevirt.io".into(), kind.into())),
                 }),
             );
             let mark = cluster.api.records.len();
