@@ -16,13 +16,15 @@
 //! its custom resource fails on its first pass and applies on the next, 15 s later. The
 //! CRDs RKE2 registers before its deploy controller starts (k3s `pkg/crd/crds.go`:
 //! `addons.k3s.cattle.io`, `etcdsnapshotfiles.k3s.cattle.io`; helm-controller's
-//! `helmcharts`/`helmchartconfigs.helm.cattle.io`) are served from t=0 (`RKE2_KINDS`).
+//! `helmcharts`/`helmchartconfigs.helm.cattle.io`) are served from t=0 (`RKE2_KINDS`), as are
+//! the `harvester-crd` chart's (`models/harvester/crd_chart.rs`).
 //!
 //! Here each Addon is a key, requeued after 15 s while its file fails. Left out: edits and
 //! removal of files (pruning), `.skip` files, the GVK annotation, Events.
 
 use crate::engine::SimDuration;
 use crate::kube::{Body, Ctx, Kind, Obj, ObjId, Outcome, ReconcileResult, Reconciler};
+use crate::models::harvester::crd_chart;
 
 /// `time.After(15 * time.Second)` between passes over the manifests directory.
 pub const PASS_INTERVAL: SimDuration = SimDuration::from_secs(15);
@@ -80,6 +82,11 @@ fn crd_kinds(ctx: &Ctx<'_>) -> Vec<(String, String)> {
         RKE2_KINDS
             .iter()
             .map(|(g, k)| (g.to_string(), k.to_string())),
+    );
+    kinds.extend(
+        crd_chart::KINDS
+            .iter()
+            .map(|k| (crd_chart::GROUP.to_string(), k.to_string())),
     );
     kinds
 }
