@@ -197,8 +197,37 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
         }
         return Ok(());
     }
+    let before = out.warnings.len();
     check_fields(node, &api_version, &kind, origin, out)?;
     let site = origin.at(node.span.start);
+    let obj = match read_kind(node, &api_version, &kind, origin, out) {
+        Ok(o) => o,
+        // An unknown field often explains the error (`runStrategyy`): the API server would
+        // have warned of it first.
+        Err(mut e) => {
+            for w in &out.warnings[before..] {
+                if let Some((l, c)) = w.position {
+                    e.message
+                        .push_str(&format!("; {} at line {l}, column {c}", w.message));
+                }
+            }
+            return Err(e);
+        }
+    };
+    out.objects.push(obj);
+    out.sites.push(site);
+    Ok(())
+}
+
+/// The object of a kind hvsim reads, or an opaque one (with a note).
+fn read_kind(
+    node: &Node<'_>,
+    api_version: &str,
+    kind: &str,
+    origin: &Origin,
+    out: &mut Parsed,
+) -> Result<Obj, ScenarioError> {
+    let (api_version, kind) = (api_version.to_string(), kind.to_string());
     let obj = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Namespace") => {
             let meta = read_meta(node, &kind, false, origin)?;
@@ -230,9 +259,7 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
             )
         }
     };
-    out.objects.push(obj);
-    out.sites.push(site);
-    Ok(())
+    Ok(obj)
 }
 
 /// Unknown fields of a kind whose schema hvsim knows: warnings, or under `--strict` one
