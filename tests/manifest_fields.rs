@@ -34,7 +34,9 @@ fn file_scenario(dir: &Path, name: &str, yaml: &str) -> String {
 }
 
 fn corpus(rel: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/manifests").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus/manifests")
+        .join(rel);
     std::fs::read_to_string(p).unwrap()
 }
 
@@ -89,10 +91,7 @@ fn kubevirts_example_virtual_machines_load_with_no_warning() {
 
 #[test]
 fn an_exported_vm_list_with_status_and_server_fields_loads_with_no_warning() {
-    let (w, objects) = warnings_of(
-        "list.yaml",
-        &corpus("harvester/kubectl-get-vm-list.yaml"),
-    );
+    let (w, objects) = warnings_of("list.yaml", &corpus("harvester/kubectl-get-vm-list.yaml"));
     assert_eq!(w, Vec::<String>::new());
     assert_eq!(objects, 1);
 }
@@ -123,7 +122,10 @@ fn a_misspelled_field_is_one_warning_line_at_its_key() {
     let path = file_scenario(&dir, "vm.yaml", TYPO);
     let (code, stderr) = hvsim(&dir, &["run", &path]);
     let manifest = dir.join("manifests/vm.yaml");
-    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
     assert_eq!(
         warnings,
         [format!(
@@ -233,11 +235,24 @@ fn a_custom_resource_fails_on_the_pass_that_creates_its_crd_and_applies_on_the_n
     let failed = find("no matches for kind \"Widget\" in version \"example.com/v1\"");
     let crd = find("POST customresourcedefinitions.apiextensions.k8s.io widgets.example.com");
     let cr = find("POST widgets.example.com default/w1");
-    let applied = find("Applied manifest at \"/var/lib/rancher/rke2/server/manifests/widgets.yaml\"");
-    assert!(crd < failed && failed < cr && cr < applied, "{}", lines.join("\n"));
-    assert!(lines[failed].starts_with("00:00.000000 [rke2-server] Failed to process config"));
-    assert!(lines[applied].starts_with("00:15.000000 "), "{}", lines[applied]);
-    let failures = lines.iter().filter(|l| l.contains("no matches for kind")).count();
+    let applied =
+        find("Applied manifest at \"/var/lib/rancher/rke2/server/manifests/widgets.yaml\"");
+    assert!(
+        crd < failed && failed < cr && cr < applied,
+        "{}",
+        lines.join("\n")
+    );
+    // The first pass runs as RKE2 starts; the next 15 s (`PASS_INTERVAL`) after it.
+    assert!(
+        lines[failed].starts_with("00:00.") && lines[failed].contains("[rke2-server] Failed"),
+        "{}",
+        lines[failed]
+    );
+    assert!(lines[applied].starts_with("00:15."), "{}", lines[applied]);
+    let failures = lines
+        .iter()
+        .filter(|l| l.contains("no matches for kind"))
+        .count();
     assert_eq!(failures, 1, "{}", lines.join("\n"));
 }
 
@@ -276,7 +291,10 @@ spec:
         .find("POST persistentvolumeclaims harvester-public/shared")
         .unwrap_or_else(|| panic!("{text}"));
     assert!(ns < applied, "{text}");
-    assert!(text.contains("namespaces \"harvester-public\" not found"), "{text}");
+    assert!(
+        text.contains("namespaces \"harvester-public\" not found"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -293,4 +311,25 @@ fn an_invalid_object_names_its_unknown_fields_in_the_error() {
         )
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_scenario_vm_in_harvester_public_needs_no_namespace_declaration() {
+    let scn = parse(
+        r#"Scenario(
+    name: "public",
+    harvester: "v1.4.1",
+    nodes: [(name: "node-1"), (name: "node-2")],
+    vms: [(name: "vm1", namespace: "harvester-public", node: "node-1", cpu: "1", memory: "1Gi")],
+    timeline: [(at: "1s", action: Migrate(vm: "vm1", target: "node-2"))],
+    invariants: [MigrationCompletes(within: "5m")],
+)"#,
+    );
+    let out = traced(&scn, "v1.4.1", 1);
+    assert!(out.violation.is_none(), "{}", text_of(&out));
+    assert!(
+        text_of(&out).contains("harvester-public/vm1"),
+        "{}",
+        text_of(&out)
+    );
 }
