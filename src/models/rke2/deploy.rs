@@ -170,3 +170,27 @@ impl Reconciler for DeployController {
         Ok(Outcome::RequeueAfter(PASS_INTERVAL))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crds() -> Vec<(String, String)> {
+        vec![("example.com".into(), "Widget".into())]
+    }
+
+    #[test]
+    fn a_kind_of_a_built_in_group_is_served_without_a_crd() {
+        assert_eq!(served("apps/v1", "Deployment", &[]), Ok(()));
+        assert_eq!(served("v1", "ConfigMap", &[]), Ok(()));
+    }
+
+    #[test]
+    fn a_custom_kind_without_its_crd_gets_the_rest_mappers_text() {
+        assert_eq!(
+            served("example.com/v1", "Gadget", &crds()),
+            Err("no matches for kind \"Gadget\" in version \"example.com/v1\"".into())
+        );
+        assert_eq!(served("example.com/v1", "Widget", &crds()), Ok(()));
+    }
+}
