@@ -5,7 +5,9 @@
 //! Understood kinds: `v1 Namespace`, `v1 PersistentVolumeClaim`, and `kubevirt.io/v1`
 //! `VirtualMachine` (name, namespace, `runStrategy` or `running`, CPU, memory, disks on
 //! claims). Any other kind is kept as an opaque object: RKE2 applies it, nothing reads it,
-//! and the run's timeline says so. A `v1 List` is read as its items.
+//! and the run's timeline says so. A `v1 List` is read as its items. Fields the API
+//! server does not know are warnings, or errors under `--strict` (`field_validation.rs`);
+//! a CustomResourceDefinition keeps the group and kind it serves.
 //!
 //! Left out: YAML 1.1 booleans (`yes`, `on`; Kubernetes' parser takes them, YAML 1.2 does
 //! not), `generateName`, DataVolume templates (a `dataVolume` disk is read as the claim of
