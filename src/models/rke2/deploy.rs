@@ -70,6 +70,36 @@ pub const RKE2_KINDS: &[(&str, &str)] = &[
     ("helm.cattle.io", "HelmChartConfig"),
 ];
 
+/// The kinds of the CRDs virt-operator installs together (kubevirt/kubevirt v1.3.0
+/// `pkg/virt-operator/resource/generate/components/crds.go`, its `New*Crd`); hvsim creates
+/// only the VirtualMachine and VirtualMachineInstance objects, so the rest are served once
+/// `KUBEVIRT_CRD` exists.
+pub const KUBEVIRT_KINDS: &[(&str, &str)] = &[
+    ("kubevirt.io", "VirtualMachineInstance"),
+    ("kubevirt.io", "VirtualMachine"),
+    ("kubevirt.io", "VirtualMachineInstancePreset"),
+    ("kubevirt.io", "VirtualMachineInstanceReplicaSet"),
+    ("kubevirt.io", "VirtualMachineInstanceMigration"),
+    ("kubevirt.io", "KubeVirt"),
+    ("pool.kubevirt.io", "VirtualMachinePool"),
+    ("snapshot.kubevirt.io", "VirtualMachineSnapshot"),
+    ("snapshot.kubevirt.io", "VirtualMachineSnapshotContent"),
+    ("snapshot.kubevirt.io", "VirtualMachineRestore"),
+    ("export.kubevirt.io", "VirtualMachineExport"),
+    ("instancetype.kubevirt.io", "VirtualMachineInstancetype"),
+    (
+        "instancetype.kubevirt.io",
+        "VirtualMachineClusterInstancetype",
+    ),
+    ("instancetype.kubevirt.io", "VirtualMachinePreference"),
+    (
+        "instancetype.kubevirt.io",
+        "VirtualMachineClusterPreference",
+    ),
+    ("migrations.kubevirt.io", "MigrationPolicy"),
+    ("clone.kubevirt.io", "VirtualMachineClone"),
+];
+
 /// The (group, kind) pairs the CRDs in the API server serve now.
 fn crd_kinds(ctx: &Ctx<'_>) -> Vec<(String, String)> {
     let mut kinds: Vec<(String, String)> = ctx
@@ -78,6 +108,13 @@ fn crd_kinds(ctx: &Ctx<'_>) -> Vec<(String, String)> {
         .list_all(Kind::Opaque)
         .filter_map(|o| o.opaque().crd.clone())
         .collect();
+    if ctx.api.get(Kind::Opaque, "", KUBEVIRT_CRD).is_some() {
+        kinds.extend(
+            KUBEVIRT_KINDS
+                .iter()
+                .map(|(g, k)| (g.to_string(), k.to_string())),
+        );
+    }
     kinds.extend(
         RKE2_KINDS
             .iter()
