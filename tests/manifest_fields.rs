@@ -333,3 +333,30 @@ fn a_scenario_vm_in_harvester_public_needs_no_namespace_declaration() {
         text_of(&out)
     );
 }
+
+#[test]
+fn fleet_default_is_created_by_harvester_from_v1_4_0_only() {
+    let pvc = "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: shared
+  namespace: fleet-default
+";
+    let scn = parse(&crd_scenario(pvc));
+    let on = |version: &str| text_of(&traced(&scn, version, 1));
+    let v140 = on("v1.4.0");
+    assert!(
+        v140.contains("[harvester] POST namespaces fleet-default → 201"),
+        "{v140}"
+    );
+    assert!(
+        v140.contains("POST persistentvolumeclaims fleet-default/shared"),
+        "{v140}"
+    );
+    let v132 = on("v1.3.2");
+    assert!(!v132.contains("POST namespaces fleet-default"), "{v132}");
+    assert!(
+        !v132.contains("POST persistentvolumeclaims fleet-default/shared"),
+        "{v132}"
+    );
+}
