@@ -59,12 +59,20 @@ pub fn load_with_version(
 ) -> Result<(Scenario, Version), ScenarioError> {
     let text = read_scenario(file)?;
     let scn = scenario::load_str_with(file, &text, load_options())?;
+    print_field_warnings(&scn);
     let version = parse_version(file, version, &scn)?;
     scenario::run_version_checks(&scn, file, &text, version)?;
     for w in scenario::deadline_warnings(&scn, file, &text) {
         errln!("{w}");
     }
     Ok((scn, version))
+}
+
+/// `warning: FILE:LINE:COLUMN: unknown field "spec.foo"`, once per unknown manifest field.
+pub fn print_field_warnings(scn: &Scenario) {
+    for w in scenario::field_warnings(scn) {
+        errln!("warning: {w}");
+    }
 }
 
 /// A scenario's text (`scenario::read`); a name that is no file and no bundled scenario but
@@ -124,6 +132,11 @@ struct Cli {
     /// symlinks out); by default they must be inside it.
     #[arg(long, global = true)]
     allow_outside_manifests: bool,
+    /// A manifest field the API server does not know (for Namespace, PersistentVolumeClaim
+    /// and VirtualMachine) is an error (exit 2) instead of a warning: `unknown field
+    /// "spec.foo"`, as with the API server's `fieldValidation=Strict`.
+    #[arg(long, global = true)]
+    strict: bool,
 }
 
 #[derive(Subcommand)]
@@ -166,6 +179,7 @@ pub fn main() -> ExitCode {
     let args = Cli::parse();
     set_load_options(crate::scenario::LoadOptions {
         allow_outside_manifests: args.allow_outside_manifests,
+        strict_fields: args.strict,
     });
     let code = match args.cmd {
         Cmd::Run(a) => run::run(a),

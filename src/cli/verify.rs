@@ -56,6 +56,7 @@ pub fn run(a: Args) -> ExitCode {
         for f in &a.files {
             let loaded = read_scenario(f).and_then(|text| {
                 let s = scenario::load_str_with(f, &text, load_options())?;
+                super::print_field_warnings(&s);
                 scenario::verify_checks(&s, f, &text)?;
                 for w in scenario::deadline_warnings(&s, f, &text) {
                     errln!("{w}");

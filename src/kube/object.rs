@@ -622,6 +622,9 @@ pub struct OpaqueBody {
     pub api_version: String,
     /// `kind`, as written (`ConfigMap`).
     pub kind: String,
+    /// For a CustomResourceDefinition: the group and kind it serves (`spec.group`,
+    /// `spec.names.kind`).
+    pub crd: Option<(String, String)>,
 }
 
 impl OpaqueBody {

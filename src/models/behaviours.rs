@@ -66,6 +66,8 @@ pub struct Behaviours {
     /// setting's `restoreVM: true` (the scenario's `upgrade.restore_vm`), VMs the pre-drain
     /// detector stopped are started again after the node's upgrade.
     pub restore_vm_job: bool,
+    /// Harvester's data init applies the `fleet-default` namespace (v1.4.0+).
+    pub fleet_default_namespace: bool,
 }
 
 /// What the pre-drain job does with the upgrade-repo VM on the node it drains

@@ -98,6 +98,8 @@ pub struct LoadedManifest {
     pub objects: Vec<Obj>,
     /// Kinds hvsim does not model, reported when the run starts.
     pub notes: Vec<String>,
+    /// Unknown fields (`field_validation`), printed by the CLI as it loads the scenario.
+    pub warnings: Vec<super::ScenarioError>,
 }
 
 /// Written back with every manifest inline, so a written scenario (a repro file) carries its

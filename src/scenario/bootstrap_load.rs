@@ -126,6 +126,7 @@ pub fn load(
                             fallback: yaml_at,
                         },
                         manifest: name.clone(),
+                        strict_fields: opts.strict_fields,
                     },
                 )
             }
@@ -141,6 +142,7 @@ pub fn load(
                         file: shown,
                         place: Place::File,
                         manifest: name.clone(),
+                        strict_fields: opts.strict_fields,
                     },
                 )
             }
@@ -189,6 +191,7 @@ pub fn load(
             text,
             objects: parsed.objects,
             notes: parsed.notes,
+            warnings: parsed.warnings,
         });
     }
     // RKE2 applies the directory's files in path order.

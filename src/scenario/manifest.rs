@@ -5,13 +5,16 @@
 //! Understood kinds: `v1 Namespace`, `v1 PersistentVolumeClaim`, and `kubevirt.io/v1`
 //! `VirtualMachine` (name, namespace, `runStrategy` or `running`, CPU, memory, disks on
 //! claims). Any other kind is kept as an opaque object: RKE2 applies it, nothing reads it,
-//! and the run's timeline says so. A `v1 List` is read as its items.
+//! and the run's timeline says so. A `v1 List` is read as its items. Fields the API
+//! server does not know are warnings, or errors under `--strict` (`field_validation.rs`);
+//! a CustomResourceDefinition keeps the group and kind it serves.
 //!
 //! Left out: YAML 1.1 booleans (`yes`, `on`; Kubernetes' parser takes them, YAML 1.2 does
 //! not), `generateName`, DataVolume templates (a `dataVolume` disk is read as the claim of
 //! the same name), instance types and preferences.
 
 use super::echo;
+use super::field_validation;
 use super::limits;
 use super::ScenarioError;
 use crate::kube::object::{NamespaceBody, OpaqueBody, PvcBody, PvcPhase, RunStrategy, VmBody};
@@ -33,6 +36,8 @@ pub struct Origin {
     pub place: Place,
     /// The manifest's file name in the manifests directory.
     pub manifest: String,
+    /// An unknown field is an error (`--strict`), not a warning.
+    pub strict_fields: bool,
 }
 
 /// How a position in the YAML maps to one in `Origin::file`.
@@ -73,6 +78,8 @@ pub struct Parsed {
     /// Per object, where it starts.
     pub sites: Vec<(usize, usize)>,
     pub notes: Vec<String>,
+    /// One per unknown field (`field_validation`), in document order.
+    pub warnings: Vec<ScenarioError>,
 }
 
 type Node<'a> = MarkedYaml<'a>;
@@ -117,6 +124,7 @@ pub fn parse(text: &str, origin: &Origin) -> Result<Parsed, ScenarioError> {
         objects: Vec::new(),
         sites: Vec::new(),
         notes: Vec::new(),
+        warnings: Vec::new(),
     };
     for doc in &docs {
         let doc = untag(doc);
@@ -191,7 +199,37 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
         }
         return Ok(());
     }
+    let before = out.warnings.len();
+    check_fields(node, &api_version, &kind, origin, out)?;
     let site = origin.at(node.span.start);
+    let obj = match read_kind(node, &api_version, &kind, origin, out) {
+        Ok(o) => o,
+        // An unknown field often explains the error (`runStrategyy`): the API server would
+        // have warned of it first.
+        Err(mut e) => {
+            for w in &out.warnings[before..] {
+                if let Some((l, c)) = w.position {
+                    e.message
+                        .push_str(&format!("; {} at line {l}, column {c}", w.message));
+                }
+            }
+            return Err(e);
+        }
+    };
+    out.objects.push(obj);
+    out.sites.push(site);
+    Ok(())
+}
+
+/// The object of a kind hvsim reads, or an opaque one (with a note).
+fn read_kind(
+    node: &Node<'_>,
+    api_version: &str,
+    kind: &str,
+    origin: &Origin,
+    out: &mut Parsed,
+) -> Result<Obj, ScenarioError> {
+    let (api_version, kind) = (api_version.to_string(), kind.to_string());
     let obj = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Namespace") => {
             let meta = read_meta(node, &kind, false, origin)?;
@@ -206,6 +244,7 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
                 namespace: opt_str(node, &["metadata", "namespace"], origin)?.unwrap_or_default(),
                 ..meta
             };
+            let crd = read_crd(node, &api_version, &kind, &meta, origin)?;
             let note = format!(
                 "manifest {}: {kind} {} ({api_version}) is of a kind hvsim does not model; it is applied as an opaque object",
                 origin.manifest,
@@ -217,13 +256,73 @@ fn read_object(node: &Node<'_>, origin: &Origin, out: &mut Parsed) -> Result<(),
                 Body::Opaque(OpaqueBody {
                     api_version: api_version.clone(),
                     kind: kind.clone(),
+                    crd,
                 }),
             )
         }
     };
-    out.objects.push(obj);
-    out.sites.push(site);
+    Ok(obj)
+}
+
+/// Unknown fields of a kind whose schema hvsim knows: warnings, or under `--strict` one
+/// error at the first, naming them all as the API server's strict decoder does.
+fn check_fields(
+    node: &Node<'_>,
+    api_version: &str,
+    kind: &str,
+    origin: &Origin,
+    out: &mut Parsed,
+) -> Result<(), ScenarioError> {
+    let Some(fields) = field_validation::schema(api_version, kind) else {
+        return Ok(());
+    };
+    let unknown = field_validation::unknown_fields(node, fields);
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    if origin.strict_fields {
+        let paths: Vec<&str> = unknown.iter().map(|u| u.path.as_str()).collect();
+        return Err(ScenarioError::new(
+            &origin.file,
+            Some(origin.at(first.at)),
+            field_validation::strict_error(&paths),
+        ));
+    }
+    for u in &unknown {
+        out.warnings.push(ScenarioError::new(
+            &origin.file,
+            Some(origin.at(u.at)),
+            field_validation::warning(&u.path),
+        ));
+    }
     Ok(())
+}
+
+/// For a CustomResourceDefinition, the group and kind it serves (`spec.group`,
+/// `spec.names.kind`), which the API server requires; `None` for any other kind.
+fn read_crd(
+    node: &Node<'_>,
+    api_version: &str,
+    kind: &str,
+    meta: &Meta,
+    origin: &Origin,
+) -> Result<Option<(String, String)>, ScenarioError> {
+    if kind != "CustomResourceDefinition" || !api_version.starts_with("apiextensions.k8s.io/") {
+        return Ok(None);
+    }
+    let what = format!("CustomResourceDefinition {}", echo::quoted(&meta.name));
+    let read = |keys: &[&str], expected: &str| -> Result<String, ScenarioError> {
+        match opt_scalar(node, keys)? {
+            Some((s, _)) if !s.is_empty() => Ok(s),
+            _ => Err(origin.fail(
+                get(node, "spec").unwrap_or(node),
+                format!("{what} has no {}, expected {expected}", keys.join(".")),
+            )),
+        }
+    };
+    let group = read(&["spec", "group"], "the API group it serves")?;
+    let served = read(&["spec", "names", "kind"], "the kind it serves")?;
+    Ok(Some((group, served)))
 }
 
 fn read_pvc(node: &Node<'_>, origin: &Origin) -> Result<Obj, ScenarioError> {
@@ -655,6 +754,7 @@ mod tests {
             file: "m.yaml".into(),
             place: Place::File,
             manifest: "m.yaml".into(),
+            strict_fields: false,
         }
     }
 

@@ -7,6 +7,7 @@ mod bootstrap_load;
 mod bundled;
 mod checkable;
 pub(crate) mod echo;
+mod field_validation;
 pub(crate) mod limits;
 mod locate;
 pub(crate) mod manifest;
@@ -74,6 +75,20 @@ pub struct LoadOptions {
     /// scenario's folder. Off by default, so a scenario from elsewhere cannot read files
     /// outside its folder (CLI `--allow-outside-manifests`).
     pub allow_outside_manifests: bool,
+    /// A manifest field the API server does not know is an input error rather than a
+    /// warning (CLI `--strict`, as `kubectl apply --validate=strict`).
+    pub strict_fields: bool,
+}
+
+/// `FILE:LINE:COLUMN: unknown field "spec.foo"`, one per unknown field in the scenario's
+/// manifests, in manifest and document order (the CLI prints each after `warning: `).
+pub fn field_warnings(scn: &Scenario) -> Vec<String> {
+    scn.bootstrap
+        .iter()
+        .flat_map(|b| &b.loaded)
+        .flat_map(|m| &m.warnings)
+        .map(|w| w.to_string())
+        .collect()
 }
 
 /// Parses and validates scenario text; `file` names it in errors.

@@ -14,6 +14,7 @@ use crate::kube::validation::{
     aggregate, field_invalid, is_dns1123_label, is_dns1123_subdomain, is_valid_label_value,
 };
 use crate::kube::Quantity;
+use crate::models::harvester::data_init;
 use crate::models::harvester::upgrade::{job_name, repo_vm_name};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -551,7 +552,10 @@ impl Validator<'_> {
                     ),
                 );
             }
-            if !self.names.namespaces.contains(vm.namespace.as_str()) {
+            // Harvester's data init creates `harvester-public` (on every modelled version).
+            if !self.names.namespaces.contains(vm.namespace.as_str())
+                && vm.namespace != data_init::PUBLIC_NAMESPACE
+            {
                 let declared = one_of("namespaces", scn.namespaces.iter().map(|n| &n.name));
                 return self.fail(
                     &at("namespace"),

@@ -121,6 +121,9 @@ impl Version {
             // (PR #8526, multi-node restore-vm; also v1.6.1 and v1.7.0), run only when the
             // `upgrade-config` setting has `restoreVM: true` (its default is false).
             restore_vm_job: self >= Version::new(1, 6, 0),
+            // `pkg/data/add.go` `Init` calls `addFleetDefaultNamespace` from v1.4.0 (not at
+            // v1.3.2).
+            fleet_default_namespace: self >= Version::new(1, 4, 0),
             storage_network_check: if self < Version::new(1, 4, 0) {
                 StorageNetworkCheck::SkipEmptyValue
             } else if self < Version::new(1, 5, 1) {

@@ -26,6 +26,7 @@ use crate::engine::{ChoiceKind, Sim, SimDuration, SimTime, Trace, TraceCat};
 use crate::kube::describe::describe_record;
 use crate::kube::object::{AddonBody, NamespaceBody, OpaqueBody, PodBody};
 use crate::kube::{ActorId, Body, Cluster, Ev, Kind, Meta, Obj, PodPhase, ResourceList};
+use crate::models::harvester::data_init;
 use crate::models::harvester::settings::{fatal_line, set_all, SETTINGS};
 use crate::models::harvester::settings_validator::SettingValidator;
 use crate::models::rke2::deploy::{KUBEVIRT_CRD, MANIFESTS_DIR};
@@ -63,6 +64,8 @@ pub struct Boot {
     pod: Option<String>,
     /// How often the harvester container has exited.
     pub exits: u32,
+    /// The namespaces Harvester's data init applies (`models/harvester/data_init.rs`).
+    data_namespaces: Vec<&'static str>,
     codes: Codes,
 }
 
@@ -163,6 +166,7 @@ impl Boot {
             first_node: scn.nodes[0].name.clone(),
             pod: None,
             exits: 0,
+            data_namespaces: data_init::namespaces(&topology.behaviours),
             codes,
         }
     }
@@ -172,12 +176,19 @@ impl Boot {
         trace.emit(step, now, OPERATOR, TraceCat::Log, || {
             "KubeVirt deployed: CRDs installed; virt-api, virt-controller and virt-handler starting".into()
         });
-        for crd in [KUBEVIRT_CRD, "virtualmachineinstances.kubevirt.io"] {
+        for (crd, kind) in [
+            (KUBEVIRT_CRD, "VirtualMachine"),
+            (
+                "virtualmachineinstances.kubevirt.io",
+                "VirtualMachineInstance",
+            ),
+        ] {
             let obj = Obj::new(
                 Meta::named("", crd),
                 Body::Opaque(OpaqueBody {
                     api_version: "apiextensions.k8s.io/v1".into(),
                     kind: "CustomResourceDefinition".into(),
+                    crd: Some(("kubevirt.io".into(), kind.into())),
                 }),
             );
             let mark = cluster.api.records.len();
@@ -233,6 +244,18 @@ impl Boot {
         trace.emit(step, now, "kubelet", TraceCat::Log, || {
             format!("container harvester started in pod {HARVESTER_NAMESPACE}/{pod_name} (restarts {restarts})")
         });
+        // `data.Init` first: the namespaces Harvester owns, created when missing.
+        for ns in &self.data_namespaces {
+            if cluster.api.get(Kind::Namespace, "", ns).is_none() {
+                let mark = cluster.api.records.len();
+                let obj = Obj::new(
+                    Meta::named("", ns),
+                    Body::Namespace(NamespaceBody::default()),
+                );
+                let _ = cluster.api.create(self.harvester_actor, obj);
+                emit_records(cluster, trace, mark, step, now);
+            }
+        }
         // `SetAll` ranges over a Go map: a fresh order on every start.
         let mut order: Vec<usize> = (0..SETTINGS.len()).collect();
         for i in (1..order.len()).rev() {

@@ -22,6 +22,7 @@ use crate::kube::{
     Body, Cluster, Ev, Kind, Meta, MigrationPhase, Obj, PodPhase, ProcessTiming, Reconciler,
 };
 use crate::models::cpu::{HostCpu, DEFAULT_MODEL};
+use crate::models::harvester::data_init;
 use crate::models::harvester::namespace_webhook::NamespaceValidator;
 use crate::models::kubevirt::launcher::launcher_pod;
 use crate::models::kubevirt::node_labeller::node_labels;
@@ -313,6 +314,16 @@ impl World {
             api.seed(Obj::new(
                 meta,
                 Body::Namespace(NamespaceBody { project_default }),
+            ));
+        }
+        // A VM in `harvester-public`, which Harvester's data init creates, needs no
+        // declaration; the namespace is there as the world starts, like every other one.
+        let public = data_init::PUBLIC_NAMESPACE;
+        let declared = scn.namespaces.iter().any(|n| n.name == public);
+        if !declared && scn.vms.iter().any(|v| v.namespace == public) {
+            api.seed(Obj::new(
+                Meta::named("", public),
+                Body::Namespace(NamespaceBody::default()),
             ));
         }
         let mut pods_by_ns: Vec<(String, ResourceList)> = Vec::new();

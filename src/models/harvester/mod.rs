@@ -1,5 +1,7 @@
 //! Harvester's controllers and webhooks.
 
+pub(crate) mod crd_chart;
+pub(crate) mod data_init;
 pub(crate) mod migration;
 pub mod migration_keys;
 pub(crate) mod namespace_webhook;
