@@ -36,6 +36,9 @@ pub enum ApiError {
     NotFound { kind: Kind, name: String },
     /// 409 on create
     AlreadyExists { kind: Kind, name: String },
+    /// The process crashed (a crash point fired, `kube/fault.rs`): the request was never
+    /// sent, so it has no HTTP status.
+    ProcessDown,
 }
 
 impl ApiError {
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::QuotaExceeded(_) => 403,
             ApiError::WebhookDenied { .. } => 400,
             ApiError::NotFound { .. } => 404,
+            ApiError::ProcessDown => 0,
         }
     }
 
@@ -80,6 +84,7 @@ impl fmt::Display for ApiError {
             }
             ApiError::NotFound { kind, name } => write!(f, "{} \"{}\" not found", kind.plural(), name),
             ApiError::AlreadyExists { kind, name } => write!(f, "{} \"{}\" already exists", kind.plural(), name),
+            ApiError::ProcessDown => f.write_str("the process crashed: request not sent"),
         }
     }
 }

@@ -50,7 +50,7 @@ impl Reconciler for DeployController {
         if a.applied {
             return Ok(Outcome::Done);
         }
-        let kubevirt_served = ctx.api.get(Kind::Opaque, "", KUBEVIRT_CRD).is_some();
+        let kubevirt_served = ctx.api().get(Kind::Opaque, "", KUBEVIRT_CRD).is_some();
         let mut errors = Vec::new();
         // Namespaces first, as wrangler's apply orders kinds; then file order.
         let ordered = a
@@ -67,10 +67,10 @@ impl Reconciler for DeployController {
                 continue;
             }
             let (ns, name) = (&obj.meta.namespace, &obj.meta.name);
-            if ctx.api.get(obj.kind(), ns, name).is_some() {
+            if ctx.api().get(obj.kind(), ns, name).is_some() {
                 continue;
             }
-            if !ns.is_empty() && ctx.api.get(Kind::Namespace, "", ns).is_none() {
+            if !ns.is_empty() && ctx.api().get(Kind::Namespace, "", ns).is_none() {
                 errors.push(format!("namespaces \"{ns}\" not found"));
                 continue;
             }
