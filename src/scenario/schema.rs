@@ -233,6 +233,19 @@ pub enum Action {
     RestartAgent,
     /// Any controller process is killed and comes back.
     RestartProcess { process: String },
+    /// A crash point (Sieve's intermediate states): from this time on, the `reconcile`-th
+    /// (default the first) reconcile of `controller` in `process` (any of its controllers if
+    /// none is named) that makes at least `write` accepted API writes crashes the process
+    /// right after its `write`-th: that write is committed, the rest of the reconcile never
+    /// reaches the API server, and the process comes back after `restart` and re-lists.
+    CrashAfterWrite {
+        process: String,
+        #[serde(default)]
+        controller: Option<String>,
+        write: u32,
+        #[serde(default)]
+        reconcile: Option<u32>,
+    },
     /// A user opens the Harvester UI's page of a host (its Virtual Machines tab) in a new
     /// browser session named `session`: the page lists VMs and VMIs into its store, then
     /// follows a watch stream whose events reach it after `watch_latency` (default:

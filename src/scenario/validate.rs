@@ -28,6 +28,31 @@ const CLUSTER_PROCESSES: &[&str] = &[
     "kube-scheduler",
 ];
 
+/// The controllers (`Reconciler::name`) a process may run, in any version and with any
+/// feature, for `CrashAfterWrite`'s `controller` (`sim/topology.rs` says which run where in
+/// a given world; its test keeps this list in step).
+pub fn controllers_of(process: &str) -> &'static [&'static str] {
+    match process {
+        "harvester" => &[
+            "migrationAnnotationController",
+            "resourceQuotaController",
+            "upgrade-controller",
+        ],
+        "cattle-cluster-agent" => &["resourceQuotaSyncController"],
+        "virt-controller" => &[
+            "migration-controller",
+            "virt-controller-vm",
+            "virt-controller-vmi",
+            "evacuation-controller",
+        ],
+        "kube-controller-manager" => &["resourcequota-controller"],
+        "kubelet" => &["kubelet"],
+        "kube-scheduler" => &["scheduler"],
+        p if p.starts_with("virt-handler-") => &["virt-handler-vm"],
+        _ => &[],
+    }
+}
+
 /// Every process name `RestartProcess` accepts in this scenario.
 pub fn known_processes(scn: &Scenario) -> Vec<String> {
     let per_node = scn.nodes.iter().map(|n| format!("virt-handler-{}", n.name));
@@ -760,6 +785,49 @@ impl Validator<'_> {
                             quoted(process),
                             one_of("processes", known_processes(scn).iter())
                         ),
+                    );
+                }
+            }
+            Action::CrashAfterWrite {
+                process,
+                controller,
+                write,
+                reconcile,
+            } => {
+                if !self.names.processes.contains(process.as_str()) {
+                    return self.fail(
+                        &at("process"),
+                        format!(
+                            "CrashAfterWrite of unknown process {}, {}",
+                            quoted(process),
+                            one_of("processes", known_processes(scn).iter())
+                        ),
+                    );
+                }
+                if let Some(c) = controller {
+                    let known = controllers_of(process);
+                    if !known.contains(&c.as_str()) {
+                        return self.fail(
+                            &at("controller"),
+                            format!(
+                                "CrashAfterWrite of unknown controller {} of process {}, {}",
+                                quoted(c),
+                                quoted(process),
+                                one_of("controllers", known.iter())
+                            ),
+                        );
+                    }
+                }
+                if *write == 0 {
+                    return self.fail(
+                        &at("write"),
+                        "CrashAfterWrite after write 0, expected a write from 1 (the first accepted API write of a reconcile)".into(),
+                    );
+                }
+                if *reconcile == Some(0) {
+                    return self.fail(
+                        &at("reconcile"),
+                        "CrashAfterWrite on reconcile 0, expected a reconcile from 1 (the first that makes the write)".into(),
                     );
                 }
             }
