@@ -108,7 +108,11 @@ mod tests {
         let r = a.refs();
         assert_eq!(
             (r.process, r.controller, r.nodes),
-            (Some("virt-handler-node2"), Some("virt-handler-vm"), vec!["node2"])
+            (
+                Some("virt-handler-node2"),
+                Some("virt-handler-vm"),
+                vec!["node2"]
+            )
         );
     }
 

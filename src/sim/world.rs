@@ -13,9 +13,7 @@ use super::feature::{Codes, Env, Feature};
 use super::host_pages::HostPages;
 use super::topology::{self, Features, Topology};
 use super::upgrade::NodeUpgrade;
-use crate::engine::{
-    ChoiceKind, Choices, Sim, SimDuration, SimTime, StopReason, Trace, TraceCat,
-};
+use crate::engine::{ChoiceKind, Choices, Sim, SimDuration, SimTime, StopReason, Trace, TraceCat};
 use crate::kube::describe::trace_record;
 use crate::kube::object::{CpuMode, Domain};
 use crate::kube::object::{NamespaceBody, NodeBody, ResourceQuotaBody, VmBody, VmiBody, VmimBody};
@@ -247,8 +245,7 @@ impl World {
             // A crash point from the start is armed before any process starts, with no event
             // (an event at t=0 would be one more tie there): the run with it is the run
             // without it up to the crash, so a point a record run saw fires on its seed.
-            if let (Some(SimDuration::ZERO), Action::CrashAfterWrite { .. }) = (st.at, &st.action)
-            {
+            if let (Some(SimDuration::ZERO), Action::CrashAfterWrite { .. }) = (st.at, &st.action) {
                 arm_crash(&mut cluster, &st.action, &mut trace, 0, SimTime::ZERO);
                 continue;
             }
