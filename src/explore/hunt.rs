@@ -153,7 +153,15 @@ pub fn hunt(scn: &Scenario, spec: &HuntSpec, on_result: &mut dyn FnMut(&SeedResu
         .crash_points
         .map(|_| crash_points::record(scn, spec.version, spec.seeds.start));
     let points: Vec<Point> = match (&tally, spec.crash_points) {
-        (Some(t), Some(k)) => crash_points::points(t, k),
+        (Some(t), Some(k)) => {
+            // Only processes a scenario may crash (`CrashAfterWrite`'s validation), so
+            // every repro loads.
+            let crashable = crate::scenario::crashable_processes(scn);
+            crash_points::points(t, k)
+                .into_iter()
+                .filter(|p| crashable.contains(&p.process))
+                .collect()
+        }
         _ => Vec::new(),
     };
     // Each run: its crash point (an index into `points`) and seed. A crash hunt goes round

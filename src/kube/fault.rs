@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 /// Crash `process` right after write `write` (from 1) of the `reconcile`-th (from 1)
 /// reconcile, counted from when the point is armed, of `controller` (any controller of the
 /// process if `None`) that makes at least `write` accepted writes. It fires once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CrashPoint {
     pub process: u16,
     pub controller: Option<String>,
@@ -29,6 +29,7 @@ pub struct CrashPoint {
     pub reconcile: u32,
 }
 
+#[derive(Hash)]
 struct Armed {
     point: CrashPoint,
     /// Reconciles of its controller that reached `write` writes since it was armed.
@@ -55,6 +56,11 @@ impl Faults {
     /// Crash points armed and not fired yet.
     pub fn armed(&self) -> usize {
         self.armed.len()
+    }
+
+    /// Hashes the armed points and their counts (what decides which reconcile crashes).
+    pub fn hash_into<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::hash::Hash::hash(&self.armed, h);
     }
 
     /// Starts counting writes per reconcile (record mode).

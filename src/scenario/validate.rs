@@ -48,9 +48,26 @@ pub fn controllers_of(process: &str) -> &'static [&'static str] {
         "kube-controller-manager" => &["resourcequota-controller"],
         "kubelet" => &["kubelet"],
         "kube-scheduler" => &["scheduler"],
+        "rke2-server" => &["deploy"],
+        "longhorn-manager" => &["longhorn-volume"],
         p if p.starts_with("virt-handler-") => &["virt-handler-vm"],
         _ => &[],
     }
+}
+
+/// Every process name `CrashAfterWrite` accepts in this scenario: those `RestartProcess`
+/// accepts, and the controller processes an install adds (RKE2's deploy controller,
+/// Longhorn), which a record run of `hunt --crash-points` sees writing. Not the upgrade's
+/// `upgrade-jobs`: it stands for the jobs' shell scripts and the host's reboot unit
+/// (`upgrade_node.sh` `reboot_if_job_succeed` installs a systemd service that reboots the
+/// node once the job's container exits 0), not a controller whose reconcile can be cut
+/// between two writes.
+pub fn crashable_processes(scn: &Scenario) -> Vec<String> {
+    let mut p = known_processes(scn);
+    if scn.bootstrap.is_some() {
+        p.extend(["rke2-server".into(), "longhorn-manager".into()]);
+    }
+    p
 }
 
 /// Every process name `RestartProcess` accepts in this scenario.
@@ -794,13 +811,15 @@ impl Validator<'_> {
                 write,
                 reconcile,
             } => {
-                if !self.names.processes.contains(process.as_str()) {
+                if !self.names.processes.contains(process.as_str())
+                    && !crashable_processes(scn).contains(process)
+                {
                     return self.fail(
                         &at("process"),
                         format!(
                             "CrashAfterWrite of unknown process {}, {}",
                             quoted(process),
-                            one_of("processes", known_processes(scn).iter())
+                            one_of("processes", crashable_processes(scn).iter())
                         ),
                     );
                 }
