@@ -2,6 +2,7 @@
 
 use super::{AtStop, Checker, Violation};
 use crate::engine::{Choices, SeededChoices, SimTime, StopReason, Trace, TraceRec};
+use crate::kube::WriteTally;
 use crate::scenario::{Scenario, Version};
 use crate::sim::World;
 
@@ -27,6 +28,9 @@ pub struct RunOutcome {
     pub step_hashes: Vec<u64>,
     /// Figures of the run's flows (upgrade duration, repo downtime, ...), in report order.
     pub metrics: Vec<(String, String)>,
+    /// In record mode (a `customize` hook that calls `faults.record()`): per process and controller, how many reconciles
+    /// made at least i accepted writes (`kube/fault.rs`).
+    pub writes: WriteTally,
 }
 
 /// Extras for a run beyond the scenario: a hook that alters the world before it starts
@@ -66,6 +70,7 @@ pub fn run_with(
     if let Some(c) = opts.customize {
         c(&mut w);
     }
+
     let mut checker = Checker::new(scn);
     let mut step_hashes = Vec::new();
     let (violation, stop) = loop {
@@ -96,6 +101,7 @@ pub fn run_with(
     let metrics = checker.metrics(&w);
     let steps = w.sim.steps();
     let end = w.sim.now();
+    let writes = w.cluster.faults.tally();
     let trace = w.trace.take_recs();
     RunOutcome {
         violation,
@@ -107,6 +113,7 @@ pub fn run_with(
         sometimes,
         step_hashes,
         metrics,
+        writes,
     }
 }
 

@@ -42,6 +42,14 @@ pub struct Args {
     /// and quota raises at times the run draws.
     #[arg(long)]
     chaos: bool,
+    /// Crash each controller right after each API write of its reconciles: a record run
+    /// (the first seed) finds every (process, controller, write i) that occurs, and the
+    /// seeds are spread over those crash points.
+    #[arg(long)]
+    crash_points: bool,
+    /// With --crash-points: crash each of the first K reconciles that reach write i.
+    #[arg(long, value_name = "K", default_value_t = 3, requires = "crash_points")]
+    crash_reconciles: u32,
 }
 
 pub fn run(a: Args) -> ExitCode {
@@ -70,6 +78,9 @@ pub fn run(a: Args) -> ExitCode {
             end: 2000,
         },
     };
+    if a.crash_reconciles == 0 {
+        return usage("--crash-reconciles: expected at least 1 reconcile");
+    }
     let h = hunt::hunt_scenario(&scn, &a.no_oracle, !a.oracles_only);
     let spec = HuntSpec {
         version,
@@ -79,6 +90,7 @@ pub fn run(a: Args) -> ExitCode {
         own: !a.oracles_only,
         shrink: !a.no_shrink,
         chaos: a.chaos,
+        crash_points: a.crash_points.then_some(a.crash_reconciles),
     };
     let mut progress = Progress::new(seeds.end - seeds.start);
     let report = hunt::hunt(&h, &spec, &mut |r| progress.tick(r.invariant.is_some()));

@@ -11,12 +11,14 @@
 //!
 //! Operations: migrate any VM (the scheduler picks the target), restart any controller process,
 //! restart Rancher's agent, raise a namespace's Rancher quota (to twice its base, so a
-//! stuck migration cannot be blamed on a quota the user made too small). Left out: node
-//! cordon/drain and VM start/stop (no timeline action models them yet), a crash after the
-//! i-th write of a reconcile (the runtime has no write-level fault point yet).
+//! stuck migration cannot be blamed on a quota the user made too small), and crash a
+//! controller right after the i-th write of its next reconcile that makes i writes
+//! (`CrashAfterWrite`, i from 1 to `MAX_CRASH_WRITE`; the exhaustive sweep of every i is
+//! `hunt --crash-points`). Left out: node cordon/drain and VM start/stop (no timeline action
+//! models them yet).
 
 use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices, SimDuration};
-use crate::scenario::{known_processes, Action, QuotaSpec, Range, Scenario, Step};
+use crate::scenario::{controllers_of, known_processes, Action, QuotaSpec, Range, Scenario, Step};
 
 /// The most extra operations of one kind per seed.
 pub const MAX_PER_KIND: u64 = 3;
@@ -25,7 +27,17 @@ pub const MAX_PER_KIND: u64 = 3;
 const SALT: u64 = 0x6368_616f_735f_7631; // "chaos_v1"
 
 /// The kinds of operation the adversary draws from, by name (for reports).
-pub const KINDS: &[&str] = &["migrate", "restart-process", "restart-agent", "raise-quota"];
+pub const KINDS: &[&str] = &[
+    "migrate",
+    "restart-process",
+    "restart-agent",
+    "raise-quota",
+    "crash-after-write",
+];
+
+/// The latest write of a reconcile the adversary crashes after: most reconciles of the
+/// models make one or two writes.
+pub const MAX_CRASH_WRITE: u64 = 3;
 
 /// The window extra operations fall in: from the start to the scenario's last action (or
 /// the first minute), so the calm phase still follows them.
@@ -78,6 +90,17 @@ fn operation(scn: &Scenario, kind: usize, c: &mut SeededChoices) -> Option<Actio
                 namespace,
                 cpu: q.cpu.map(|x| x + x),
                 memory: q.memory.map(|x| x + x),
+            })
+        }
+        "crash-after-write" => {
+            let process = pick(c, &known_processes(scn))?;
+            let controller = pick(c, controllers_of(&process))?.to_string();
+            let write = c.pick(Choice::new(ChoiceKind::Candidate, 1), 1, MAX_CRASH_WRITE) as u32;
+            Some(Action::CrashAfterWrite {
+                process,
+                controller: Some(controller),
+                write,
+                reconcile: None,
             })
         }
         _ => None,
@@ -157,5 +180,21 @@ mod tests {
             ron::ser::to_string(&p.timeline[..scn.timeline.len()]).unwrap(),
             ron::ser::to_string(&scn.timeline).unwrap()
         );
+    }
+
+    #[test]
+    fn the_adversary_crashes_a_controller_after_a_write_on_some_seeds() {
+        let scn = bundled("quota-race-node-drain");
+        let crashes: Vec<u32> = (0..40)
+            .flat_map(|s| perturb(&scn, s).timeline)
+            .filter_map(|st| match st.action {
+                Action::CrashAfterWrite { write, .. } => Some(write),
+                _ => None,
+            })
+            .collect();
+        assert!(!crashes.is_empty());
+        assert!(crashes
+            .iter()
+            .all(|&w| (1..=MAX_CRASH_WRITE as u32).contains(&w)));
     }
 }

@@ -9,6 +9,7 @@
 //! and a repro file names them in its scenario. The `expect` block is ignored.
 
 use super::chaos;
+use super::crash_points::{self, Point};
 use super::shrink::{shrink_seed, ShrinkResult};
 use super::strategy::Strategy;
 use super::sweep::{run_one, sweep_iter, SeedResult, SweepSpec};
@@ -42,6 +43,9 @@ pub struct HuntSpec {
     pub shrink: bool,
     /// Add the chaos adversary's operations to each seed's timeline (`explore::chaos`).
     pub chaos: bool,
+    /// Sweep the crash points a record run finds (`explore::crash_points`), each of the
+    /// first this many reconciles that reach a write; the seeds are spread over the points.
+    pub crash_points: Option<u32>,
 }
 
 /// The scenario a hunt runs: its own invariants (unless `own` is false), then every
@@ -95,6 +99,21 @@ pub struct Group {
     pub message: String,
     /// The first seed's run, shrunk (with `shrink`), or why it could not be.
     pub shrunk: Option<Result<ShrinkResult, String>>,
+    /// The crash point of the first seed's run (`--crash-points`).
+    pub point: Option<Point>,
+}
+
+/// What a crash-point hunt explored.
+#[derive(Clone, Debug)]
+pub struct CrashSummary {
+    /// The seed of the record run.
+    pub record_seed: u64,
+    /// Per process and controller that wrote, the most writes one reconcile made.
+    pub recorded: Vec<String>,
+    /// Points the record run found, and how many of them got at least one run.
+    pub points: usize,
+    /// Of `points`, those that got at least one run within the budget.
+    pub explored: usize,
 }
 
 /// What a hunt found: the runs, and their violations grouped by invariant and message shape.
@@ -106,6 +125,8 @@ pub struct HuntReport {
     pub groups: Vec<Group>,
     /// Runs that broke nothing.
     pub held: u64,
+    /// With `crash_points`: what was explored.
+    pub crash: Option<CrashSummary>,
 }
 
 /// Sweeps `spec.seeds` of `scn` (already a hunt scenario: see [`hunt_scenario`]).
@@ -114,8 +135,47 @@ pub fn hunt(scn: &Scenario, spec: &HuntSpec, on_result: &mut dyn FnMut(&SeedResu
     let sweep = SweepSpec::new(Strategy::Random, spec.jobs);
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let (mut runs, mut held) = (0u64, 0u64);
-    let range = spec.seeds.start..spec.seeds.end;
-    let mut each = |r: &SeedResult| {
+    let tally = spec
+        .crash_points
+        .map(|_| crash_points::record(scn, spec.version, spec.seeds.start));
+    let points: Vec<Point> = match (&tally, spec.crash_points) {
+        (Some(t), Some(k)) => {
+            // Only processes a scenario may crash (`CrashAfterWrite`'s validation), so
+            // every repro loads.
+            let crashable = crate::scenario::crashable_processes(scn);
+            crash_points::points(t, k)
+                .into_iter()
+                .filter(|p| crashable.contains(&p.process))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    // Each run: its crash point (an index into `points`) and seed. A crash hunt goes round
+    // the points, seed after seed, so every point's first run is on the record seed.
+    let total = spec.seeds.end - spec.seeds.start;
+    let runs_of: Vec<(Option<usize>, u64)> = if spec.crash_points.is_some() {
+        let p = points.len().max(1) as u64;
+        (0..total)
+            .filter(|_| !points.is_empty())
+            .map(|r| (Some((r % p) as usize), spec.seeds.start + r / p))
+            .collect()
+    } else {
+        (spec.seeds.start..spec.seeds.end)
+            .map(|s| (None, s))
+            .collect()
+    };
+    let scenario_of = |point: Option<usize>, seed: u64| -> Scenario {
+        let s = match point {
+            Some(i) => points[i].apply(scn),
+            None => scn.clone(),
+        };
+        if spec.chaos {
+            chaos::perturb(&s, seed)
+        } else {
+            s
+        }
+    };
+    let mut each = |r: &SeedResult, point: Option<usize>| {
         on_result(r);
         runs += 1;
         let Some(inv) = &r.invariant else {
@@ -132,19 +192,20 @@ pub fn hunt(scn: &Scenario, spec: &HuntSpec, on_result: &mut dyn FnMut(&SeedResu
                 first_seed: r.seed,
                 message: r.message.clone(),
                 shrunk: None,
+                point: point.map(|i| points[i].clone()),
             })
             .seeds += 1;
     };
-    if spec.chaos {
-        sweep_chaos(scn, spec, &sweep, &mut each);
+    if spec.chaos || spec.crash_points.is_some() {
+        sweep_runs(&runs_of, &scenario_of, spec, &sweep, &mut each);
     } else {
         sweep_iter(
             scn,
             spec.version,
-            range,
-            spec.seeds.end - spec.seeds.start,
+            spec.seeds.start..spec.seeds.end,
+            total,
             &sweep,
-            &mut each,
+            &mut |r| each(r, None),
         );
     }
     let mut groups: Vec<Group> = groups.into_values().collect();
@@ -152,46 +213,55 @@ pub fn hunt(scn: &Scenario, spec: &HuntSpec, on_result: &mut dyn FnMut(&SeedResu
     groups.sort_by_key(|g| (std::cmp::Reverse(g.seeds), g.first_seed));
     if spec.shrink {
         for g in &mut groups {
-            // A chaos finding shrinks its own perturbed scenario: the repro embeds it, and the
-            // shrinker drops the operations the violation does not need.
-            let perturbed;
-            let s = if spec.chaos {
-                perturbed = chaos::perturb(scn, g.first_seed);
-                &perturbed
-            } else {
-                scn
-            };
-            g.shrunk = Some(shrink_seed(s, spec.version, g.first_seed).map_err(|e| e.to_string()));
+            // A chaos or crash-point finding shrinks its own scenario: the repro embeds it,
+            // and the shrinker drops the operations the violation does not need.
+            let index = g
+                .point
+                .as_ref()
+                .and_then(|p| points.iter().position(|q| q == p));
+            let s = scenario_of(index, g.first_seed);
+            g.shrunk = Some(shrink_seed(&s, spec.version, g.first_seed).map_err(|e| e.to_string()));
         }
     }
-    HuntReport { runs, groups, held }
+    let crash = tally.map(|t| CrashSummary {
+        record_seed: spec.seeds.start,
+        recorded: crash_points::describe_tally(&t),
+        points: points.len(),
+        explored: points.len().min(runs_of.len()),
+    });
+    HuntReport {
+        runs,
+        groups,
+        held,
+        crash,
+    }
 }
 
-/// Seeds per chunk a worker takes at a time in a chaos hunt.
+/// Runs per chunk a worker takes at a time in a chaos or crash-point hunt.
 const CHUNK: u64 = 64;
 
-/// A chaos hunt's sweep: each seed runs its own perturbed scenario, on `spec.jobs` threads
-/// (each run stays single-threaded); results reach `each` in seed order.
-fn sweep_chaos(
-    scn: &Scenario,
+/// A chaos or crash-point hunt's sweep: each run is its own scenario (`scenario_of` its
+/// crash point and seed), on `spec.jobs` threads (each run stays single-threaded); results
+/// reach `each` in run order.
+fn sweep_runs(
+    runs: &[(Option<usize>, u64)],
+    scenario_of: &(dyn Fn(Option<usize>, u64) -> Scenario + Sync),
     spec: &HuntSpec,
     sweep: &SweepSpec<'_>,
-    each: &mut dyn FnMut(&SeedResult),
+    each: &mut dyn FnMut(&SeedResult, Option<usize>),
 ) {
-    let mut start = spec.seeds.start;
-    while start < spec.seeds.end {
-        let end = (start + CHUNK * spec.jobs.max(1) as u64).min(spec.seeds.end);
-        let seeds: Vec<u64> = (start..end).collect();
-        let per = seeds.len().div_ceil(spec.jobs.max(1));
-        let mut results: Vec<SeedResult> = std::thread::scope(|t| {
-            let handles: Vec<_> = seeds
-                .chunks(per.max(1))
+    let jobs = spec.jobs.max(1);
+    for batch in runs.chunks(CHUNK as usize * jobs) {
+        let per = batch.len().div_ceil(jobs).max(1);
+        let results: Vec<SeedResult> = std::thread::scope(|t| {
+            let handles: Vec<_> = batch
+                .chunks(per)
                 .map(|chunk| {
                     t.spawn(move || {
                         chunk
                             .iter()
-                            .map(|&seed| {
-                                run_one(&chaos::perturb(scn, seed), spec.version, seed, sweep)
+                            .map(|&(point, seed)| {
+                                run_one(&scenario_of(point, seed), spec.version, seed, sweep)
                             })
                             .collect::<Vec<_>>()
                     })
@@ -202,11 +272,9 @@ fn sweep_chaos(
                 .flat_map(|h| h.join().expect("run_one catches a run's panic"))
                 .collect()
         });
-        results.sort_by_key(|r| r.seed);
-        for r in &results {
-            each(r);
+        for (r, &(point, _)) in results.iter().zip(batch) {
+            each(r, point);
         }
-        start = end;
     }
 }
 

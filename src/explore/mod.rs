@@ -1,6 +1,7 @@
 //! Sweeps over seeds and `verify` of each scenario's expectations.
 
 pub(crate) mod chaos;
+pub mod crash_points;
 pub mod exhaustive;
 pub mod hunt;
 pub mod repro;

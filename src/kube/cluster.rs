@@ -6,6 +6,7 @@
 
 use super::api::{ActorId, ApiServer};
 use super::controller::{Cache, Ctx, Outcome, Reader, Reconciler};
+use super::fault::Faults;
 use super::object::{Kind, ObjId, Snap};
 use super::selector::{any_admits, Selector, SelectorKey};
 use super::store::Store;
@@ -314,6 +315,8 @@ pub struct Cluster {
     /// Ids for deliveries and reconcile spans in full traces (writes use their
     /// resourceVersion, far below this range).
     next_flow: u64,
+    /// Crash points armed by the scenario, and the record mode's write tally.
+    pub faults: Faults,
 }
 
 impl Default for Cluster {
@@ -332,6 +335,7 @@ impl Cluster {
             keys: Vec::new(),
             routes: None,
             next_flow: 1 << 40,
+            faults: Faults::default(),
         }
     }
 
@@ -802,7 +806,9 @@ impl Cluster {
         } else {
             None
         };
+        let gate = self.faults.begin(proc, slot.rec.name());
         let mut ctx = Ctx {
+            gate,
             flow: span,
             api: &mut self.api,
             cache: &p.cache,
@@ -814,7 +820,30 @@ impl Cluster {
             trace,
         };
         let result = slot.rec.reconcile(key, &mut ctx);
+        let gate = ctx.gate;
         let ctrl_name = slot.rec.name();
+        self.faults.end(proc, &p.name, ctrl_name, &gate);
+        if let Some(c) = gate.crashed {
+            // The crash came right after write `c.write`, which is committed (its watch
+            // events go out with this step's flush); the process dies as a kill does, so the
+            // rest of the reconcile's result is lost with it.
+            let key_name = p
+                .cache
+                .get(key)
+                .or_else(|| self.api.store.get(key))
+                .map(|o| o.meta.key())
+                .unwrap_or_else(|| format!("#{}", key.0));
+            let name = p.name.clone();
+            trace.emit(step, now, &name, TraceCat::Fault, || {
+                format!(
+                    "crash {name} after write {} of {ctrl_name} {key_name} ({})",
+                    c.write,
+                    c.request()
+                )
+            });
+            self.kill(proc, sim, trace);
+            return;
+        }
         // Formatted only for a trace record or an error line.
         let key_name = || {
             p.cache.get(key).map(|o| o.meta.key()).unwrap_or_else(|| {
@@ -940,6 +969,10 @@ impl Cluster {
                 // Which pending `Requeue` events are live (the stale ones are ignored).
                 s.waiting.hash(h);
             }
+        }
+        // Only when a crash point is armed, so runs without one hash as they always did.
+        if self.faults.armed() > 0 {
+            self.faults.hash_into(h);
         }
     }
 

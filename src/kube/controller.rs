@@ -4,6 +4,7 @@
 
 use super::api::{ActorId, ApiServer};
 use super::errors::ApiError;
+use super::fault::WriteGate;
 use super::index::Indexes;
 use super::object::{Kind, Obj, ObjId, Snap};
 use super::selector::Selector;
@@ -213,10 +214,13 @@ pub enum Outcome {
 /// What a handler returns: wrangler's `(obj, error)` reduced to what the queue acts on.
 pub type ReconcileResult = Result<Outcome, ReconcileError>;
 
-/// Everything a handler may touch during one reconcile.
+/// Everything a handler may touch during one reconcile. The API server is read through
+/// `api()`; a handler writes only through `create`, `update`, `update_status` and `delete`,
+/// which count accepted writes in the reconcile's `WriteGate` and, once a crash point has
+/// fired, refuse before the request is made (`kube/fault.rs`).
 pub struct Ctx<'a> {
-    /// The API server every write goes to.
-    pub api: &'a mut ApiServer,
+    /// The API server every write goes to (read it through `api()`).
+    pub(super) api: &'a mut ApiServer,
     /// The process's informer cache.
     pub cache: &'a Cache,
     /// The virtual time of the reconcile.
@@ -233,6 +237,8 @@ pub struct Ctx<'a> {
     pub trace: &'a mut Trace,
     /// The reconcile span of a full trace, which this reconcile's writes are linked from.
     pub flow: Option<u64>,
+    /// Accepted writes so far, and the crash point this reconcile is due for.
+    pub(super) gate: WriteGate,
 }
 
 impl<'a> Ctx<'a> {
@@ -257,28 +263,48 @@ impl<'a> Ctx<'a> {
         r
     }
 
+    /// The API server, to read (a handler that reads the server directly, as a live GET does).
+    pub fn api(&self) -> &ApiServer {
+        self.api
+    }
+
+    /// One request through the gate: refused once the process has crashed, counted when
+    /// accepted.
+    fn write(
+        &mut self,
+        req: impl FnOnce(&mut ApiServer, ActorId) -> Result<Snap, ApiError>,
+    ) -> Result<Snap, ApiError> {
+        if self.gate.down() {
+            return Err(ApiError::ProcessDown);
+        }
+        let r = req(self.api, self.actor);
+        let r = self.traced(r);
+        if r.is_ok() {
+            if let Some(rec) = self.api.records.last() {
+                self.gate.accepted(rec);
+            }
+        }
+        r
+    }
+
     /// Creates an object (`POST`), as this process.
     pub fn create(&mut self, obj: Obj) -> Result<Snap, ApiError> {
-        let r = self.api.create(self.actor, obj);
-        self.traced(r)
+        self.write(|api, actor| api.create(actor, obj))
     }
 
     /// Replaces an object (`PUT`), as this process; a stale `resourceVersion` is a 409 conflict.
     pub fn update(&mut self, obj: Obj) -> Result<Snap, ApiError> {
-        let r = self.api.update(self.actor, obj);
-        self.traced(r)
+        self.write(|api, actor| api.update(actor, obj))
     }
 
     /// Replaces an object's status (`PUT .../status`), as this process.
     pub fn update_status(&mut self, obj: Obj) -> Result<Snap, ApiError> {
-        let r = self.api.update_status(self.actor, obj);
-        self.traced(r)
+        self.write(|api, actor| api.update_status(actor, obj))
     }
 
     /// Deletes an object (`DELETE`), as this process.
     pub fn delete(&mut self, kind: Kind, ns: &str, name: &str) -> Result<Snap, ApiError> {
-        let r = self.api.delete(self.actor, kind, ns, name);
-        self.traced(r)
+        self.write(|api, actor| api.delete(actor, kind, ns, name))
     }
 
     /// A duration drawn from `range` (inclusive), a choice of `kind` made by this actor.
@@ -295,6 +321,10 @@ impl<'a> Ctx<'a> {
 
     /// A component's log line or Kubernetes Event, for the timeline.
     pub fn log(&mut self, text: impl FnOnce() -> String) {
+        // A crashed process logs nothing more.
+        if self.gate.down() {
+            return;
+        }
         let (step, now, actor) = (self.step, self.now, self.actor_name);
         self.trace.emit(step, now, actor, TraceCat::Log, text);
     }

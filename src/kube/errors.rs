@@ -62,6 +62,9 @@ pub enum ApiError {
         /// The name already taken.
         name: String,
     },
+    /// The process crashed (a crash point fired, `kube/fault.rs`): the request was never
+    /// sent, so it has no HTTP status.
+    ProcessDown,
 }
 
 impl ApiError {
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::QuotaExceeded(_) => 403,
             ApiError::WebhookDenied { .. } => 400,
             ApiError::NotFound { .. } => 404,
+            ApiError::ProcessDown => 0,
         }
     }
 
@@ -108,6 +112,7 @@ impl fmt::Display for ApiError {
             }
             ApiError::NotFound { kind, name } => write!(f, "{} \"{}\" not found", kind.plural(), name),
             ApiError::AlreadyExists { kind, name } => write!(f, "{} \"{}\" already exists", kind.plural(), name),
+            ApiError::ProcessDown => f.write_str("the process crashed: request not sent"),
         }
     }
 }

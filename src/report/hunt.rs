@@ -16,6 +16,19 @@ pub fn render(name: &str, version: Version, r: &HuntReport, repro: &[Option<Stri
         "hunted {name} on {version}: {} runs, {} held, {kinds}\n",
         r.runs, r.held
     );
+    if let Some(c) = &r.crash {
+        s += &format!(
+            "crash points: {} of {} explored; the record run (seed {}) saw {}\n",
+            c.explored,
+            c.points,
+            c.record_seed,
+            if c.recorded.is_empty() {
+                "no writes".to_string()
+            } else {
+                c.recorded.join(", ")
+            }
+        );
+    }
     for (i, g) in r.groups.iter().enumerate() {
         s += &format!(
             "\n{}. {}: {}/{} runs, first seed {}\n   {}\n",
@@ -26,6 +39,9 @@ pub fn render(name: &str, version: Version, r: &HuntReport, repro: &[Option<Stri
             g.first_seed,
             g.message
         );
+        if let Some(p) = &g.point {
+            s += &format!("   crash point: {}\n", p.describe());
+        }
         match &g.shrunk {
             None => match repro.get(i) {
                 Some(Some(p)) => {

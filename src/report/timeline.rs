@@ -114,6 +114,7 @@ mod tests {
             sometimes: Vec::new(),
             step_hashes: Vec::new(),
             metrics: Vec::new(),
+            writes: Default::default(),
         }
     }
 

@@ -17,6 +17,8 @@ pub struct Refs<'a> {
     pub session: Option<&'a str>,
     /// The process it kills by name.
     pub process: Option<&'a str>,
+    /// The controller of that process it crashes (`CrashAfterWrite`).
+    pub controller: Option<&'a str>,
 }
 
 /// virt-handler runs per node, named after it.
@@ -34,6 +36,15 @@ impl Action {
             Action::RestartAgent | Action::UpgradeHarvester { .. } => {}
             Action::RestartProcess { process } => {
                 r.process = Some(process);
+                r.nodes.extend(process.strip_prefix(VIRT_HANDLER_PREFIX));
+            }
+            Action::CrashAfterWrite {
+                process,
+                controller,
+                ..
+            } => {
+                r.process = Some(process);
+                r.controller = controller.as_deref();
                 r.nodes.extend(process.strip_prefix(VIRT_HANDLER_PREFIX));
             }
             Action::OpenHostPage { node, session, .. } => {
@@ -84,6 +95,25 @@ mod tests {
             process: "harvester".into(),
         };
         assert!(r.refs().nodes.is_empty());
+    }
+
+    #[test]
+    fn a_crash_point_refers_to_its_process_controller_and_a_virt_handler_s_node() {
+        let a = Action::CrashAfterWrite {
+            process: "virt-handler-node2".into(),
+            controller: Some("virt-handler-vm".into()),
+            write: 1,
+            reconcile: None,
+        };
+        let r = a.refs();
+        assert_eq!(
+            (r.process, r.controller, r.nodes),
+            (
+                Some("virt-handler-node2"),
+                Some("virt-handler-vm"),
+                vec!["node2"]
+            )
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub use action::Refs;
 pub use bundled::{bundled, bundled_by_name};
 pub use checkable::{deadline_warnings, run_version_checks, verify_checks};
 pub use schema::*;
-pub use validate::known_processes;
+pub use validate::{controllers_of, crashable_processes, known_processes};
 pub use version::parse_expect_key;
 pub use version::{
     Behaviours, MigrationKey, MigrationQuota, RepoVmCpu, RepoVmPolicy, StorageNetworkCheck, Version,

@@ -267,6 +267,23 @@ pub enum Action {
         /// The process's name, as `hvsim` lists them (`virt-controller`, `harvester`).
         process: String,
     },
+    /// A crash point (Sieve's intermediate states): from this time on, the `reconcile`-th
+    /// (default the first) reconcile of `controller` in `process` (any of its controllers if
+    /// none is named) that makes at least `write` accepted API writes crashes the process
+    /// right after its `write`-th: that write is committed, the rest of the reconcile never
+    /// reaches the API server, and the process comes back after `restart` and re-lists.
+    CrashAfterWrite {
+        /// The process to crash (`harvester`, `virt-controller`).
+        process: String,
+        /// The controller whose reconcile crashes it (default: any of the process's).
+        #[serde(default)]
+        controller: Option<String>,
+        /// After which accepted write of the reconcile (1 = the first).
+        write: u32,
+        /// Which reconcile reaching `write` (default the first).
+        #[serde(default)]
+        reconcile: Option<u32>,
+    },
     /// A user opens the Harvester UI's page of a host (its Virtual Machines tab) in a new
     /// browser session named `session`: the page lists VMs and VMIs into its store, then
     /// follows a watch stream whose events reach it after `watch_latency` (default:

@@ -29,6 +29,48 @@ const CLUSTER_PROCESSES: &[&str] = &[
     "kube-scheduler",
 ];
 
+/// The controllers (`Reconciler::name`) a process may run, in any version and with any
+/// feature, for `CrashAfterWrite`'s `controller` (`sim/topology.rs` says which run where in
+/// a given world; its test keeps this list in step).
+pub fn controllers_of(process: &str) -> &'static [&'static str] {
+    match process {
+        "harvester" => &[
+            "migrationAnnotationController",
+            "resourceQuotaController",
+            "upgrade-controller",
+        ],
+        "cattle-cluster-agent" => &["resourceQuotaSyncController"],
+        "virt-controller" => &[
+            "migration-controller",
+            "virt-controller-vm",
+            "virt-controller-vmi",
+            "evacuation-controller",
+        ],
+        "kube-controller-manager" => &["resourcequota-controller"],
+        "kubelet" => &["kubelet"],
+        "kube-scheduler" => &["scheduler"],
+        "rke2-server" => &["deploy"],
+        "longhorn-manager" => &["longhorn-volume"],
+        p if p.starts_with("virt-handler-") => &["virt-handler-vm"],
+        _ => &[],
+    }
+}
+
+/// Every process name `CrashAfterWrite` accepts in this scenario: those `RestartProcess`
+/// accepts, and the controller processes an install adds (RKE2's deploy controller,
+/// Longhorn), which a record run of `hunt --crash-points` sees writing. Not the upgrade's
+/// `upgrade-jobs`: it stands for the jobs' shell scripts and the host's reboot unit
+/// (`upgrade_node.sh` `reboot_if_job_succeed` installs a systemd service that reboots the
+/// node once the job's container exits 0), not a controller whose reconcile can be cut
+/// between two writes.
+pub fn crashable_processes(scn: &Scenario) -> Vec<String> {
+    let mut p = known_processes(scn);
+    if scn.bootstrap.is_some() {
+        p.extend(["rke2-server".into(), "longhorn-manager".into()]);
+    }
+    p
+}
+
 /// Every process name `RestartProcess` accepts in this scenario.
 pub fn known_processes(scn: &Scenario) -> Vec<String> {
     let per_node = scn.nodes.iter().map(|n| format!("virt-handler-{}", n.name));
@@ -764,6 +806,51 @@ impl Validator<'_> {
                             quoted(process),
                             one_of("processes", known_processes(scn).iter())
                         ),
+                    );
+                }
+            }
+            Action::CrashAfterWrite {
+                process,
+                controller,
+                write,
+                reconcile,
+            } => {
+                if !self.names.processes.contains(process.as_str())
+                    && !crashable_processes(scn).contains(process)
+                {
+                    return self.fail(
+                        &at("process"),
+                        format!(
+                            "CrashAfterWrite of unknown process {}, {}",
+                            quoted(process),
+                            one_of("processes", crashable_processes(scn).iter())
+                        ),
+                    );
+                }
+                if let Some(c) = controller {
+                    let known = controllers_of(process);
+                    if !known.contains(&c.as_str()) {
+                        return self.fail(
+                            &at("controller"),
+                            format!(
+                                "CrashAfterWrite of unknown controller {} of process {}, {}",
+                                quoted(c),
+                                quoted(process),
+                                one_of("controllers", known.iter())
+                            ),
+                        );
+                    }
+                }
+                if *write == 0 {
+                    return self.fail(
+                        &at("write"),
+                        "CrashAfterWrite after write 0, expected a write from 1 (the first accepted API write of a reconcile)".into(),
+                    );
+                }
+                if *reconcile == Some(0) {
+                    return self.fail(
+                        &at("reconcile"),
+                        "CrashAfterWrite on reconcile 0, expected a reconcile from 1 (the first that makes the write)".into(),
                     );
                 }
             }

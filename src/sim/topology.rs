@@ -309,4 +309,39 @@ mod tests {
             Some(&"upgrade-controller")
         );
     }
+
+    #[test]
+    fn every_controller_a_process_runs_is_one_crash_after_write_may_name() {
+        let scn = crate::scenario::load_str(
+            "quota-race-node-drain.ron",
+            crate::scenario::bundled_by_name("quota-race-node-drain").unwrap(),
+        )
+        .unwrap();
+        let timing = ProcessTiming {
+            watch_latency: Default::default(),
+            reconcile: Default::default(),
+            restart: Default::default(),
+        };
+        for v in crate::scenario::version::KNOWN {
+            for (install, upgrade) in [(false, false), (true, false), (false, true)] {
+                let t = Topology {
+                    scn: &scn,
+                    behaviours: b(v),
+                    features: Features { install, upgrade },
+                    timing,
+                    cpus: Rc::new(crate::sim::world::host_cpus(&scn)),
+                };
+                for p in t.cluster() {
+                    for c in &p.controllers {
+                        assert!(
+                            crate::scenario::controllers_of(&p.name).contains(&c.name()),
+                            "{v}: {} runs {}",
+                            p.name,
+                            c.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -13,11 +13,11 @@ use super::feature::{Codes, Env, Feature};
 use super::host_pages::HostPages;
 use super::topology::{self, Features, Topology};
 use super::upgrade::NodeUpgrade;
-use crate::engine::{ChoiceKind, Choices, Sim, SimTime, StopReason, Trace, TraceCat};
+use crate::engine::{ChoiceKind, Choices, Sim, SimDuration, SimTime, StopReason, Trace, TraceCat};
 use crate::kube::describe::trace_record;
 use crate::kube::object::{CpuMode, Domain};
 use crate::kube::object::{NamespaceBody, NodeBody, ResourceQuotaBody, VmBody, VmiBody, VmimBody};
-use crate::kube::{ActorId, Resource, ResourceList, VmiPhase};
+use crate::kube::{ActorId, CrashPoint, Resource, ResourceList, VmiPhase};
 use crate::kube::{
     Body, Cluster, Ev, Kind, Meta, MigrationPhase, Obj, PodPhase, ProcessTiming, Reconciler,
 };
@@ -157,6 +157,32 @@ pub fn rancher_base(ns: &crate::scenario::NamespaceSpec) -> Option<ResourceList>
     derive_spec(requested.as_ref(), default.as_ref()).filter(|s| !s.is_empty())
 }
 
+/// Arms a `CrashAfterWrite` on the cluster (`kube/fault.rs`).
+fn arm_crash(cluster: &mut Cluster, action: &Action, trace: &mut Trace, step: u64, now: SimTime) {
+    let Action::CrashAfterWrite {
+        process,
+        controller,
+        write,
+        reconcile,
+    } = action
+    else {
+        return;
+    };
+    let whose = controller.as_deref().unwrap_or("any controller");
+    let nth = reconcile.unwrap_or(1);
+    trace.emit(step, now, "user", TraceCat::Action, || {
+        format!("arm a crash of {process} after write {write} of reconcile {nth} of {whose} that makes it")
+    });
+    if let Some(p) = cluster.process_index(process) {
+        cluster.faults.arm(CrashPoint {
+            process: p,
+            controller: controller.clone(),
+            write: *write,
+            reconcile: nth,
+        });
+    }
+}
+
 impl World {
     /// The world of `scn` on `version` at time zero, its processes and timeline scheduled.
     pub fn build(
@@ -209,6 +235,7 @@ impl World {
         }
 
         let mut sim = Sim::new(choices, SimTime::MAX, scn.budget);
+        let mut trace = trace;
         let mut actions = Vec::new();
         let mut calm_at = SimTime::ZERO;
         for (i, st) in scn.timeline.iter().enumerate() {
@@ -225,6 +252,13 @@ impl World {
                 (None, None) => SimTime::ZERO,
             };
             calm_at = calm_at.max(latest);
+            // A crash point from the start is armed before any process starts, with no event
+            // (an event at t=0 would be one more tie there): the run with it is the run
+            // without it up to the crash, so a point a record run saw fires on its seed.
+            if let (Some(SimDuration::ZERO), Action::CrashAfterWrite { .. }) = (st.at, &st.action) {
+                arm_crash(&mut cluster, &st.action, &mut trace, 0, SimTime::ZERO);
+                continue;
+            }
             // A fault may be switched off for this run (swarm); plain runs keep every fault.
             if fault_kind(&st.action).is_some()
                 && sim.pick(ChoiceKind::FaultGate, i as u32, 0, 1) == 0
@@ -253,7 +287,6 @@ impl World {
         }
         sim.set_horizon(calm_at + scn.calm);
         cluster.start_all(&mut sim);
-        let mut trace = trace;
         for (f, codes) in &mut plugins {
             let mut env = Env {
                 cluster: &mut cluster,
@@ -582,6 +615,9 @@ impl World {
                 if let Some(p) = self.cluster.process_index(process) {
                     self.cluster.kill(p, &mut self.sim, &mut self.trace);
                 }
+            }
+            Action::CrashAfterWrite { .. } => {
+                arm_crash(&mut self.cluster, &action, &mut self.trace, step, now)
             }
             Action::UpgradeHarvester { to } => self.upgrade_harvester(*to),
             Action::SetQuota {

@@ -116,7 +116,9 @@ pub fn reference_scenario(scn: &Scenario, refused: &[usize]) -> Scenario {
         !refused.contains(&(i - 1))
             && !matches!(
                 st.action,
-                Action::RestartAgent | Action::RestartProcess { .. }
+                Action::RestartAgent
+                    | Action::RestartProcess { .. }
+                    | Action::CrashAfterWrite { .. }
             )
     });
     s.invariants.clear();

@@ -157,7 +157,7 @@ impl Reconciler for UpgradeController {
             )
         });
         for (ns, vm) in restore {
-            if let Some(v) = ctx.api.get(Kind::VirtualMachine, &ns, &vm).cloned() {
+            if let Some(v) = ctx.api().get(Kind::VirtualMachine, &ns, &vm).cloned() {
                 let _ = start_vm(ctx, &v);
                 ctx.log(|| format!("restore-vm: starting VM {ns}/{vm} stopped for the upgrade"));
             }

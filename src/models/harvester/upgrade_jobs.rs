@@ -147,7 +147,7 @@ impl JobRunner {
     /// VMIs on the node (by label), as `kubectl get vmi -l` lists them (the API server
     /// answers a label selector from its index, in namespace and name order).
     fn node_vmis(ctx: &Ctx<'_>, node: &str) -> Vec<Snap> {
-        let store = &ctx.api.store;
+        let store = &ctx.api().store;
         let mut v: Vec<Snap> = store
             .indexes()
             .vmis_labelled(node)
@@ -169,7 +169,7 @@ impl JobRunner {
         let Some(origin) = self.cpus.get(&b.cpu_origin) else {
             return false;
         };
-        ctx.api.store.list_all(Kind::Node).any(|n| {
+        ctx.api().store.list_all(Kind::Node).any(|n| {
             let nb = n.node();
             n.meta.name != node
                 && nb.ready
@@ -184,7 +184,7 @@ impl JobRunner {
 
     /// The live-migrate detector with `--shutdown`.
     fn detect(&self, ctx: &mut Ctx<'_>, node: &str, upgrade: &str) -> Result<(), ReconcileError> {
-        let nodes: Vec<Snap> = ctx.api.store.list_all(Kind::Node).cloned().collect();
+        let nodes: Vec<Snap> = ctx.api().store.list_all(Kind::Node).cloned().collect();
         // v1.6.0+ counts non-witness nodes; hvsim has no witness nodes.
         if nodes.len() == 1 {
             return Ok(());
@@ -229,14 +229,14 @@ impl JobRunner {
         upgrade: &str,
         why: &str,
     ) -> Result<(), ReconcileError> {
-        let Some(vm) = ctx.api.get(Kind::VirtualMachine, ns, name).cloned() else {
+        let Some(vm) = ctx.api().get(Kind::VirtualMachine, ns, name).cloned() else {
             return Ok(());
         };
         stop_vm(ctx, &vm)?;
         let (n, w) = (name.to_string(), why.to_string());
         ctx.log(|| format!("vm {n} {w}"));
         if self.behaviours.restore_vm_job && self.restore_vm && !is_repo {
-            if let Some(up) = ctx.api.get(Kind::Upgrade, NAMESPACE, upgrade).cloned() {
+            if let Some(up) = ctx.api().get(Kind::Upgrade, NAMESPACE, upgrade).cloned() {
                 let mut next = (*up).clone();
                 let entry = (ns.to_string(), name.to_string());
                 if !next.upgrade().restore.contains(&entry) {
@@ -257,7 +257,7 @@ impl JobRunner {
     ) -> Result<(), ReconcileError> {
         let mut stop = Vec::new();
         for vmi in Self::node_vmis(ctx, node) {
-            let store = &ctx.api.store;
+            let store = &ctx.api().store;
             let failed = store
                 .indexes()
                 .vmims_of(&vmi.meta.namespace, &vmi.meta.name)
@@ -269,7 +269,7 @@ impl JobRunner {
                         && m.vmim().phase == MigrationPhase::Failed
                 });
             let stopping = ctx
-                .api
+                .api()
                 .get(Kind::VirtualMachine, &vmi.meta.namespace, &vmi.meta.name)
                 .is_some_and(|vm| {
                     vm.vm().run_strategy == RunStrategy::Halted
@@ -298,7 +298,7 @@ impl JobRunner {
         node: &str,
         f: impl FnOnce(&mut crate::kube::object::NodeBody),
     ) -> Result<(), ReconcileError> {
-        if let Some(n) = ctx.api.get(Kind::Node, "", node).cloned() {
+        if let Some(n) = ctx.api().get(Kind::Node, "", node).cloned() {
             let mut next = (*n).clone();
             f(next.node_mut());
             ctx.update(next)?;
@@ -366,7 +366,7 @@ impl Reconciler for JobRunner {
             }
             Step::RepoRunning => {
                 let repo = ctx
-                    .api
+                    .api()
                     .get(Kind::VirtualMachine, NAMESPACE, &repo_vm_name(&upgrade))
                     .cloned();
                 match repo {
@@ -380,7 +380,7 @@ impl Reconciler for JobRunner {
                 }
             }
             Step::RepoHttp => {
-                if repo_up(&ctx.api.store, &upgrade) {
+                if repo_up(&ctx.api().store, &upgrade) {
                     let d = ctx.pick_duration(ChoiceKind::Operation, self.os_upgrade);
                     ctx.log(|| format!("repo is ready; upgrading the OS and RKE2 of {node}"));
                     (Step::OsUpgrade(ctx.now + d), Some(d))

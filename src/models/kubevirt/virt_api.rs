@@ -10,7 +10,7 @@ use crate::kube::{Ctx, Kind, Obj, ReconcileError};
 
 /// virt-api's `start` subresource (`virtctl start`).
 pub fn start_vm(ctx: &mut Ctx<'_>, vm: &Obj) -> Result<(), ReconcileError> {
-    let vmi = ctx.api.get(
+    let vmi = ctx.api().get(
         Kind::VirtualMachineInstance,
         &vm.meta.namespace,
         &vm.meta.name,
@@ -44,7 +44,7 @@ pub fn start_vm(ctx: &mut Ctx<'_>, vm: &Obj) -> Result<(), ReconcileError> {
 /// switched to `Halted`; any other gets a stop request for its VMI.
 pub fn stop_vm(ctx: &mut Ctx<'_>, vm: &Obj) -> Result<(), ReconcileError> {
     let vmi_uid = ctx
-        .api
+        .api()
         .get(
             Kind::VirtualMachineInstance,
             &vm.meta.namespace,

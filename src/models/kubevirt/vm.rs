@@ -362,7 +362,7 @@ impl Reconciler for VmController {
             return Ok(Outcome::Done);
         }
         let live_vmi = ctx
-            .api
+            .api()
             .get(
                 Kind::VirtualMachineInstance,
                 &vm.meta.namespace,

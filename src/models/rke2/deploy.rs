@@ -103,12 +103,12 @@ pub const KUBEVIRT_KINDS: &[(&str, &str)] = &[
 /// The (group, kind) pairs the CRDs in the API server serve now.
 fn crd_kinds(ctx: &Ctx<'_>) -> Vec<(String, String)> {
     let mut kinds: Vec<(String, String)> = ctx
-        .api
+        .api()
         .store
         .list_all(Kind::Opaque)
         .filter_map(|o| o.opaque().crd.clone())
         .collect();
-    if ctx.api.get(Kind::Opaque, "", KUBEVIRT_CRD).is_some() {
+    if ctx.api().get(Kind::Opaque, "", KUBEVIRT_CRD).is_some() {
         kinds.extend(
             KUBEVIRT_KINDS
                 .iter()
@@ -183,10 +183,10 @@ impl Reconciler for DeployController {
                 continue;
             }
             let (ns, name) = (&obj.meta.namespace, &obj.meta.name);
-            if ctx.api.get(obj.kind(), ns, name).is_some() {
+            if ctx.api().get(obj.kind(), ns, name).is_some() {
                 continue;
             }
-            if !ns.is_empty() && ctx.api.get(Kind::Namespace, "", ns).is_none() {
+            if !ns.is_empty() && ctx.api().get(Kind::Namespace, "", ns).is_none() {
                 errors.push(format!("namespaces \"{ns}\" not found"));
                 continue;
             }
