@@ -444,7 +444,8 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn process_index(&self, name: &str) -> Option<u16> {
+    /// The index of the process named `name`, if the cluster runs one.
+    pub fn process_index(&self, name: &str) -> Option<u16> {
         self.procs
             .iter()
             .position(|p| p.name == name)
