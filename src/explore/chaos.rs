@@ -14,8 +14,10 @@
 //! stuck migration cannot be blamed on a quota the user made too small), and crash a
 //! controller right after the i-th write of its next reconcile that makes i writes
 //! (`CrashAfterWrite`, i from 1 to `MAX_CRASH_WRITE`; the exhaustive sweep of every i is
-//! `hunt --crash-points`). Left out: node cordon/drain and VM start/stop (no timeline action
-//! models them yet).
+//! `hunt --crash-points`), and make a process's watches lag (`LagWatches`: each event 1 to
+//! 10 s late for a minute, so its caches fall behind by several writes). Left out: node
+//! cordon/drain, VM start/stop and cancelling a migration (no timeline action models them
+//! yet), and upgrading Harvester (the adversary draws before the version is known).
 
 use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices, SimDuration};
 use crate::scenario::{controllers_of, known_processes, Action, QuotaSpec, Range, Scenario, Step};
@@ -33,7 +35,13 @@ pub const KINDS: &[&str] = &[
     "restart-agent",
     "raise-quota",
     "crash-after-write",
+    "lag-watches",
 ];
+
+/// A lagging watch's extra delay per event, and how long the lag lasts: long against the
+/// models' reconciles (milliseconds), so a cache falls behind by several writes.
+const LAG_BY: Range = Range(SimDuration::from_secs(1), SimDuration::from_secs(10));
+const LAG_DURING: SimDuration = SimDuration::from_secs(60);
 
 /// The latest write of a reconcile the adversary crashes after: most reconciles of the
 /// models make one or two writes.
@@ -103,6 +111,11 @@ fn operation(scn: &Scenario, kind: usize, c: &mut SeededChoices) -> Option<Actio
                 reconcile: None,
             })
         }
+        "lag-watches" => Some(Action::LagWatches {
+            process: pick(c, &known_processes(scn))?,
+            by: LAG_BY,
+            during: LAG_DURING,
+        }),
         _ => None,
     }
 }

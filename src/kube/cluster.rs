@@ -171,6 +171,8 @@ pub struct Process {
     timing: ProcessTiming,
     /// Restarts so far (for reports).
     pub restarts: u32,
+    /// Until when its watch events lag, and the extra delay's range (`lag_watches`).
+    lag: Option<(SimTime, (SimDuration, SimDuration))>,
 }
 
 impl Process {
@@ -376,6 +378,7 @@ impl Cluster {
             next_slots: None,
             timing,
             restarts: 0,
+            lag: None,
         });
         self.procs.last_mut().expect("pushed").refresh_selectors();
         u16::try_from(self.procs.len() - 1)
@@ -530,7 +533,14 @@ impl Cluster {
                     }
                 };
                 let (lo, hi) = p.timing.watch_latency;
-                let lat = sim.pick_duration(ChoiceKind::WatchLatency, p.actor as u32, lo, hi);
+                let mut lat = sim.pick_duration(ChoiceKind::WatchLatency, p.actor as u32, lo, hi);
+                // A lagging watch (`lag_watches`): an extra delay, drawn only while it lasts.
+                if let Some((until, (lo, hi))) = p.lag {
+                    if now < until {
+                        lat = lat
+                            + sim.pick_duration(ChoiceKind::WatchLatency, p.actor as u32, lo, hi);
+                    }
+                }
                 let s = &mut p.streams[k];
                 // A watch is an ordered stream: a later change never overtakes an earlier one.
                 let t = (now + lat).max(s.last);
@@ -557,6 +567,12 @@ impl Cluster {
         let mut notes = notes;
         notes.clear();
         self.api.notes = notes;
+    }
+
+    /// Until `until`, every watch event to process `proc` arrives an extra delay drawn from
+    /// `by` later (still in order): its caches fall behind by several writes.
+    pub fn lag_watches(&mut self, proc: u16, until: SimTime, by: (SimDuration, SimDuration)) {
+        self.procs[proc as usize].lag = Some((until, by));
     }
 
     /// Kills a process: cache, queues, backoff state and in-flight work are lost; it comes
@@ -950,7 +966,7 @@ impl Cluster {
             }
         }
         for p in &self.procs {
-            (p.up, p.epoch).hash(h);
+            (p.up, p.epoch, p.lag).hash(h);
             for i in 0..self.api.store.len_ids() {
                 match p.cache.get(ObjId(i as u32)) {
                     Some(o) if versions => o.meta.resource_version.hash(h),

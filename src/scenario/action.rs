@@ -34,7 +34,7 @@ impl Action {
                 r.nodes.extend(target.as_deref());
             }
             Action::RestartAgent | Action::UpgradeHarvester { .. } => {}
-            Action::RestartProcess { process } => {
+            Action::RestartProcess { process } | Action::LagWatches { process, .. } => {
                 r.process = Some(process);
                 r.nodes.extend(process.strip_prefix(VIRT_HANDLER_PREFIX));
             }

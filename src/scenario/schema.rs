@@ -314,6 +314,17 @@ pub enum Action {
         #[serde(default)]
         memory: Option<Quantity>,
     },
+    /// A process's watches lag (an overloaded API server's watch cache, a starved process):
+    /// for `during` from this time, each watch event to `process` arrives an extra delay
+    /// drawn from `by` later, still in order, so its caches fall behind by several writes.
+    LagWatches {
+        /// The process whose watch events lag (`harvester`, `virt-controller`).
+        process: String,
+        /// The extra delay of each watch event.
+        by: Range,
+        /// How long the lag lasts.
+        during: SimDuration,
+    },
     /// The Harvester controllers are upgraded in place: the `harvester` process is killed and
     /// comes back (after `restart`) running the controllers of version `to`, and the namespace
     /// webhook answers as `to` does. Other components keep their version.

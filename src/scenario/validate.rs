@@ -809,6 +809,26 @@ impl Validator<'_> {
                     );
                 }
             }
+            Action::LagWatches {
+                process, during, ..
+            } => {
+                if !self.names.processes.contains(process.as_str()) {
+                    return self.fail(
+                        &at("process"),
+                        format!(
+                            "LagWatches of unknown process {}, {}",
+                            quoted(process),
+                            one_of("processes", known_processes(scn).iter())
+                        ),
+                    );
+                }
+                if *during == crate::engine::SimDuration::ZERO {
+                    return self.fail(
+                        &at("during"),
+                        "LagWatches during 0s, expected a duration above zero".into(),
+                    );
+                }
+            }
             Action::CrashAfterWrite {
                 process,
                 controller,

@@ -616,6 +616,21 @@ impl World {
                     self.cluster.kill(p, &mut self.sim, &mut self.trace);
                 }
             }
+            Action::LagWatches {
+                process,
+                by,
+                during,
+            } => {
+                self.trace.emit(step, now, "user", TraceCat::Fault, || {
+                    format!(
+                        "watch events to {process} lag by {} to {} for {during}",
+                        by.0, by.1
+                    )
+                });
+                if let Some(p) = self.cluster.process_index(process) {
+                    self.cluster.lag_watches(p, now + *during, by.tuple());
+                }
+            }
             Action::CrashAfterWrite { .. } => {
                 arm_crash(&mut self.cluster, &action, &mut self.trace, step, now)
             }

@@ -119,6 +119,7 @@ pub fn reference_scenario(scn: &Scenario, refused: &[usize]) -> Scenario {
                 Action::RestartAgent
                     | Action::RestartProcess { .. }
                     | Action::CrashAfterWrite { .. }
+                    | Action::LagWatches { .. }
             )
     });
     s.invariants.clear();
