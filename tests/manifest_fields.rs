@@ -6,7 +6,6 @@ mod common;
 use common::*;
 use hvsim::scenario::{field_warnings, load, load_str};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A directory of its own under the system's temporary directory, with `manifests/`.
 fn temp_dir(name: &str) -> PathBuf {
@@ -64,16 +63,10 @@ spec:
           guest: 1Gi
 ";
 
-fn hvsim(dir: &Path, args: &[&str]) -> (i32, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_hvsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stderr).unwrap(),
-    )
+/// The hvsim binary run in `dir`: (exit code, stderr).
+fn hvsim_err(dir: &Path, args: &[&str]) -> (i32, String) {
+    let (code, _, err) = hvsim_in(dir, args);
+    (code, err)
 }
 
 #[test]
@@ -120,7 +113,7 @@ fn managed_fields_as_show_managed_fields_prints_them_pass_silently() {
 fn a_misspelled_field_is_one_warning_line_at_its_key() {
     let dir = temp_dir("typo");
     let path = file_scenario(&dir, "vm.yaml", TYPO);
-    let (code, stderr) = hvsim(&dir, &["run", &path]);
+    let (code, stderr) = hvsim_err(&dir, &["run", &path]);
     let manifest = dir.join("manifests/vm.yaml");
     let warnings: Vec<&str> = stderr
         .lines()
@@ -142,7 +135,7 @@ fn a_misspelled_field_is_one_warning_line_at_its_key() {
 fn under_strict_a_misspelled_field_is_an_error_and_exit_2() {
     let dir = temp_dir("strict");
     let path = file_scenario(&dir, "vm.yaml", TYPO);
-    let (code, stderr) = hvsim(&dir, &["run", "--strict", &path]);
+    let (code, stderr) = hvsim_err(&dir, &["run", "--strict", &path]);
     let manifest = dir.join("manifests/vm.yaml");
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(
