@@ -78,3 +78,26 @@ fn replay_help_documents_its_exit_codes() {
     assert!(out.contains("3: not reproduced"), "{out}");
     assert!(out.contains("2: bad input or usage"), "{out}");
 }
+
+/// `replay --trace-out` writes the replay's every record as JSON lines, deliveries included,
+/// as `run --trace-out` does; the text timeline still leaves the deliveries out.
+#[test]
+fn replay_trace_out_writes_every_record_as_json_lines() {
+    let d = with_repro("trace-out");
+    let (code, out, err) = hvsim_in(&d, &["replay", "q.repro.ron", "--trace-out", "t.jsonl"]);
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(d.join("t.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.iter().any(|l| l["category"] == "deliver"));
+    assert!(lines
+        .iter()
+        .any(|l| l["category"] == "write" && l["kind"] == "ResourceQuota"));
+    assert!(
+        !out.contains("watch MODIFIED"),
+        "the timeline has no deliveries"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -5,7 +5,7 @@ use super::{input_error as usage, parse_version_flag};
 use crate::engine::{ReplayChoices, Trace, TraceCat};
 use crate::explore::repro::{self, Mismatch};
 use crate::report::output::{OutputError, Outputs};
-use crate::report::{perfetto, run_plots, timeline};
+use crate::report::{json, perfetto, run_plots, timeline};
 use crate::scenario::{self, ScenarioError, Version};
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,6 +18,10 @@ pub struct Args {
     /// Also write a Perfetto / Chrome trace of the replay.
     #[arg(long, value_name = "FILE.json")]
     perfetto: Option<String>,
+    /// Also write every trace record of the replay as one JSON line to this file (as
+    /// `run --trace-out`).
+    #[arg(long, value_name = "FILE.jsonl")]
+    trace_out: Option<String>,
     /// Also draw the replay's plots into this directory (as `run --plot`).
     #[arg(long, value_name = "DIR")]
     plot: Option<String>,
@@ -51,6 +55,9 @@ pub fn run(a: Args) -> ExitCode {
         if let Some(p) = &a.perfetto {
             outputs.plan_file("--perfetto", Path::new(p))?;
         }
+        if let Some(p) = &a.trace_out {
+            outputs.plan_file("--trace-out", Path::new(p))?;
+        }
         if let Some(d) = &a.plot {
             outputs.plan_dir("--plot", Path::new(d), &run_plots::PLOT_FILES)?;
         }
@@ -59,7 +66,8 @@ pub fn run(a: Args) -> ExitCode {
     if let Err(e) = planned {
         return usage(e);
     }
-    let trace = if a.perfetto.is_some() {
+    let full = a.perfetto.is_some() || a.trace_out.is_some();
+    let trace = if full {
         Trace::full()
     } else {
         Trace::new(true, a.verbose)
@@ -90,9 +98,16 @@ pub fn run(a: Args) -> ExitCode {
         if let Err(e) = outputs.stage("--perfetto", Path::new(path), text.as_bytes()) {
             return usage(e);
         }
-        if !a.verbose {
-            out.trace.retain(|t| t.cat != TraceCat::Deliver);
+    }
+    if let Some(path) = &a.trace_out {
+        if let Err(e) = outputs.stage_with("--trace-out", Path::new(path), false, |w| {
+            json::write_jsonl_to(w, &out.trace)
+        }) {
+            return usage(e);
         }
+    }
+    if full && !a.verbose {
+        out.trace.retain(|t| t.cat != TraceCat::Deliver);
     }
     // A replay that does not reproduce is a failed command: it leaves no output.
     let checked = match repro::check_replay(&r, &out) {

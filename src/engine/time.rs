@@ -32,10 +32,6 @@ impl SimDuration {
     /// No time.
     pub const ZERO: SimDuration = SimDuration(0);
 
-    /// A span of `us` microseconds.
-    pub const fn from_micros(us: u64) -> Self {
-        SimDuration(us)
-    }
     /// A span of `ms` milliseconds.
     pub const fn from_millis(ms: u64) -> Self {
         SimDuration(ms * 1_000)

@@ -163,18 +163,6 @@ impl Trace {
         Trace::default()
     }
 
-    /// Whether it records anything.
-    #[inline]
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
-    /// Whether it records everything (`Trace::full`).
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.full
-    }
-
     /// Whether a record of `cat` would be kept: callers skip building its text when not.
     #[inline]
     pub fn wants(&self, cat: TraceCat) -> bool {

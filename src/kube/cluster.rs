@@ -198,16 +198,9 @@ impl Process {
         }
     }
 
-    pub fn cache(&self) -> &Cache {
-        &self.cache
-    }
     pub fn timing(&self) -> ProcessTiming {
         self.timing
     }
-    pub fn controller_names(&self) -> Vec<&'static str> {
-        self.slots.iter().map(|s| s.rec.name()).collect()
-    }
-
     /// The selectors of each watched kind for the current controllers: a kind is selected
     /// only if every controller watching it selects (the union of theirs); a kind only
     /// `also_watches` names is not.

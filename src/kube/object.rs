@@ -119,12 +119,6 @@ impl Kind {
             Kind::Job => "job",
         }
     }
-
-    /// Whether objects of this kind live in a namespace (an opaque object may be either).
-    pub fn namespaced(self) -> bool {
-        // An opaque object may be either; its namespace says which.
-        !matches!(self, Kind::Namespace | Kind::Node | Kind::Setting)
-    }
 }
 
 /// `metadata`: the fields every object carries.
