@@ -104,7 +104,7 @@ pub fn run(a: Args) -> ExitCode {
             Some(Ok(sr)) => repro::Repro::from_shrink(sr),
             // A chaos seed's run cannot be rerun from the scenario file alone: its repro is
             // the seed's perturbed scenario and answers, whole.
-            None if a.chaos => match unshrunk_chaos_repro(&h, version, g.first_seed) {
+            None if a.chaos => match hunt::chaos_repro(&h, version, g.first_seed) {
                 Some(r) => r,
                 None => {
                     paths.push(None);
@@ -135,27 +135,4 @@ pub fn run(a: Args) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
-}
-
-/// The repro of chaos seed `seed`'s run as it was (`--no-shrink`), or none if it holds.
-fn unshrunk_chaos_repro(
-    h: &crate::scenario::Scenario,
-    version: crate::scenario::Version,
-    seed: u64,
-) -> Option<repro::Repro> {
-    let scenario = crate::explore::chaos::perturb(h, seed);
-    let out = crate::check::run(
-        &scenario,
-        version,
-        crate::explore::strategy::Strategy::Random.choices(seed),
-        crate::engine::Trace::off(),
-    );
-    let v = out.violation?;
-    Some(repro::Repro {
-        scenario,
-        version,
-        invariant: v.invariant,
-        step: v.step,
-        answers: out.answers,
-    })
 }

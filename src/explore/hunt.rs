@@ -278,6 +278,27 @@ fn sweep_runs(
     }
 }
 
+/// The repro of chaos seed `seed`'s run as it was, unshrunk (`hunt --chaos --no-shrink`): its
+/// perturbed scenario and answers, whole, since the scenario file alone cannot rerun it. None
+/// when the run holds.
+pub fn chaos_repro(h: &Scenario, version: Version, seed: u64) -> Option<super::repro::Repro> {
+    let scenario = chaos::perturb(h, seed);
+    let out = crate::check::run(
+        &scenario,
+        version,
+        Strategy::Random.choices(seed),
+        crate::engine::Trace::off(),
+    );
+    let v = out.violation?;
+    Some(super::repro::Repro {
+        scenario,
+        version,
+        invariant: v.invariant,
+        step: v.step,
+        answers: out.answers,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,9 @@
 //! container is a marker line labelled with the request its fatal line quotes (the setting
 //! the validator refused). `bootstrap_groups` gives every state its fixed colour.
 
-use super::gantt::{GanttMarker, GanttRow, StateGroup, Track};
+use super::gantt::{chart_end, secs, GanttMarker, GanttRow, StateGroup, Track};
 use crate::check::RunOutcome;
-use crate::engine::{SimTime, TraceCat};
+use crate::engine::TraceCat;
 use crate::kube::object::{PvcPhase, VmiPhase};
 use crate::kube::Kind;
 use crate::models::rke2::deploy::KUBEVIRT_CRD;
@@ -100,10 +100,6 @@ pub struct BootstrapSampler {
     last_change: f64,
 }
 
-fn secs(t: SimTime) -> f64 {
-    t.micros() as f64 / 1e6
-}
-
 /// The track of `key` in `tracks`, made with `label` on first sight.
 fn track<'a>(tracks: &'a mut Vec<(String, Track)>, key: &str, label: String) -> &'a mut Track {
     let i = match tracks.iter().position(|(k, _)| k == key) {
@@ -128,14 +124,15 @@ impl BootstrapSampler {
             return;
         };
         self.started = true;
-        let store = &w.cluster.api.store;
+        let api = &w.cluster.api;
+        let store = &api.store;
         let at = secs(w.sim.now());
         let mut changed = false;
-        let served = store.id_of(Kind::Opaque, "", KUBEVIRT_CRD).is_some();
-        let api = self
+        let served = api.get(Kind::Opaque, "", KUBEVIRT_CRD).is_some();
+        let row = self
             .api
             .get_or_insert_with(|| Track::new("KubeVirt API".into()));
-        changed |= api.set(Some(if served { API_SERVED } else { API_NOT_SERVED }), at);
+        changed |= row.set(Some(if served { API_SERVED } else { API_NOT_SERVED }), at);
         for a in store.list_all(Kind::Addon) {
             let b = match &a.body {
                 crate::kube::Body::Addon(b) => b,
@@ -165,20 +162,17 @@ impl BootstrapSampler {
         }
         for vm in store.list_all(Kind::VirtualMachine) {
             let key = vm.meta.key();
-            let vmi = store
-                .id_of(
-                    Kind::VirtualMachineInstance,
-                    &vm.meta.namespace,
-                    &vm.meta.name,
-                )
-                .and_then(|i| store.get(i));
+            let vmi = api.get(
+                Kind::VirtualMachineInstance,
+                &vm.meta.namespace,
+                &vm.meta.name,
+            );
             let t = track(&mut self.vms, &key, format!("vm {key}"));
             changed |= t.set(vmi.map(|v| vmi_state(v.vmi().phase)), at);
         }
         if let Some(name) = boot.pod_name() {
-            let ready = store
-                .id_of(Kind::Pod, HARVESTER_NAMESPACE, name)
-                .and_then(|i| store.get(i))
+            let ready = api
+                .get(Kind::Pod, HARVESTER_NAMESPACE, name)
                 .is_some_and(|p| p.pod().ready);
             let state = if ready {
                 POD_READY
@@ -200,7 +194,7 @@ impl BootstrapSampler {
     /// Where the chart should end: a little after the last change or at `at_least` (the
     /// violation), and no later than the run.
     pub fn end_s(&self, at_least: f64, run_end: f64) -> f64 {
-        (self.last_change * 1.05 + 10.0).max(at_least).min(run_end)
+        chart_end(self.last_change, at_least, run_end)
     }
 
     /// The rows, every open span closed at `end_s`: the API, manifests, claims, VMs, the

@@ -63,6 +63,17 @@ pub const OTHER: [RGBColor; 6] = [
     RGBColor(0xbd, 0xbd, 0xbd),
 ];
 
+/// A virtual time in seconds, as the charts' x axes count.
+pub(crate) fn secs(t: crate::engine::SimTime) -> f64 {
+    t.micros() as f64 / 1e6
+}
+
+/// Where a sampled chart ends: a little after its last change or at `at_least` (the
+/// violation), and no later than the run.
+pub(crate) fn chart_end(last_change: f64, at_least: f64, run_end: f64) -> f64 {
+    (last_change * 1.05 + 10.0).max(at_least).min(run_end)
+}
+
 /// One row being sampled: its closed spans and the state it is in since when.
 #[derive(Clone)]
 pub(crate) struct Track {

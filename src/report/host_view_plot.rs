@@ -6,9 +6,9 @@
 //! VM that has left), `missing` (no row for a VM that runs there) or `loading`. A page that is
 //! right about a VM not on its host draws nothing. Reloads are marker lines.
 
-use super::gantt::{GanttMarker, GanttRow, StateGroup, Track};
+use super::gantt::{chart_end, secs, GanttMarker, GanttRow, StateGroup, Track};
 use crate::check::RunOutcome;
-use crate::engine::{SimTime, TraceCat};
+use crate::engine::TraceCat;
 use crate::kube::Kind;
 use crate::sim::World;
 use plotters::style::RGBColor;
@@ -48,10 +48,6 @@ pub struct HostViewSampler {
     last_change: f64,
 }
 
-fn secs(t: SimTime) -> f64 {
-    t.micros() as f64 / 1e6
-}
-
 impl HostViewSampler {
     /// Whether the run opened any host page.
     pub fn is_empty(&self) -> bool {
@@ -68,13 +64,14 @@ impl HostViewSampler {
         let mut changed = false;
         for vm in store.list_all(Kind::VirtualMachine) {
             let key = vm.meta.key();
-            let runs_on = store
-                .id_of(
+            let runs_on = w
+                .cluster
+                .api
+                .get(
                     Kind::VirtualMachineInstance,
                     &vm.meta.namespace,
                     &vm.meta.name,
                 )
-                .and_then(|i| store.get(i))
                 .map(|v| v.vmi().node.clone())
                 .filter(|n| !n.is_empty());
             let i = match self.truth.iter().position(|(k, _)| *k == key) {
@@ -120,7 +117,7 @@ impl HostViewSampler {
     /// Where the chart should end: a little after the last change or at `at_least` (the
     /// violation), and no later than the run.
     pub fn end_s(&self, at_least: f64, run_end: f64) -> f64 {
-        (self.last_change * 1.05 + 10.0).max(at_least).min(run_end)
+        chart_end(self.last_change, at_least, run_end)
     }
 
     /// The rows: every VM's truth, then each page's rows in page order.

@@ -5,7 +5,7 @@
 //! the command's other outputs (`report::output`).
 
 use super::bootstrap_plot::{bootstrap_groups, bootstrap_markers, BootstrapSampler};
-use super::gantt::{gantt_svg, GanttMarker, GanttRow};
+use super::gantt::{gantt_svg, secs, GanttMarker, GanttRow, StateGroup};
 use super::host_view_plot::{host_page_groups, host_view_markers, HostViewSampler};
 use super::output::Outputs;
 use super::quota_plot::{quota_timeline_svg, run_end_s, run_markers, QuotaSampler};
@@ -83,12 +83,13 @@ fn upgrade_gantt(_scn: &Scenario, out: &RunOutcome, samples: &RunSamples) -> Opt
     if samples.upgrade.is_empty() {
         return None;
     }
-    let violated = out
-        .violation
-        .as_ref()
-        .map_or(0.0, |v| v.time.micros() as f64 / 1e6);
-    let end = samples.upgrade.end_s(violated, run_end_s(out));
+    let end = samples.upgrade.end_s(violated_s(out), run_end_s(out));
     Some(samples.upgrade.rows(end))
+}
+
+/// When the run broke its invariant, in virtual seconds (0 when it held): a chart reaches it.
+fn violated_s(out: &RunOutcome) -> f64 {
+    out.violation.as_ref().map_or(0.0, |v| secs(v.time))
 }
 
 /// Draws every plot the run has and writes them into `dir` (created if needed). Returns the
@@ -155,29 +156,40 @@ pub fn stage_plots(
         let svg = gantt_svg(&format!("{title}: upgrade"), &rows, &gm, &upgrade_groups())?;
         files.push((GANTT, svg));
     }
-    let violated = out
-        .violation
-        .as_ref()
-        .map_or(0.0, |v| v.time.micros() as f64 / 1e6);
+    let (violated, run_end) = (violated_s(out), run_end_s(out));
+    let mut chart = |file,
+                     what: &str,
+                     rows: Vec<GanttRow>,
+                     markers: Vec<GanttMarker>,
+                     groups: Vec<StateGroup>| {
+        let svg = gantt_svg(&format!("{title}: {what}"), &rows, &markers, &groups)?;
+        files.push((file, svg));
+        Ok::<(), String>(())
+    };
     if !samples.bootstrap.is_empty() {
-        let end = samples.bootstrap.end_s(violated, run_end_s(out));
-        let svg = gantt_svg(
-            &format!("{title}: install"),
-            &samples.bootstrap.rows(end),
-            &bootstrap_markers(out),
-            &bootstrap_groups(),
+        let rows = samples
+            .bootstrap
+            .rows(samples.bootstrap.end_s(violated, run_end));
+        chart(
+            BOOTSTRAP,
+            "install",
+            rows,
+            bootstrap_markers(out),
+            bootstrap_groups(),
         )?;
-        files.push((BOOTSTRAP, svg));
     }
     if !samples.host_view.is_empty() {
-        let end = samples.host_view.end_s(violated, run_end_s(out));
-        let svg = gantt_svg(
-            &format!("{title}: host pages against where each VM runs"),
-            &samples.host_view.rows(end),
-            &host_view_markers(out),
-            &host_page_groups(),
+        let rows = samples
+            .host_view
+            .rows(samples.host_view.end_s(violated, run_end));
+        let what = "host pages against where each VM runs";
+        chart(
+            HOST_PAGES,
+            what,
+            rows,
+            host_view_markers(out),
+            host_page_groups(),
         )?;
-        files.push((HOST_PAGES, svg));
     }
     if files.is_empty() {
         return Ok(());

@@ -5,8 +5,7 @@
 //! with how it ended (`ok`, `FAILED`), its name (`evac-` for `kubevirt-evacuation-`) and VM.
 //! `upgrade_groups` gives every one of these states its fixed colour.
 
-use super::gantt::{GanttRow, StateGroup, Track};
-use crate::engine::SimTime;
+use super::gantt::{chart_end, secs, GanttRow, StateGroup, Track};
 use crate::kube::object::NodeUpgradeState;
 use crate::kube::{Kind, MigrationPhase};
 use crate::models::harvester::upgrade::{repo_vm_name, NAMESPACE};
@@ -27,10 +26,6 @@ pub struct UpgradeSampler {
     dropped: usize,
     /// When any row last changed state (the chart ends a little after it).
     last_change: f64,
-}
-
-fn secs(t: SimTime) -> f64 {
-    t.micros() as f64 / 1e6
 }
 
 /// The repo row's states: whether `curl` of the repo would answer, and whether its VM is
@@ -186,7 +181,7 @@ impl UpgradeSampler {
     /// Where the chart should end: a little after the last change or at `at_least` (the
     /// violation), and no later than the run.
     pub fn end_s(&self, at_least: f64, run_end: f64) -> f64 {
-        (self.last_change * 1.05 + 10.0).max(at_least).min(run_end)
+        chart_end(self.last_change, at_least, run_end)
     }
 
     /// The rows, every open span closed at `end_s`.

@@ -797,36 +797,28 @@ impl Validator<'_> {
                     *memory,
                 )?;
             }
-            Action::RestartProcess { process } => {
+            Action::RestartProcess { process } | Action::LagWatches { process, .. } => {
+                let what = match action {
+                    Action::LagWatches { .. } => "LagWatches",
+                    _ => "RestartProcess",
+                };
                 if !self.names.processes.contains(process.as_str()) {
                     return self.fail(
                         &at("process"),
                         format!(
-                            "RestartProcess of unknown process {}, {}",
+                            "{what} of unknown process {}, {}",
                             quoted(process),
                             one_of("processes", known_processes(scn).iter())
                         ),
                     );
                 }
-            }
-            Action::LagWatches {
-                process, during, ..
-            } => {
-                if !self.names.processes.contains(process.as_str()) {
-                    return self.fail(
-                        &at("process"),
-                        format!(
-                            "LagWatches of unknown process {}, {}",
-                            quoted(process),
-                            one_of("processes", known_processes(scn).iter())
-                        ),
-                    );
-                }
-                if *during == crate::engine::SimDuration::ZERO {
-                    return self.fail(
-                        &at("during"),
-                        "LagWatches during 0s, expected a duration above zero".into(),
-                    );
+                if let Action::LagWatches { during, .. } = action {
+                    if *during == crate::engine::SimDuration::ZERO {
+                        return self.fail(
+                            &at("during"),
+                            "LagWatches during 0s, expected a duration above zero".into(),
+                        );
+                    }
                 }
             }
             Action::CrashAfterWrite {
