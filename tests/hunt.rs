@@ -123,3 +123,36 @@ fn hunt_with_an_oracle_switched_off_does_not_report_it() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.ends_with("nothing broke\n"), "{out}");
 }
+
+/// A chaos seed cannot be rerun from the scenario file alone, so `--chaos --no-shrink` writes
+/// each group's whole perturbed run as a repro, and it replays.
+#[test]
+fn hunt_chaos_without_shrinking_writes_the_whole_perturbed_run_as_a_repro_that_replays() {
+    let dir = fresh_dir("chaos-no-shrink");
+    let (code, out, err) = hvsim_in(
+        &dir,
+        &[
+            "hunt",
+            "quota-race-agent-restart",
+            "--version",
+            "v1.4.2",
+            "--chaos",
+            "--seeds",
+            "232..233",
+            "--no-shrink",
+            "--jobs",
+            "1",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let file = "quota-race-agent-restart.migration-completes.1.repro.ron";
+    assert!(out.contains("repro (not shrunk): "), "{out}");
+    assert!(dir.join(file).exists(), "{out}");
+    let (code, out, err) = hvsim_in(&dir, &["replay", file]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("replayed: migration-completes at step"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

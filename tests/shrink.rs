@@ -401,3 +401,25 @@ fn shrinking_a_stuck_upgrade_keeps_a_node_of_the_other_cpu_generation() {
         r.violation.message
     );
 }
+
+/// The shrinker keeps the way the target broke, not only which invariant: the
+/// second-migration finding's seed 2 breaks migration-completes with the migration left
+/// Pending by the quota, and its shrunk run must too. Keeping the invariant alone let it drop
+/// to one node, where the migration is left Scheduling for want of a target (another bug).
+#[test]
+fn a_shrunk_run_breaks_its_invariant_the_same_way_as_the_original() {
+    let scn = scenario::load(
+        "scenarios/findings/second-migration-quota-dropped-by-replayed-finished-vmim.ron",
+    )
+    .unwrap();
+    let r = hvsim::explore::shrink::shrink_seed(&scn, v("v1.4.2"), 2).unwrap();
+    assert_eq!(r.violation.invariant, "migration-completes");
+    assert!(
+        r.violation
+            .message
+            .ends_with("still Pending with condition migrationRejectedByResourceQuota"),
+        "{}",
+        r.violation.message
+    );
+    assert!(r.scenario.nodes.len() >= 2, "{:?}", r.scenario.nodes);
+}
