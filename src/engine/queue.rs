@@ -13,9 +13,10 @@
 use super::choices::{Choice, ChoiceKind, Choices};
 use super::time::SimTime;
 
+/// A pending event. No sequence number: events due at the same time keep their
+/// scheduling order by where they sit (see `refill`).
 struct Entry<E> {
     time: u64,
-    seq: u64,
     ev: E,
 }
 
@@ -38,7 +39,6 @@ pub struct EventQueue<E> {
     /// The time of the events in `now`; no pending event is earlier.
     last: u64,
     len: usize,
-    seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -56,13 +56,11 @@ impl<E> EventQueue<E> {
             occupied: 0,
             last: 0,
             len: 0,
-            seq: 0,
         }
     }
 
     /// Schedules `ev` at `time`.
     pub fn push(&mut self, time: SimTime, ev: E) {
-        self.seq += 1;
         let time = time.0;
         if time < self.last {
             // Earlier than the earliest event taken out (only when the horizon moved back
@@ -70,11 +68,7 @@ impl<E> EventQueue<E> {
             self.rebase(time);
         }
         self.len += 1;
-        self.place(Entry {
-            time,
-            seq: self.seq,
-            ev,
-        });
+        self.place(Entry { time, ev });
     }
 
     #[inline]
