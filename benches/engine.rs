@@ -55,7 +55,11 @@ fn bare(pending: u64) -> f64 {
 
 fn engine(pending: u64) -> f64 {
     let mut rng = Lcg(1);
-    let mut sim: Sim<u32> = Sim::new(Box::new(SeededChoices::new(1)), SimTime::MAX, u64::MAX);
+    let mut sim: Sim<u32> = Sim::new(
+        Box::new(SeededChoices::new(1).unrecorded()),
+        SimTime::MAX,
+        u64::MAX,
+    );
     for i in 0..pending {
         sim.schedule_at(SimTime(rng.next() % 100_000), i as u32);
     }

@@ -51,7 +51,7 @@ fn main() {
                         let o = run_with(
                             &scn,
                             version,
-                            strategy.choices(seed),
+                            strategy.unrecorded_choices(seed),
                             Trace::off(),
                             RunOptions::default(),
                         );

@@ -1,5 +1,5 @@
 //! The node-by-node upgrade at scale: a cluster of N nodes with 20 VMs each upgrades end to
-//! end on v1.4.2, one seed, no trace. Sizes 10, 100 and 400 nodes by default; others with
+//! end on v1.4.2, one seed, no trace, no answers recorded (as `hvsim run` runs it). Sizes 10, 100 and 400 nodes by default; others with
 //! `HVSIM_SCALE_NODES=10,100,400,1000`. Per size: events, wall time, events/s, the process's
 //! peak resident memory (VmHWM, sizes run in increasing order) and events per node; then the
 //! growth exponents of events and wall time fitted over the sizes (least squares on logs).
@@ -8,8 +8,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use hvsim::check::run_seed;
-use hvsim::engine::Trace;
+use hvsim::check::run;
+use hvsim::engine::{SeededChoices, Trace};
 use hvsim::scenario::{self, Version};
 use std::fmt::Write;
 use std::time::Instant;
@@ -69,7 +69,8 @@ fn main() {
     for nodes in sizes {
         let scn = scenario::load_str("scale.ron", &cluster(nodes)).expect("a valid scenario");
         let start = Instant::now();
-        let out = run_seed(&scn, version, 0, Trace::off());
+        let choices = Box::new(SeededChoices::new(0).unrecorded());
+        let out = run(&scn, version, choices, Trace::off());
         let secs = start.elapsed().as_secs_f64();
         let duration = out
             .metrics

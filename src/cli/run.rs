@@ -60,7 +60,7 @@ pub fn run(a: Args) -> ExitCode {
         Ok(x) => x,
         Err(e) => return input_error(e),
     };
-    let choices = match strategy.run_choices(&scn, version, a.seed) {
+    let choices = match strategy.run_choices(&scn, version, a.seed, false) {
         Ok(c) => c,
         Err(e) => return input_error(format!("--seed: {e}")),
     };

@@ -52,7 +52,7 @@ pub fn run(a: Args) -> ExitCode {
     if let Err(e) = outputs.plan_file("--out", &path) {
         return usage(e);
     }
-    let choices = match strategy.run_choices(&scn, version, seed) {
+    let choices = match strategy.run_choices(&scn, version, seed, true) {
         Ok(c) => c,
         Err(e) => return usage(format!("--seed: {e}")),
     };

@@ -1,5 +1,7 @@
 //! The one choice stream. Every nondeterministic decision of a run is a call to
-//! [`Choices::pick`], and every source records the answers it gave, so any run replays.
+//! [`Choices::pick`], and a source records the answers it gave, so the run replays and
+//! shrinks. A run whose answers nobody will read (a sweep's seed: the seed already
+//! reproduces it) takes a source made [`Recorded::unrecorded`], which writes nothing down.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -63,13 +65,14 @@ impl Choice {
     }
 }
 
-/// A source of answers. `pick` returns a value in `lo..=hi` and records it.
+/// A source of answers. `pick` returns a value in `lo..=hi` and records it (unless the
+/// source was made not to record: then there are no answers to read).
 pub trait Choices {
     /// A value in `lo..=hi` for `choice`, recorded.
     fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64;
-    /// Every answer given so far, in order.
+    /// Every answer given so far, in order (none if the source does not record).
     fn answers(&self) -> &[u64];
-    /// Every answer given, in order, consuming the source.
+    /// Every answer given, in order, consuming the source (none if it does not record).
     fn into_answers(self: Box<Self>) -> Vec<u64>;
 }
 
@@ -85,6 +88,7 @@ pub trait Answer {
 pub struct Recorded<A> {
     strategy: A,
     answers: Vec<u64>,
+    record: bool,
 }
 
 impl<A: Answer> Recorded<A> {
@@ -93,7 +97,16 @@ impl<A: Answer> Recorded<A> {
         Recorded {
             strategy,
             answers: Vec::with_capacity(256),
+            record: true,
         }
+    }
+
+    /// The same answers, none written down: for a run that will not be replayed or
+    /// shrunk, whose answers would be one 8-byte word per decision kept to the end.
+    pub fn unrecorded(mut self) -> Self {
+        self.record = false;
+        self.answers = Vec::new();
+        self
     }
 
     /// The strategy inside (a driver reads its own state through it).
@@ -105,7 +118,9 @@ impl<A: Answer> Recorded<A> {
 impl<A: Answer> Choices for Recorded<A> {
     fn pick(&mut self, choice: Choice, lo: u64, hi: u64) -> u64 {
         let v = self.strategy.answer(choice, lo, hi);
-        self.answers.push(v);
+        if self.record {
+            self.answers.push(v);
+        }
         v
     }
     fn answers(&self) -> &[u64] {
@@ -197,6 +212,18 @@ mod tests {
         let mut r = ReplayChoices::new(a.answers().to_vec());
         let xr: Vec<u64> = (0..50).map(|i| r.pick(C, i, i + 1000)).collect();
         assert_eq!(xa, xr);
+    }
+
+    #[test]
+    fn an_unrecorded_source_gives_the_same_answers_and_keeps_none() {
+        let mut a = SeededChoices::new(5);
+        let mut b = SeededChoices::new(5).unrecorded();
+        let xa: Vec<u64> = (0..100).map(|i| a.pick(C, i, i + 1000)).collect();
+        let xb: Vec<u64> = (0..100).map(|i| b.pick(C, i, i + 1000)).collect();
+        assert_eq!(xa, xb);
+        assert_eq!(a.answers().len(), 100);
+        assert!(b.answers().is_empty());
+        assert!(Box::new(b).into_answers().is_empty());
     }
 
     #[test]

@@ -5,11 +5,11 @@ use super::choices::{Choice, ChoiceKind, Choices};
 use super::queue::EventQueue;
 use super::time::{SimDuration, SimTime};
 
-/// The largest event budget a scenario may ask for. A run records every answer of its choice
-/// stream (about two 8-byte answers per event, so it replays and shrinks), which is the one
-/// thing that grows with its length once the trace is bounded: at this budget a livelocked
-/// run peaks near 100 MB and ends in about a minute (measured on `upgrade-heterogeneous-cpu`
-/// stuck with `calm: "10000h"`: 98 MB, 67 s).
+/// The largest event budget a scenario may ask for. A run that records every answer of its
+/// choice stream (about two 8-byte answers per event, so it replays and shrinks) keeps the
+/// one thing that grows with its length once the trace is bounded: at this budget a
+/// livelocked run peaks near 100 MB and ends in about a minute (measured on
+/// `upgrade-heterogeneous-cpu` stuck with `calm: "10000h"`: 98 MB, 67 s).
 pub const MAX_BUDGET: u64 = 10_000_000;
 
 /// Why a run loop stopped taking events.
@@ -107,7 +107,8 @@ impl<E> Sim<E> {
         &mut *self.choices
     }
 
-    /// Every answer of the choice stream so far, in order.
+    /// Every answer of the choice stream so far, in order (none if its source does not
+    /// record).
     pub fn answers(&self) -> &[u64] {
         self.choices.answers()
     }

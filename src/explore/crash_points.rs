@@ -72,7 +72,7 @@ pub fn record(scn: &Scenario, version: Version, seed: u64) -> WriteTally {
     run_with(
         scn,
         version,
-        Strategy::Random.choices(seed),
+        Strategy::Random.unrecorded_choices(seed),
         Trace::off(),
         opts,
     )

@@ -114,23 +114,49 @@ impl Strategy {
         }
     }
 
+    /// The choice source for one seed, as [`Strategy::choices`], writing no answer down:
+    /// for a run nobody will replay or shrink from its answers (a sweep's seed; a seed
+    /// that breaks something is run again, recorded, to be shrunk).
+    ///
+    /// # Panics
+    /// For exhaustive, as [`Strategy::choices`].
+    pub fn unrecorded_choices(self, seed: u64) -> Box<dyn Choices> {
+        match self {
+            Strategy::Random => Box::new(SeededChoices::new(seed).unrecorded()),
+            Strategy::Pct { depth } => {
+                Box::new(PctChoices::new(seed, depth, PCT_HORIZON).unrecorded())
+            }
+            Strategy::Swarm => Box::new(SwarmChoices::new(seed).unrecorded()),
+            Strategy::Exhaustive { .. } => {
+                panic!("exhaustive runs are numbered, not seeded: use Strategy::run_choices")
+            }
+        }
+    }
+
     /// The choice source for run `n` of `scn` on `version`: seed `n` of a seeded strategy,
-    /// run `n` (from 1) of the exhaustive enumeration. The error says why there is no such
-    /// run.
+    /// run `n` (from 1) of the exhaustive enumeration; recording its answers when `record`
+    /// (the run is to be shrunk), else writing none down. The error says why there is no
+    /// such run.
     pub fn run_choices(
         self,
         scn: &Scenario,
         version: Version,
         n: u64,
+        record: bool,
     ) -> Result<Box<dyn Choices>, String> {
         let Strategy::Exhaustive { bound } = self else {
-            return Ok(self.choices(n));
+            return Ok(if record {
+                self.choices(n)
+            } else {
+                self.unrecorded_choices(n)
+            });
         };
         if n == 0 {
             return Err("exhaustive runs are numbered from 1, not 0".into());
         }
         match plan_of_run(scn, version, bound, n) {
-            Ok(plan) => Ok(Box::new(DfsChoices::new(plan, bound))),
+            Ok(plan) if record => Ok(Box::new(DfsChoices::new(plan, bound))),
+            Ok(plan) => Ok(Box::new(DfsChoices::new(plan, bound).unrecorded())),
             Err(runs) => Err(format!(
                 "run {n}: the exhaustive enumeration with bound {bound} has {runs} runs"
             )),

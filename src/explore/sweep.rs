@@ -96,7 +96,7 @@ pub fn run_one(scn: &Scenario, version: Version, seed: u64, spec: &SweepSpec<'_>
             run_with(
                 scn,
                 version,
-                spec.strategy.choices(seed),
+                spec.strategy.unrecorded_choices(seed),
                 Trace::off(),
                 opts,
             )
