@@ -61,7 +61,14 @@ pub struct Indexes {
     /// (namespace, `kubevirt.io/created-by` VMI) -> pods.
     pods_by_vmi: ByNsName,
     unbound_pods: BTreeSet<ObjId>,
-    usage: BTreeMap<String, Usage>,
+    /// Node name -> slot in `usage`: every node name seen (a Node object's or a pod's
+    /// `spec.nodeName`), kept for the life of the indexes (names never move between ids).
+    node_slots: BTreeMap<String, u32>,
+    /// Per slot: what the node's Pending and Running pods use.
+    usage: Vec<Usage>,
+    /// Per Node object id: its name's slot (`u32::MAX` for ids not a Node seen here), so
+    /// the scheduler reads a node's usage by id, without comparing names.
+    slot_of_node: Vec<u32>,
     /// `status.nodeName`.
     vmis_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// The `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects on).
@@ -191,14 +198,8 @@ impl Indexes {
                             remove(&mut self.pods_by_node, n, id);
                         }
                         if matches!(p.phase, PodPhase::Pending | PodPhase::Running) {
-                            let u = match self.usage.get_mut(n) {
-                                Some(u) => u,
-                                None => self.usage.entry(n.to_string()).or_default(),
-                            };
-                            u.apply(&p.limits, if insert { 1 } else { -1 });
-                            if u.pods == 0 {
-                                self.usage.remove(n);
-                            }
+                            let slot = self.node_slot(n);
+                            self.usage[slot as usize].apply(&p.limits, if insert { 1 } else { -1 });
                         }
                     }
                 }
@@ -239,8 +240,27 @@ impl Indexes {
                     }
                 }
             }
+            super::object::Body::Node(_) if insert => {
+                let slot = self.node_slot(&o.meta.name);
+                let i = id.0 as usize;
+                if self.slot_of_node.len() <= i {
+                    self.slot_of_node.resize(i + 1, u32::MAX);
+                }
+                self.slot_of_node[i] = slot;
+            }
             _ => {}
         }
+    }
+
+    /// The usage slot of a node name, assigned on first sight.
+    fn node_slot(&mut self, node: &str) -> u32 {
+        if let Some(&s) = self.node_slots.get(node) {
+            return s;
+        }
+        let s = self.usage.len() as u32;
+        self.usage.push(Usage::default());
+        self.node_slots.insert(node.to_string(), s);
+        s
     }
 
     /// Pods bound to a node (`spec.nodeName`), any phase.
@@ -264,12 +284,16 @@ impl Indexes {
     /// The summed limits of the Pending and Running pods bound to a node, or `None` if it
     /// has none (as a fold over those pods would give).
     pub fn usage_on(&self, node: &str) -> Option<ResourceList> {
-        self.usage.get(node).map(Usage::list)
+        let u = &self.usage[*self.node_slots.get(node)? as usize];
+        (u.pods > 0).then(|| u.list())
     }
 
-    /// Nodes with Pending or Running pods and their usage, in node-name order.
-    pub fn usage(&self) -> impl Iterator<Item = (&str, ResourceList)> + '_ {
-        self.usage.iter().map(|(n, u)| (n.as_str(), u.list()))
+    /// The usage of the Node object of this id (seen by these indexes), as `usage_on` its
+    /// name would give.
+    pub fn usage_of_node(&self, id: ObjId) -> Option<ResourceList> {
+        let slot = *self.slot_of_node.get(id.0 as usize)?;
+        let u = self.usage.get(slot as usize)?;
+        (u.pods > 0).then(|| u.list())
     }
 
     /// VMIs whose `status.nodeName` is the node.

@@ -8,7 +8,6 @@
 //! Left out: scoring, preemption, other taints and tolerations.
 
 use crate::engine::{Choice, ChoiceKind};
-use crate::kube::object::PodBody;
 use crate::kube::{
     Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, ResourceList,
 };
@@ -60,15 +59,21 @@ impl Scheduler {
     }
 }
 
-/// Whether the scheduler may bind the pod to the node (capacity and `nodeSelector` aside).
-fn fits_but_selector(pod: &PodBody, node: &Obj) -> bool {
+/// Whether the scheduler may bind the pod to the node (capacity and `nodeSelector` aside):
+/// `avoid` and `require` are the ids of the pod's excluded and required nodes, where it
+/// names one (`Some(None)`: a name no node ever had).
+fn fits_but_selector(
+    node: &Obj,
+    id: ObjId,
+    avoid: Option<Option<ObjId>>,
+    require: Option<Option<ObjId>>,
+) -> bool {
     let n = node.node();
-    let name = node.meta.name.as_str();
     !n.unschedulable
         && n.ready
         && !n.drain_taint
-        && pod.avoid_node.as_deref() != Some(name)
-        && pod.require_node.as_deref().is_none_or(|r| r == name)
+        && avoid.is_none_or(|a| a != Some(id))
+        && require.is_none_or(|r| r == Some(id))
 }
 
 impl Reconciler for Scheduler {
@@ -112,27 +117,30 @@ impl Reconciler for Scheduler {
             return Ok(Outcome::Done);
         }
         let sel = self.selector_index(&b.node_selector);
-        // Nodes and their usage, both in name order: one merge.
+        // The nodes the pod names, by id, so the filter compares ids, not names.
+        let avoid = b
+            .avoid_node
+            .as_deref()
+            .map(|n| read.id_of(Kind::Node, "", n));
+        let require = b
+            .require_node
+            .as_deref()
+            .map(|n| read.id_of(Kind::Node, "", n));
         let mut candidates: Vec<ObjId> = Vec::new();
-        let mut used = read.indexes().usage().peekable();
         let none = ResourceList::new();
+        let usage = read.indexes();
         for (id, n) in read.list_all(Kind::Node) {
-            let name = n.meta.name.as_str();
-            while used.peek().is_some_and(|(u, _)| *u < name) {
-                used.next();
-            }
-            let on_node = match used.peek() {
-                Some((u, l)) if *u == name => *l,
-                _ => none,
-            };
-            if fits_but_selector(b, n)
+            if fits_but_selector(n, id, avoid, require)
                 && self.node_matches(sel, id, n)
-                && on_node.add(&b.limits).fits_within(&n.node().capacity)
+                && usage
+                    .usage_of_node(id)
+                    .unwrap_or(none)
+                    .add(&b.limits)
+                    .fits_within(&n.node().capacity)
             {
                 candidates.push(id);
             }
         }
-        drop(used);
         if candidates.is_empty() {
             if !b.unschedulable {
                 let name = pod.meta.key();
