@@ -6,14 +6,16 @@ use crate::check::observe::upgrade_succeeded;
 use crate::engine::{SimDuration, SimTime};
 use crate::kube::object::RunStrategy;
 use crate::kube::{Kind, Obj, Verb};
-use crate::models::harvester::upgrade::LABEL_UPGRADE;
-use crate::models::harvester::upgrade_jobs::repo_up;
+use crate::models::harvester::upgrade::{repo_vm_name, LABEL_UPGRADE};
+use crate::models::harvester::upgrade_jobs::repo_vm_up;
 use crate::sim::upgrade::JOBS;
 use crate::sim::World;
 
 /// The repo's availability while the upgrade `name` runs.
 pub struct RepoWatch {
     pub name: String,
+    /// The repo VM's name (`upgrade::repo_vm_name`).
+    repo_vm: String,
     /// When the Upgrade reached Succeeded.
     pub finished: Option<SimTime>,
     /// Since when the repo has been down, while it is.
@@ -42,6 +44,7 @@ impl RepoWatch {
     pub fn new(name: &str) -> Self {
         RepoWatch {
             name: name.to_string(),
+            repo_vm: repo_vm_name(name),
             finished: None,
             down_since: None,
             down_why: String::new(),
@@ -73,7 +76,7 @@ impl RepoWatch {
         if self.finished.is_none() && upgrade_succeeded(w, &self.name) {
             self.finished = Some(now);
         }
-        let up = self.finished.is_some() || repo_up(&w.cluster.api.store, &self.name);
+        let up = self.finished.is_some() || repo_vm_up(&w.cluster.api.store, &self.repo_vm);
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(now);
