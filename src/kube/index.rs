@@ -55,6 +55,23 @@ impl Usage {
     }
 }
 
+/// A Node as the scheduler's filters read it, kept by the indexes as the Node is set.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeInfo {
+    /// The node object's `metadata.resourceVersion` (its labels change only with it).
+    pub resource_version: u64,
+    /// `status.capacity`.
+    pub capacity: ResourceList,
+    /// `spec.unschedulable`.
+    pub unschedulable: bool,
+    /// The `kubevirt.io/drain` taint.
+    pub drain_taint: bool,
+    /// The Ready condition.
+    pub ready: bool,
+    /// The node name's usage slot.
+    slot: u32,
+}
+
 #[derive(Default)]
 pub struct Indexes {
     pods_by_node: BTreeMap<String, BTreeSet<ObjId>>,
@@ -66,9 +83,12 @@ pub struct Indexes {
     node_slots: BTreeMap<String, u32>,
     /// Per slot: what the node's Pending and Running pods use.
     usage: Vec<Usage>,
-    /// Per Node object id: its name's slot (`u32::MAX` for ids not a Node seen here), so
-    /// the scheduler reads a node's usage by id, without comparing names.
-    slot_of_node: Vec<u32>,
+    /// Per Node object id: what the scheduler filters on (`None` for ids not a live Node
+    /// here), so it reads a node without its object or a comparison of names.
+    node_info: Vec<Option<NodeInfo>>,
+    /// The live Nodes' names and ids, in name order (as a scan of the kind meets them).
+    node_names: Vec<String>,
+    node_ids: Vec<ObjId>,
     /// `status.nodeName`.
     vmis_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// The `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects on).
@@ -158,6 +178,10 @@ fn same_entries(a: &Obj, b: &Obj) -> bool {
 impl Indexes {
     /// Moves an object from its old index entries to its new ones.
     pub fn update(&mut self, id: ObjId, old: Option<&Obj>, new: Option<&Obj>) {
+        if old.or(new).is_some_and(|o| o.kind() == Kind::Node) {
+            self.set_node(id, new);
+            return;
+        }
         if let (Some(a), Some(b)) = (old, new) {
             if same_entries(a, b) {
                 return;
@@ -240,16 +264,50 @@ impl Indexes {
                     }
                 }
             }
-            super::object::Body::Node(_) if insert => {
-                let slot = self.node_slot(&o.meta.name);
-                let i = id.0 as usize;
-                if self.slot_of_node.len() <= i {
-                    self.slot_of_node.resize(i + 1, u32::MAX);
-                }
-                self.slot_of_node[i] = slot;
-            }
             _ => {}
         }
+    }
+
+    /// Keeps a Node's scheduler view and its place in the name order.
+    fn set_node(&mut self, id: ObjId, new: Option<&Obj>) {
+        let i = id.0 as usize;
+        if self.node_info.len() <= i {
+            self.node_info.resize(i + 1, None);
+        }
+        let Some(o) = new else {
+            if self.node_info[i].take().is_some() {
+                let at = self
+                    .node_ids
+                    .iter()
+                    .position(|&n| n == id)
+                    .expect("a listed node");
+                self.node_ids.remove(at);
+                self.node_names.remove(at);
+            }
+            return;
+        };
+        let n = o.node();
+        let slot = match self.node_info[i] {
+            Some(info) => info.slot,
+            None => {
+                let name = o.meta.name.as_str();
+                let at = self
+                    .node_names
+                    .binary_search_by(|m| m.as_str().cmp(name))
+                    .unwrap_err();
+                self.node_names.insert(at, name.to_string());
+                self.node_ids.insert(at, id);
+                self.node_slot(name)
+            }
+        };
+        self.node_info[i] = Some(NodeInfo {
+            resource_version: o.meta.resource_version,
+            capacity: n.capacity,
+            unschedulable: n.unschedulable,
+            drain_taint: n.drain_taint,
+            ready: n.ready,
+            slot,
+        });
     }
 
     /// The usage slot of a node name, assigned on first sight.
@@ -288,12 +346,19 @@ impl Indexes {
         (u.pods > 0).then(|| u.list())
     }
 
-    /// The usage of the Node object of this id (seen by these indexes), as `usage_on` its
-    /// name would give.
-    pub fn usage_of_node(&self, id: ObjId) -> Option<ResourceList> {
-        let slot = *self.slot_of_node.get(id.0 as usize)?;
-        let u = self.usage.get(slot as usize)?;
-        (u.pods > 0).then(|| u.list())
+    /// The live Nodes' ids in name order, each with its scheduler view.
+    pub fn nodes(&self) -> impl Iterator<Item = (ObjId, &NodeInfo)> + '_ {
+        self.node_ids.iter().filter_map(|&id| {
+            self.node_info[id.0 as usize]
+                .as_ref()
+                .map(|info| (id, info))
+        })
+    }
+
+    /// What the Pending and Running pods bound to a node use (`usage_on` its name, or
+    /// empty).
+    pub fn usage_of(&self, node: &NodeInfo) -> ResourceList {
+        self.usage[node.slot as usize].list()
     }
 
     /// VMIs whose `status.nodeName` is the node.
