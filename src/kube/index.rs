@@ -145,33 +145,25 @@ fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
 
 static EMPTY: BTreeSet<ObjId> = BTreeSet::new();
 
-/// Whether two states of one object (one id: same kind, namespace and name) have the same
-/// index entries, so a write that changes nothing indexed (most status writes) costs none.
-fn same_entries(a: &Obj, b: &Obj) -> bool {
-    use super::object::Body;
-    let active = |p: PodPhase| matches!(p, PodPhase::Pending | PodPhase::Running);
-    match (&a.body, &b.body) {
-        (Body::Pod(x), Body::Pod(y)) => {
-            x.node == y.node
-                && x.vmi == y.vmi
-                && active(x.phase) == active(y.phase)
-                && x.limits == y.limits
-        }
-        (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
-            x.node == y.node
-                && a.label(LABEL_NODE_NAME) == b.label(LABEL_NODE_NAME)
-                && SelectorKey::VmiMigrationTarget.value_of(a)
-                    == SelectorKey::VmiMigrationTarget.value_of(b)
-        }
-        (Body::VirtualMachineInstanceMigration(x), Body::VirtualMachineInstanceMigration(y)) => {
-            x.vmi_name == y.vmi_name && x.phase.is_final() == y.phase.is_final()
-        }
-        _ => !matches!(
-            a.body,
-            Body::Pod(_)
-                | Body::VirtualMachineInstance(_)
-                | Body::VirtualMachineInstanceMigration(_)
-        ),
+fn active(p: PodPhase) -> bool {
+    matches!(p, PodPhase::Pending | PodPhase::Running)
+}
+
+/// Moves an id from one key of an index to another (`None`: no entry), where they differ.
+fn move_key(
+    m: &mut BTreeMap<String, BTreeSet<ObjId>>,
+    a: Option<&str>,
+    b: Option<&str>,
+    id: ObjId,
+) {
+    if a == b {
+        return;
+    }
+    if let Some(k) = a {
+        remove(m, k, id);
+    }
+    if let Some(k) = b {
+        add(m, k, id);
     }
 }
 
@@ -183,9 +175,8 @@ impl Indexes {
             return;
         }
         if let (Some(a), Some(b)) = (old, new) {
-            if same_entries(a, b) {
-                return;
-            }
+            self.moved(id, a, b);
+            return;
         }
         if let Some(o) = old {
             self.entries(id, o, false);
@@ -197,6 +188,85 @@ impl Indexes {
 
     pub fn clear(&mut self) {
         *self = Indexes::default();
+    }
+
+    /// Moves the entries that differ between two states of one object (one id: same kind,
+    /// namespace and name), as removing the old state's entries and adding the new one's
+    /// would leave them; a write that changes nothing indexed (most status writes) costs
+    /// none.
+    fn moved(&mut self, id: ObjId, a: &Obj, b: &Obj) {
+        use super::object::Body;
+        let ns = b.meta.namespace.as_str();
+        match (&a.body, &b.body) {
+            (Body::Pod(x), Body::Pod(y)) => {
+                if x.vmi != y.vmi {
+                    remove2(&mut self.pods_by_vmi, ns, &x.vmi, id);
+                    add2(&mut self.pods_by_vmi, ns, &y.vmi, id);
+                }
+                if x.node != y.node {
+                    match x.node.as_deref() {
+                        None => {
+                            self.unbound_pods.remove(&id);
+                        }
+                        Some(n) => remove(&mut self.pods_by_node, n, id),
+                    }
+                    match y.node.as_deref() {
+                        None => {
+                            self.unbound_pods.insert(id);
+                        }
+                        Some(n) => add(&mut self.pods_by_node, n, id),
+                    }
+                }
+                let (ax, ay) = (active(x.phase), active(y.phase));
+                if x.node != y.node || ax != ay || x.limits != y.limits {
+                    if let (Some(n), true) = (x.node.as_deref(), ax) {
+                        let slot = self.node_slot(n);
+                        self.usage[slot as usize].apply(&x.limits, -1);
+                    }
+                    if let (Some(n), true) = (y.node.as_deref(), ay) {
+                        let slot = self.node_slot(n);
+                        self.usage[slot as usize].apply(&y.limits, 1);
+                    }
+                }
+            }
+            (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
+                if x.node != y.node {
+                    remove(&mut self.vmis_by_node, &x.node, id);
+                    add(&mut self.vmis_by_node, &y.node, id);
+                }
+                move_key(
+                    &mut self.vmis_by_node_label,
+                    a.label(LABEL_NODE_NAME),
+                    b.label(LABEL_NODE_NAME),
+                    id,
+                );
+                move_key(
+                    &mut self.vmis_by_migration_target,
+                    SelectorKey::VmiMigrationTarget.value_of(a),
+                    SelectorKey::VmiMigrationTarget.value_of(b),
+                    id,
+                );
+            }
+            (
+                Body::VirtualMachineInstanceMigration(x),
+                Body::VirtualMachineInstanceMigration(y),
+            ) => {
+                if x.vmi_name != y.vmi_name {
+                    remove2(&mut self.vmims_by_vmi, ns, &x.vmi_name, id);
+                    add2(&mut self.vmims_by_vmi, ns, &y.vmi_name, id);
+                }
+                match (x.phase.is_final(), y.phase.is_final()) {
+                    (false, true) => {
+                        self.unfinished_vmims.remove(&id);
+                    }
+                    (true, false) => {
+                        self.unfinished_vmims.insert(id);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
     }
 
     fn entries(&mut self, id: ObjId, o: &Obj, insert: bool) {
@@ -221,7 +291,7 @@ impl Indexes {
                         } else {
                             remove(&mut self.pods_by_node, n, id);
                         }
-                        if matches!(p.phase, PodPhase::Pending | PodPhase::Running) {
+                        if active(p.phase) {
                             let slot = self.node_slot(n);
                             self.usage[slot as usize].apply(&p.limits, if insert { 1 } else { -1 });
                         }
