@@ -24,6 +24,8 @@ pub struct RepoWatch {
     pub down_why: String,
     /// Downtime of the spells that ended.
     pub downtime: SimDuration,
+    /// The store revision the last look at the repo was at, and whether it was up then.
+    looked: Option<(u64, bool)>,
 }
 
 /// Whether an update of a VM by the upgrade's jobs asked it to stop.
@@ -49,6 +51,7 @@ impl RepoWatch {
             down_since: None,
             down_why: String::new(),
             downtime: SimDuration::ZERO,
+            looked: None,
         }
     }
 
@@ -73,10 +76,19 @@ impl RepoWatch {
                 }
             }
         }
-        if self.finished.is_none() && upgrade_succeeded(w, &self.name) {
-            self.finished = Some(now);
-        }
-        let up = self.finished.is_some() || repo_vm_up(&w.cluster.api.store, &self.repo_vm);
+        // Both reads are of the store: look again only when it changed.
+        let rev = w.cluster.api.revision();
+        let up = match self.looked {
+            Some((r, up)) if r == rev => up,
+            _ => {
+                if self.finished.is_none() && upgrade_succeeded(w, &self.name) {
+                    self.finished = Some(now);
+                }
+                let up = self.finished.is_some() || repo_vm_up(&w.cluster.api.store, &self.repo_vm);
+                self.looked = Some((rev, up));
+                up
+            }
+        };
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(now);
