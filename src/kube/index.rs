@@ -516,4 +516,143 @@ mod tests {
         assert!(ix.pods_on("n1").is_empty());
         assert!(ix.pods_of_vmi("ns", "vm").is_empty());
     }
+    fn vmi(node: &str, label: Option<&str>, target: Option<&str>) -> Obj {
+        use crate::kube::object::{Domain, MigrationState, VmiBody, VmiPhase};
+        let mut meta = Meta::named("ns", "vm");
+        if let Some(l) = label {
+            meta.labels.insert(LABEL_NODE_NAME.into(), l.into());
+        }
+        Obj::new(
+            meta,
+            Body::VirtualMachineInstance(VmiBody {
+                node: node.into(),
+                phase: VmiPhase::Running,
+                cpu: Quantity(1000),
+                memory: Quantity(1),
+                memory_request: Quantity(1),
+                migration_state: target.map(|t| MigrationState {
+                    target_node: t.into(),
+                    ..MigrationState::default()
+                }),
+                domain: Domain::default(),
+                cpu_origin: String::new(),
+            }),
+        )
+    }
+
+    fn vmim(vmi: &str, phase: crate::kube::MigrationPhase) -> Obj {
+        use crate::kube::object::VmimBody;
+        Obj::new(
+            Meta::named("ns", "m"),
+            Body::VirtualMachineInstanceMigration(VmimBody {
+                vmi_name: vmi.into(),
+                phase,
+                rejected_by_quota: false,
+                target_node: None,
+                target_pod: None,
+                failure_reason: None,
+                finished_at: None,
+            }),
+        )
+    }
+
+    /// Everything the indexes answer about these names, to compare two indexes by.
+    fn answers(ix: &Indexes) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in ["", "n1", "n2"] {
+            out.push(format!(
+                "{n}: pods {:?} usage {:?} vmis {:?} labelled {:?} targets {:?}",
+                ix.pods_on(n),
+                ix.usage_on(n),
+                ix.vmis_on(n),
+                ix.vmis_labelled(n),
+                ix.selected(
+                    Kind::VirtualMachineInstance,
+                    SelectorKey::VmiMigrationTarget,
+                    n
+                )
+            ));
+        }
+        for v in ["vm", "vm2"] {
+            out.push(format!(
+                "{v}: pods {:?} vmims {:?}",
+                ix.pods_of_vmi("ns", v),
+                ix.vmims_of("ns", v)
+            ));
+        }
+        out.push(format!(
+            "unbound {:?} unfinished {:?}",
+            ix.unbound_pods(),
+            ix.unfinished_vmims()
+        ));
+        out
+    }
+
+    #[test]
+    fn moving_an_objects_entries_leaves_what_removing_and_adding_them_would() {
+        use crate::kube::MigrationPhase;
+        let mut pods = Vec::new();
+        for node in [None, Some("n1"), Some("n2")] {
+            for phase in [PodPhase::Pending, PodPhase::Running, PodPhase::Succeeded] {
+                for cpu in [1000, 2000] {
+                    let mut p = pod(node, phase, cpu);
+                    pods.push(p.clone());
+                    if let Body::Pod(b) = &mut p.body {
+                        b.vmi = "vm2".into();
+                    }
+                    pods.push(p);
+                }
+            }
+        }
+        let mut vmis = Vec::new();
+        for node in ["", "n1", "n2"] {
+            for label in [None, Some("n1"), Some("n2")] {
+                for target in [None, Some(""), Some("n1"), Some("n2")] {
+                    vmis.push(vmi(node, label, target));
+                }
+            }
+        }
+        let mut vmims = Vec::new();
+        for v in ["vm", "vm2"] {
+            for phase in [
+                MigrationPhase::Unset,
+                MigrationPhase::Scheduling,
+                MigrationPhase::Succeeded,
+                MigrationPhase::Failed,
+            ] {
+                vmims.push(vmim(v, phase));
+            }
+        }
+        // Another object of each kind already indexed, so sets are shared.
+        let other = |ix: &mut Indexes| {
+            ix.update(
+                ObjId(1),
+                None,
+                Some(&pod(Some("n1"), PodPhase::Running, 500)),
+            );
+            ix.update(ObjId(2), None, Some(&vmi("n1", Some("n1"), Some("n2"))));
+            ix.update(
+                ObjId(3),
+                None,
+                Some(&vmim("vm", MigrationPhase::Scheduling)),
+            );
+        };
+        let id = ObjId(9);
+        for states in [&pods, &vmis, &vmims] {
+            for a in states.iter() {
+                for b in states.iter() {
+                    let mut moved = Indexes::default();
+                    other(&mut moved);
+                    moved.update(id, None, Some(a));
+                    moved.update(id, Some(a), Some(b));
+                    let mut fresh = Indexes::default();
+                    other(&mut fresh);
+                    fresh.update(id, None, Some(a));
+                    fresh.update(id, Some(a), None);
+                    fresh.update(id, None, Some(b));
+                    assert_eq!(answers(&moved), answers(&fresh), "{a:?} -> {b:?}");
+                }
+            }
+        }
+    }
 }
