@@ -171,6 +171,12 @@ impl ApiServer {
         }
     }
 
+    /// The last resourceVersion given out: every change to the store gives out one, so
+    /// while this stays the store is unchanged (a probe may keep what it read).
+    pub fn revision(&self) -> u64 {
+        self.rv
+    }
+
     /// The stored object of this kind, namespace and name.
     pub fn get(&self, kind: Kind, ns: &str, name: &str) -> Option<&Snap> {
         self.store

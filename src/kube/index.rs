@@ -55,13 +55,40 @@ impl Usage {
     }
 }
 
+/// A Node as the scheduler's filters read it, kept by the indexes as the Node is set.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeInfo {
+    /// The node object's `metadata.resourceVersion` (its labels change only with it).
+    pub resource_version: u64,
+    /// `status.capacity`.
+    pub capacity: ResourceList,
+    /// `spec.unschedulable`.
+    pub unschedulable: bool,
+    /// The `kubevirt.io/drain` taint.
+    pub drain_taint: bool,
+    /// The Ready condition.
+    pub ready: bool,
+    /// The node name's usage slot.
+    slot: u32,
+}
+
 #[derive(Default)]
 pub struct Indexes {
     pods_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// (namespace, `kubevirt.io/created-by` VMI) -> pods.
     pods_by_vmi: ByNsName,
     unbound_pods: BTreeSet<ObjId>,
-    usage: BTreeMap<String, Usage>,
+    /// Node name -> slot in `usage`: every node name seen (a Node object's or a pod's
+    /// `spec.nodeName`), kept for the life of the indexes (names never move between ids).
+    node_slots: BTreeMap<String, u32>,
+    /// Per slot: what the node's Pending and Running pods use.
+    usage: Vec<Usage>,
+    /// Per Node object id: what the scheduler filters on (`None` for ids not a live Node
+    /// here), so it reads a node without its object or a comparison of names.
+    node_info: Vec<Option<NodeInfo>>,
+    /// The live Nodes' names and ids, in name order (as a scan of the kind meets them).
+    node_names: Vec<String>,
+    node_ids: Vec<ObjId>,
     /// `status.nodeName`.
     vmis_by_node: BTreeMap<String, BTreeSet<ObjId>>,
     /// The `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects on).
@@ -118,43 +145,38 @@ fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
 
 static EMPTY: BTreeSet<ObjId> = BTreeSet::new();
 
-/// Whether two states of one object (one id: same kind, namespace and name) have the same
-/// index entries, so a write that changes nothing indexed (most status writes) costs none.
-fn same_entries(a: &Obj, b: &Obj) -> bool {
-    use super::object::Body;
-    let active = |p: PodPhase| matches!(p, PodPhase::Pending | PodPhase::Running);
-    match (&a.body, &b.body) {
-        (Body::Pod(x), Body::Pod(y)) => {
-            x.node == y.node
-                && x.vmi == y.vmi
-                && active(x.phase) == active(y.phase)
-                && x.limits == y.limits
-        }
-        (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
-            x.node == y.node
-                && a.label(LABEL_NODE_NAME) == b.label(LABEL_NODE_NAME)
-                && SelectorKey::VmiMigrationTarget.value_of(a)
-                    == SelectorKey::VmiMigrationTarget.value_of(b)
-        }
-        (Body::VirtualMachineInstanceMigration(x), Body::VirtualMachineInstanceMigration(y)) => {
-            x.vmi_name == y.vmi_name && x.phase.is_final() == y.phase.is_final()
-        }
-        _ => !matches!(
-            a.body,
-            Body::Pod(_)
-                | Body::VirtualMachineInstance(_)
-                | Body::VirtualMachineInstanceMigration(_)
-        ),
+fn active(p: PodPhase) -> bool {
+    matches!(p, PodPhase::Pending | PodPhase::Running)
+}
+
+/// Moves an id from one key of an index to another (`None`: no entry), where they differ.
+fn move_key(
+    m: &mut BTreeMap<String, BTreeSet<ObjId>>,
+    a: Option<&str>,
+    b: Option<&str>,
+    id: ObjId,
+) {
+    if a == b {
+        return;
+    }
+    if let Some(k) = a {
+        remove(m, k, id);
+    }
+    if let Some(k) = b {
+        add(m, k, id);
     }
 }
 
 impl Indexes {
     /// Moves an object from its old index entries to its new ones.
     pub fn update(&mut self, id: ObjId, old: Option<&Obj>, new: Option<&Obj>) {
+        if old.or(new).is_some_and(|o| o.kind() == Kind::Node) {
+            self.set_node(id, new);
+            return;
+        }
         if let (Some(a), Some(b)) = (old, new) {
-            if same_entries(a, b) {
-                return;
-            }
+            self.moved(id, a, b);
+            return;
         }
         if let Some(o) = old {
             self.entries(id, o, false);
@@ -166,6 +188,85 @@ impl Indexes {
 
     pub fn clear(&mut self) {
         *self = Indexes::default();
+    }
+
+    /// Moves the entries that differ between two states of one object (one id: same kind,
+    /// namespace and name), as removing the old state's entries and adding the new one's
+    /// would leave them; a write that changes nothing indexed (most status writes) costs
+    /// none.
+    fn moved(&mut self, id: ObjId, a: &Obj, b: &Obj) {
+        use super::object::Body;
+        let ns = b.meta.namespace.as_str();
+        match (&a.body, &b.body) {
+            (Body::Pod(x), Body::Pod(y)) => {
+                if x.vmi != y.vmi {
+                    remove2(&mut self.pods_by_vmi, ns, &x.vmi, id);
+                    add2(&mut self.pods_by_vmi, ns, &y.vmi, id);
+                }
+                if x.node != y.node {
+                    match x.node.as_deref() {
+                        None => {
+                            self.unbound_pods.remove(&id);
+                        }
+                        Some(n) => remove(&mut self.pods_by_node, n, id),
+                    }
+                    match y.node.as_deref() {
+                        None => {
+                            self.unbound_pods.insert(id);
+                        }
+                        Some(n) => add(&mut self.pods_by_node, n, id),
+                    }
+                }
+                let (ax, ay) = (active(x.phase), active(y.phase));
+                if x.node != y.node || ax != ay || x.limits != y.limits {
+                    if let (Some(n), true) = (x.node.as_deref(), ax) {
+                        let slot = self.node_slot(n);
+                        self.usage[slot as usize].apply(&x.limits, -1);
+                    }
+                    if let (Some(n), true) = (y.node.as_deref(), ay) {
+                        let slot = self.node_slot(n);
+                        self.usage[slot as usize].apply(&y.limits, 1);
+                    }
+                }
+            }
+            (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
+                if x.node != y.node {
+                    remove(&mut self.vmis_by_node, &x.node, id);
+                    add(&mut self.vmis_by_node, &y.node, id);
+                }
+                move_key(
+                    &mut self.vmis_by_node_label,
+                    a.label(LABEL_NODE_NAME),
+                    b.label(LABEL_NODE_NAME),
+                    id,
+                );
+                move_key(
+                    &mut self.vmis_by_migration_target,
+                    SelectorKey::VmiMigrationTarget.value_of(a),
+                    SelectorKey::VmiMigrationTarget.value_of(b),
+                    id,
+                );
+            }
+            (
+                Body::VirtualMachineInstanceMigration(x),
+                Body::VirtualMachineInstanceMigration(y),
+            ) => {
+                if x.vmi_name != y.vmi_name {
+                    remove2(&mut self.vmims_by_vmi, ns, &x.vmi_name, id);
+                    add2(&mut self.vmims_by_vmi, ns, &y.vmi_name, id);
+                }
+                match (x.phase.is_final(), y.phase.is_final()) {
+                    (false, true) => {
+                        self.unfinished_vmims.remove(&id);
+                    }
+                    (true, false) => {
+                        self.unfinished_vmims.insert(id);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
     }
 
     fn entries(&mut self, id: ObjId, o: &Obj, insert: bool) {
@@ -190,15 +291,9 @@ impl Indexes {
                         } else {
                             remove(&mut self.pods_by_node, n, id);
                         }
-                        if matches!(p.phase, PodPhase::Pending | PodPhase::Running) {
-                            let u = match self.usage.get_mut(n) {
-                                Some(u) => u,
-                                None => self.usage.entry(n.to_string()).or_default(),
-                            };
-                            u.apply(&p.limits, if insert { 1 } else { -1 });
-                            if u.pods == 0 {
-                                self.usage.remove(n);
-                            }
+                        if active(p.phase) {
+                            let slot = self.node_slot(n);
+                            self.usage[slot as usize].apply(&p.limits, if insert { 1 } else { -1 });
                         }
                     }
                 }
@@ -243,6 +338,59 @@ impl Indexes {
         }
     }
 
+    /// Keeps a Node's scheduler view and its place in the name order.
+    fn set_node(&mut self, id: ObjId, new: Option<&Obj>) {
+        let i = id.0 as usize;
+        if self.node_info.len() <= i {
+            self.node_info.resize(i + 1, None);
+        }
+        let Some(o) = new else {
+            if self.node_info[i].take().is_some() {
+                let at = self
+                    .node_ids
+                    .iter()
+                    .position(|&n| n == id)
+                    .expect("a listed node");
+                self.node_ids.remove(at);
+                self.node_names.remove(at);
+            }
+            return;
+        };
+        let n = o.node();
+        let slot = match self.node_info[i] {
+            Some(info) => info.slot,
+            None => {
+                let name = o.meta.name.as_str();
+                let at = self
+                    .node_names
+                    .binary_search_by(|m| m.as_str().cmp(name))
+                    .unwrap_err();
+                self.node_names.insert(at, name.to_string());
+                self.node_ids.insert(at, id);
+                self.node_slot(name)
+            }
+        };
+        self.node_info[i] = Some(NodeInfo {
+            resource_version: o.meta.resource_version,
+            capacity: n.capacity,
+            unschedulable: n.unschedulable,
+            drain_taint: n.drain_taint,
+            ready: n.ready,
+            slot,
+        });
+    }
+
+    /// The usage slot of a node name, assigned on first sight.
+    fn node_slot(&mut self, node: &str) -> u32 {
+        if let Some(&s) = self.node_slots.get(node) {
+            return s;
+        }
+        let s = self.usage.len() as u32;
+        self.usage.push(Usage::default());
+        self.node_slots.insert(node.to_string(), s);
+        s
+    }
+
     /// Pods bound to a node (`spec.nodeName`), any phase.
     pub fn pods_on(&self, node: &str) -> &BTreeSet<ObjId> {
         self.pods_by_node.get(node).unwrap_or(&EMPTY)
@@ -264,12 +412,23 @@ impl Indexes {
     /// The summed limits of the Pending and Running pods bound to a node, or `None` if it
     /// has none (as a fold over those pods would give).
     pub fn usage_on(&self, node: &str) -> Option<ResourceList> {
-        self.usage.get(node).map(Usage::list)
+        let u = &self.usage[*self.node_slots.get(node)? as usize];
+        (u.pods > 0).then(|| u.list())
     }
 
-    /// Nodes with Pending or Running pods and their usage, in node-name order.
-    pub fn usage(&self) -> impl Iterator<Item = (&str, ResourceList)> + '_ {
-        self.usage.iter().map(|(n, u)| (n.as_str(), u.list()))
+    /// The live Nodes' ids in name order, each with its scheduler view.
+    pub fn nodes(&self) -> impl Iterator<Item = (ObjId, &NodeInfo)> + '_ {
+        self.node_ids.iter().filter_map(|&id| {
+            self.node_info[id.0 as usize]
+                .as_ref()
+                .map(|info| (id, info))
+        })
+    }
+
+    /// What the Pending and Running pods bound to a node use (`usage_on` its name, or
+    /// empty).
+    pub fn usage_of(&self, node: &NodeInfo) -> ResourceList {
+        self.usage[node.slot as usize].list()
     }
 
     /// VMIs whose `status.nodeName` is the node.
@@ -356,5 +515,144 @@ mod tests {
         ix.update(id, Some(&c), None);
         assert!(ix.pods_on("n1").is_empty());
         assert!(ix.pods_of_vmi("ns", "vm").is_empty());
+    }
+    fn vmi(node: &str, label: Option<&str>, target: Option<&str>) -> Obj {
+        use crate::kube::object::{Domain, MigrationState, VmiBody, VmiPhase};
+        let mut meta = Meta::named("ns", "vm");
+        if let Some(l) = label {
+            meta.labels.insert(LABEL_NODE_NAME.into(), l.into());
+        }
+        Obj::new(
+            meta,
+            Body::VirtualMachineInstance(VmiBody {
+                node: node.into(),
+                phase: VmiPhase::Running,
+                cpu: Quantity(1000),
+                memory: Quantity(1),
+                memory_request: Quantity(1),
+                migration_state: target.map(|t| MigrationState {
+                    target_node: t.into(),
+                    ..MigrationState::default()
+                }),
+                domain: Domain::default(),
+                cpu_origin: String::new(),
+            }),
+        )
+    }
+
+    fn vmim(vmi: &str, phase: crate::kube::MigrationPhase) -> Obj {
+        use crate::kube::object::VmimBody;
+        Obj::new(
+            Meta::named("ns", "m"),
+            Body::VirtualMachineInstanceMigration(VmimBody {
+                vmi_name: vmi.into(),
+                phase,
+                rejected_by_quota: false,
+                target_node: None,
+                target_pod: None,
+                failure_reason: None,
+                finished_at: None,
+            }),
+        )
+    }
+
+    /// Everything the indexes answer about these names, to compare two indexes by.
+    fn answers(ix: &Indexes) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in ["", "n1", "n2"] {
+            out.push(format!(
+                "{n}: pods {:?} usage {:?} vmis {:?} labelled {:?} targets {:?}",
+                ix.pods_on(n),
+                ix.usage_on(n),
+                ix.vmis_on(n),
+                ix.vmis_labelled(n),
+                ix.selected(
+                    Kind::VirtualMachineInstance,
+                    SelectorKey::VmiMigrationTarget,
+                    n
+                )
+            ));
+        }
+        for v in ["vm", "vm2"] {
+            out.push(format!(
+                "{v}: pods {:?} vmims {:?}",
+                ix.pods_of_vmi("ns", v),
+                ix.vmims_of("ns", v)
+            ));
+        }
+        out.push(format!(
+            "unbound {:?} unfinished {:?}",
+            ix.unbound_pods(),
+            ix.unfinished_vmims()
+        ));
+        out
+    }
+
+    #[test]
+    fn moving_an_objects_entries_leaves_what_removing_and_adding_them_would() {
+        use crate::kube::MigrationPhase;
+        let mut pods = Vec::new();
+        for node in [None, Some("n1"), Some("n2")] {
+            for phase in [PodPhase::Pending, PodPhase::Running, PodPhase::Succeeded] {
+                for cpu in [1000, 2000] {
+                    let mut p = pod(node, phase, cpu);
+                    pods.push(p.clone());
+                    if let Body::Pod(b) = &mut p.body {
+                        b.vmi = "vm2".into();
+                    }
+                    pods.push(p);
+                }
+            }
+        }
+        let mut vmis = Vec::new();
+        for node in ["", "n1", "n2"] {
+            for label in [None, Some("n1"), Some("n2")] {
+                for target in [None, Some(""), Some("n1"), Some("n2")] {
+                    vmis.push(vmi(node, label, target));
+                }
+            }
+        }
+        let mut vmims = Vec::new();
+        for v in ["vm", "vm2"] {
+            for phase in [
+                MigrationPhase::Unset,
+                MigrationPhase::Scheduling,
+                MigrationPhase::Succeeded,
+                MigrationPhase::Failed,
+            ] {
+                vmims.push(vmim(v, phase));
+            }
+        }
+        // Another object of each kind already indexed, so sets are shared.
+        let other = |ix: &mut Indexes| {
+            ix.update(
+                ObjId(1),
+                None,
+                Some(&pod(Some("n1"), PodPhase::Running, 500)),
+            );
+            ix.update(ObjId(2), None, Some(&vmi("n1", Some("n1"), Some("n2"))));
+            ix.update(
+                ObjId(3),
+                None,
+                Some(&vmim("vm", MigrationPhase::Scheduling)),
+            );
+        };
+        let id = ObjId(9);
+        for states in [&pods, &vmis, &vmims] {
+            for a in states.iter() {
+                for b in states.iter() {
+                    let mut moved = Indexes::default();
+                    other(&mut moved);
+                    moved.update(id, None, Some(a));
+                    moved.update(id, Some(a), Some(b));
+                    let mut fresh = Indexes::default();
+                    other(&mut fresh);
+                    fresh.update(id, None, Some(a));
+                    fresh.update(id, Some(a), None);
+                    fresh.update(id, None, Some(b));
+                    assert_eq!(answers(&moved), answers(&fresh), "{a:?} -> {b:?}");
+                }
+            }
+        }
     }
 }

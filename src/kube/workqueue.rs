@@ -9,25 +9,46 @@ use std::collections::{BTreeMap, VecDeque};
 #[derive(Default)]
 pub struct WorkQueue {
     queue: VecDeque<ObjId>,
-    dirty: Vec<bool>,
-    processing: Vec<bool>,
+    /// Bit sets by id: a queue per controller per process, sized by the highest id it met,
+    /// so one bit per id rather than a byte.
+    dirty: Bits,
+    processing: Bits,
 }
 
-fn flag(v: &mut Vec<bool>, id: ObjId) -> &mut bool {
-    let i = id.0 as usize;
-    if v.len() <= i {
-        v.resize(i + 1, false);
+/// A set of ids as a bit vector.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn get(&self, id: ObjId) -> bool {
+        let i = id.0 as usize;
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
-    &mut v[i]
+
+    fn set(&mut self, id: ObjId, on: bool) {
+        let i = id.0 as usize;
+        let w = i / 64;
+        if self.0.len() <= w {
+            if !on {
+                return;
+            }
+            self.0.resize(w + 1, 0);
+        }
+        if on {
+            self.0[w] |= 1 << (i % 64);
+        } else {
+            self.0[w] &= !(1 << (i % 64));
+        }
+    }
 }
 
 impl WorkQueue {
     pub fn add(&mut self, id: ObjId) {
-        if *flag(&mut self.dirty, id) {
+        if self.dirty.get(id) {
             return;
         }
-        *flag(&mut self.dirty, id) = true;
-        if *flag(&mut self.processing, id) {
+        self.dirty.set(id, true);
+        if self.processing.get(id) {
             return;
         }
         self.queue.push_back(id);
@@ -35,14 +56,14 @@ impl WorkQueue {
 
     pub fn get(&mut self) -> Option<ObjId> {
         let id = self.queue.pop_front()?;
-        *flag(&mut self.processing, id) = true;
-        *flag(&mut self.dirty, id) = false;
+        self.processing.set(id, true);
+        self.dirty.set(id, false);
         Some(id)
     }
 
     pub fn done(&mut self, id: ObjId) {
-        *flag(&mut self.processing, id) = false;
-        if *flag(&mut self.dirty, id) {
+        self.processing.set(id, false);
+        if self.dirty.get(id) {
             self.queue.push_back(id);
         }
     }
@@ -64,8 +85,8 @@ impl WorkQueue {
 
     pub fn clear(&mut self) {
         self.queue.clear();
-        self.dirty.clear();
-        self.processing.clear();
+        self.dirty.0.clear();
+        self.processing.0.clear();
     }
 }
 

@@ -8,15 +8,14 @@
 //! Left out: scoring, preemption, other taints and tolerations.
 
 use crate::engine::{Choice, ChoiceKind};
-use crate::kube::object::PodBody;
-use crate::kube::{
-    Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, ResourceList,
-};
+use crate::kube::index::NodeInfo;
+use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
 use crate::models::kubevirt::node_labeller::matches;
 use std::collections::BTreeMap;
 
-/// The scheduler's per-node usage is its cache's (`NodeInfo.Requested`, kept as pods are
-/// bound and finish: `Indexes::usage`); whether a node's labels satisfy a pod's
+/// The scheduler's nodes and per-node usage are its cache's (kube-scheduler's `NodeInfo`
+/// with `Requested`, kept as nodes change and pods are bound and finish: `Indexes::nodes`,
+/// `Indexes::usage_of`); whether a node's labels satisfy a pod's
 /// `nodeSelector` is remembered per node and resourceVersion (labels change only with a
 /// write), for each distinct selector seen.
 #[derive(Default)]
@@ -42,17 +41,20 @@ impl Scheduler {
         }
     }
 
-    fn node_matches(&mut self, sel: usize, id: ObjId, node: &Obj) -> bool {
+    /// Whether the node's labels match the selector, its object read only when its
+    /// resourceVersion moved since the last look.
+    fn node_matches(&mut self, sel: usize, id: ObjId, rv: u64, read: Reader<'_>) -> bool {
         let memo = &mut self.matched[sel];
         let i = id.0 as usize;
         if memo.len() <= i {
             memo.resize(i + 1, None);
         }
-        let rv = node.meta.resource_version;
         match memo[i] {
             Some((v, m)) if v == rv => m,
             _ => {
-                let m = matches(&node.meta.labels, &self.selectors[sel]);
+                let m = read
+                    .obj(id)
+                    .is_some_and(|n| matches(&n.meta.labels, &self.selectors[sel]));
                 memo[i] = Some((rv, m));
                 m
             }
@@ -60,15 +62,20 @@ impl Scheduler {
     }
 }
 
-/// Whether the scheduler may bind the pod to the node (capacity and `nodeSelector` aside).
-fn fits_but_selector(pod: &PodBody, node: &Obj) -> bool {
-    let n = node.node();
-    let name = node.meta.name.as_str();
+/// Whether the scheduler may bind the pod to the node (capacity and `nodeSelector` aside):
+/// `avoid` and `require` are the ids of the pod's excluded and required nodes, where it
+/// names one (`Some(None)`: a name no node ever had).
+fn fits_but_selector(
+    n: &NodeInfo,
+    id: ObjId,
+    avoid: Option<Option<ObjId>>,
+    require: Option<Option<ObjId>>,
+) -> bool {
     !n.unschedulable
         && n.ready
         && !n.drain_taint
-        && pod.avoid_node.as_deref() != Some(name)
-        && pod.require_node.as_deref().is_none_or(|r| r == name)
+        && avoid.is_none_or(|a| a != Some(id))
+        && require.is_none_or(|r| r == Some(id))
 }
 
 impl Reconciler for Scheduler {
@@ -112,27 +119,25 @@ impl Reconciler for Scheduler {
             return Ok(Outcome::Done);
         }
         let sel = self.selector_index(&b.node_selector);
-        // Nodes and their usage, both in name order: one merge.
+        // The nodes the pod names, by id, so the filter compares ids, not names.
+        let avoid = b
+            .avoid_node
+            .as_deref()
+            .map(|n| read.id_of(Kind::Node, "", n));
+        let require = b
+            .require_node
+            .as_deref()
+            .map(|n| read.id_of(Kind::Node, "", n));
         let mut candidates: Vec<ObjId> = Vec::new();
-        let mut used = read.indexes().usage().peekable();
-        let none = ResourceList::new();
-        for (id, n) in read.list_all(Kind::Node) {
-            let name = n.meta.name.as_str();
-            while used.peek().is_some_and(|(u, _)| *u < name) {
-                used.next();
-            }
-            let on_node = match used.peek() {
-                Some((u, l)) if *u == name => *l,
-                _ => none,
-            };
-            if fits_but_selector(b, n)
-                && self.node_matches(sel, id, n)
-                && on_node.add(&b.limits).fits_within(&n.node().capacity)
+        let ix = read.indexes();
+        for (id, n) in ix.nodes() {
+            if fits_but_selector(n, id, avoid, require)
+                && self.node_matches(sel, id, n.resource_version, read)
+                && ix.usage_of(n).add(&b.limits).fits_within(&n.capacity)
             {
                 candidates.push(id);
             }
         }
-        drop(used);
         if candidates.is_empty() {
             if !b.unschedulable {
                 let name = pod.meta.key();

@@ -19,6 +19,9 @@ pub struct UpgradeCompletes {
     woken: bool,
     judged: bool,
     finished: bool,
+    /// The store revision `finished` was last judged at (the store is unchanged while it
+    /// stays).
+    looked: Option<u64>,
 }
 
 impl UpgradeCompletes {
@@ -29,6 +32,7 @@ impl UpgradeCompletes {
             woken: false,
             judged: false,
             finished: false,
+            looked: None,
         }
     }
 
@@ -119,8 +123,10 @@ impl Invariant for UpgradeCompletes {
             w.wake_at(self.deadline());
         }
         let name = self.name.as_deref()?;
-        if !self.finished && upgrade_succeeded(w, name) {
-            self.finished = true;
+        let rev = w.cluster.api.revision();
+        if !self.finished && self.looked != Some(rev) {
+            self.looked = Some(rev);
+            self.finished = upgrade_succeeded(w, name);
         }
         self.judge(w)
     }

@@ -6,14 +6,16 @@ use crate::check::observe::upgrade_succeeded;
 use crate::engine::{SimDuration, SimTime};
 use crate::kube::object::RunStrategy;
 use crate::kube::{Kind, Obj, Verb};
-use crate::models::harvester::upgrade::LABEL_UPGRADE;
-use crate::models::harvester::upgrade_jobs::repo_up;
+use crate::models::harvester::upgrade::{repo_vm_name, LABEL_UPGRADE};
+use crate::models::harvester::upgrade_jobs::repo_vm_up;
 use crate::sim::upgrade::JOBS;
 use crate::sim::World;
 
 /// The repo's availability while the upgrade `name` runs.
 pub struct RepoWatch {
     pub name: String,
+    /// The repo VM's name (`upgrade::repo_vm_name`).
+    repo_vm: String,
     /// When the Upgrade reached Succeeded.
     pub finished: Option<SimTime>,
     /// Since when the repo has been down, while it is.
@@ -22,6 +24,8 @@ pub struct RepoWatch {
     pub down_why: String,
     /// Downtime of the spells that ended.
     pub downtime: SimDuration,
+    /// The store revision the last look at the repo was at, and whether it was up then.
+    looked: Option<(u64, bool)>,
 }
 
 /// Whether an update of a VM by the upgrade's jobs asked it to stop.
@@ -42,10 +46,12 @@ impl RepoWatch {
     pub fn new(name: &str) -> Self {
         RepoWatch {
             name: name.to_string(),
+            repo_vm: repo_vm_name(name),
             finished: None,
             down_since: None,
             down_why: String::new(),
             downtime: SimDuration::ZERO,
+            looked: None,
         }
     }
 
@@ -70,10 +76,19 @@ impl RepoWatch {
                 }
             }
         }
-        if self.finished.is_none() && upgrade_succeeded(w, &self.name) {
-            self.finished = Some(now);
-        }
-        let up = self.finished.is_some() || repo_up(&w.cluster.api.store, &self.name);
+        // Both reads are of the store: look again only when it changed.
+        let rev = w.cluster.api.revision();
+        let up = match self.looked {
+            Some((r, up)) if r == rev => up,
+            _ => {
+                if self.finished.is_none() && upgrade_succeeded(w, &self.name) {
+                    self.finished = Some(now);
+                }
+                let up = self.finished.is_some() || repo_vm_up(&w.cluster.api.store, &self.repo_vm);
+                self.looked = Some((rev, up));
+                up
+            }
+        };
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(now);

@@ -50,9 +50,13 @@ use std::rc::Rc;
 /// Whether the repo answers: the repo VMI runs and its launcher pod on the VMI's node is
 /// Ready (the readiness probe on `/harvester-iso/harvester-release.yaml`).
 pub fn repo_up(store: &Store, upgrade: &str) -> bool {
-    let name = repo_vm_name(upgrade);
+    repo_vm_up(store, &repo_vm_name(upgrade))
+}
+
+/// `repo_up` by the repo VM's name (`repo_vm_name`), for a caller asking every step.
+pub fn repo_vm_up(store: &Store, name: &str) -> bool {
     let Some(vmi) = store
-        .id_of(Kind::VirtualMachineInstance, NAMESPACE, &name)
+        .id_of(Kind::VirtualMachineInstance, NAMESPACE, name)
         .and_then(|i| store.get(i))
     else {
         return false;
@@ -60,14 +64,18 @@ pub fn repo_up(store: &Store, upgrade: &str) -> bool {
     let b = vmi.vmi();
     b.phase == VmiPhase::Running
         && vmi.meta.deletion_timestamp.is_none()
-        && store.list(Kind::Pod, NAMESPACE).any(|p| {
-            let pb = p.pod();
-            pb.vmi == name
-                && pb.node.as_deref() == Some(b.node.as_str())
-                && pb.phase == PodPhase::Running
-                && pb.ready
-                && p.meta.deletion_timestamp.is_none()
-        })
+        && store
+            .indexes()
+            .pods_of_vmi(NAMESPACE, name)
+            .iter()
+            .filter_map(|&id| store.get(id))
+            .any(|p| {
+                let pb = p.pod();
+                pb.node.as_deref() == Some(b.node.as_str())
+                    && pb.phase == PodPhase::Running
+                    && pb.ready
+                    && p.meta.deletion_timestamp.is_none()
+            })
 }
 
 /// `GetAllNonLiveMigratableVMINames` (`pkg/util/virtualmachineinstance/virtualmachineinstance.go`,
