@@ -27,6 +27,7 @@ use crate::models::harvester::namespace_webhook::NamespaceValidator;
 use crate::models::kubevirt::launcher::launcher_pod;
 use crate::models::kubevirt::node_labeller::node_labels;
 use crate::models::kubevirt::overhead::memory_request;
+use crate::models::kubevirt::virt_api;
 use crate::models::kubevirt::virt_handler::LABEL_NODE_NAME;
 use crate::models::rancher::namespace_quota::{
     to_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
@@ -466,7 +467,11 @@ impl World {
         self.act(i);
         let asks = matches!(
             self.actions[i].1,
-            Action::Migrate { .. } | Action::SetQuota { .. }
+            Action::Migrate { .. }
+                | Action::SetQuota { .. }
+                | Action::StopVm { .. }
+                | Action::StartVm { .. }
+                | Action::RestartVm { .. }
         );
         let user = self.user;
         let done = self.cluster.api.records[first..]
@@ -635,6 +640,9 @@ impl World {
                 arm_crash(&mut self.cluster, &action, &mut self.trace, step, now)
             }
             Action::UpgradeHarvester { to } => self.upgrade_harvester(*to),
+            Action::StopVm { vm } => self.vm_subresource("stop", vm, virt_api::user_stop),
+            Action::StartVm { vm } => self.vm_subresource("start", vm, virt_api::user_start),
+            Action::RestartVm { vm } => self.vm_subresource("restart", vm, virt_api::user_restart),
             Action::SetQuota {
                 namespace,
                 cpu,
@@ -663,6 +671,38 @@ impl World {
                 let _ = self.cluster.api.update(self.user, next);
                 self.trace_user_records();
             }
+        }
+    }
+
+    /// A user's `start`, `stop` or `restart` of VM `vm` through virt-api's subresource
+    /// (`handler` is the subresource's: the VM as patched, or its refusal): the VM is updated
+    /// as the user, and the VM controller acts on it.
+    fn vm_subresource(
+        &mut self,
+        what: &str,
+        vm: &str,
+        handler: fn(&Obj, Option<&Obj>) -> Result<Obj, String>,
+    ) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        self.trace.emit(step, now, "user", TraceCat::Action, || {
+            format!("{what} VM {vm}")
+        });
+        let Some(obj) = self.find(Kind::VirtualMachine, vm) else {
+            return;
+        };
+        let vmi = self
+            .cluster
+            .api
+            .get(Kind::VirtualMachineInstance, &obj.meta.namespace, vm)
+            .cloned();
+        match handler(&obj, vmi.as_deref()) {
+            Ok(next) => {
+                let _ = self.cluster.api.update(self.user, next);
+                self.trace_user_records();
+            }
+            Err(why) => self.trace.emit(step, now, "user", TraceCat::Action, || {
+                format!("refused: {why}")
+            }),
         }
     }
 
