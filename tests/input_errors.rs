@@ -109,7 +109,7 @@ fn unknown_action_lists_the_known_ones() {
             r#"Migrate(vm: "vm1")"#,
             r#"Evacuate(node: "node-1")"#
         )),
-        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, `CrashAfterWrite`, `OpenHostPage`, `ReloadPage`, `SetQuota`, `LagWatches`, `StopVm`, `StartVm`, `RestartVm`, or `UpgradeHarvester` instead"#
+        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, `CrashAfterWrite`, `OpenHostPage`, `ReloadPage`, `SetQuota`, `LagWatches`, `StopVm`, `StartVm`, `RestartVm`, `CancelMigration`, or `UpgradeHarvester` instead"#
     );
 }
 

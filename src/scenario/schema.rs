@@ -343,6 +343,13 @@ pub enum Action {
         /// The VM's name.
         vm: String,
     },
+    /// A user cancels the VM's live migration (Harvester's abortMigration action deletes the
+    /// running VirtualMachineInstanceMigration; KubeVirt aborts it, the VMI stays on its
+    /// source). Refused when the VM is not migrating or its migration is still Pending.
+    CancelMigration {
+        /// The VM's name.
+        vm: String,
+    },
     /// The Harvester controllers are upgraded in place: the `harvester` process is killed and
     /// comes back (after `restart`) running the controllers of version `to`, and the namespace
     /// webhook answers as `to` does. Other components keep their version.

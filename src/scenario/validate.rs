@@ -749,11 +749,15 @@ impl Validator<'_> {
         let scn = self.scn;
         let at = |field| [Field("timeline"), Index(i), Field("action"), Field(field)];
         match action {
-            Action::StopVm { vm } | Action::StartVm { vm } | Action::RestartVm { vm } => {
+            Action::StopVm { vm }
+            | Action::StartVm { vm }
+            | Action::RestartVm { vm }
+            | Action::CancelMigration { vm } => {
                 let what = match action {
                     Action::StopVm { .. } => "StopVm",
                     Action::StartVm { .. } => "StartVm",
-                    _ => "RestartVm",
+                    Action::RestartVm { .. } => "RestartVm",
+                    _ => "CancelMigration",
                 };
                 self.declared_vm(i, what, vm)?;
             }

@@ -472,6 +472,7 @@ impl World {
                 | Action::StopVm { .. }
                 | Action::StartVm { .. }
                 | Action::RestartVm { .. }
+                | Action::CancelMigration { .. }
         );
         let user = self.user;
         let done = self.cluster.api.records[first..]
@@ -586,6 +587,7 @@ impl World {
                 let meta = Meta {
                     generate_name: format!("{vm}-"),
                     namespace: vmi.meta.namespace.clone(),
+                    finalizers: vec![virt_api::MIGRATION_FINALIZER.into()],
                     ..Meta::default()
                 };
                 let body = VmimBody {
@@ -643,6 +645,7 @@ impl World {
             Action::StopVm { vm } => self.vm_subresource("stop", vm, virt_api::user_stop),
             Action::StartVm { vm } => self.vm_subresource("start", vm, virt_api::user_start),
             Action::RestartVm { vm } => self.vm_subresource("restart", vm, virt_api::user_restart),
+            Action::CancelMigration { vm } => self.cancel_migration(vm),
             Action::SetQuota {
                 namespace,
                 cpu,
@@ -704,6 +707,63 @@ impl World {
                 format!("refused: {why}")
             }),
         }
+    }
+
+    /// Harvester's abortMigration action (`vmActionHandler.abortMigration`,
+    /// pkg/api/vm/handler.go at v1.4.2): the VM's migration (read, as `migrate_refused`
+    /// does, as its VMI's migration not yet final) must be running (`vmim.IsRunning()`: not
+    /// Unset or Pending), and is aborted by deleting its VMIM.
+    fn cancel_migration(&mut self, vm: &str) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        self.trace.emit(step, now, "user", TraceCat::Action, || {
+            format!("abort the migration of VM {vm}")
+        });
+        let Some(vmi) = self.find(Kind::VirtualMachineInstance, vm) else {
+            return;
+        };
+        let ns = vmi.meta.namespace.clone();
+        let vmim = self
+            .cluster
+            .api
+            .store
+            .list(Kind::VirtualMachineInstanceMigration, &ns)
+            .find(|m| {
+                m.vmim().vmi_name == vm
+                    && !m.vmim().phase.is_final()
+                    && m.meta.deletion_timestamp.is_none()
+            })
+            .cloned();
+        let why = match &vmim {
+            None => Some("The VM is not in migrating state".to_string()),
+            Some(m)
+                if matches!(
+                    m.vmim().phase,
+                    MigrationPhase::Unset | MigrationPhase::Pending
+                ) =>
+            {
+                // Go's %q of the phase.
+                let q = match m.vmim().phase {
+                    MigrationPhase::Unset => "\"\"".to_string(),
+                    p => format!("\"{}\"", p.name()),
+                };
+                Some(format!("cannot abort the migration as it is in {q} phase"))
+            }
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            self.trace.emit(step, now, "user", TraceCat::Action, || {
+                format!("refused: {why}")
+            });
+            return;
+        }
+        let m = vmim.expect("found");
+        let _ = self.cluster.api.delete(
+            self.user,
+            Kind::VirtualMachineInstanceMigration,
+            &ns,
+            &m.meta.name,
+        );
+        self.trace_user_records();
     }
 
     /// An in-place upgrade of Harvester's controllers: the version in force changes now

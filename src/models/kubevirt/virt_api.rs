@@ -14,6 +14,12 @@
 use crate::kube::object::{RunStrategy, StateChangeRequest};
 use crate::kube::{Ctx, Kind, Obj, ReconcileError, VmiPhase};
 
+/// `virtv1.VirtualMachineInstanceMigrationFinalizer`, which virt-api's migration-create
+/// mutating webhook (`migration-create-mutator.go`, v1.3) puts on every new VMIM: the model
+/// writes it into the VMIMs it creates. The migration controller removes it once the
+/// migration is final and the VMIM deleted.
+pub const MIGRATION_FINALIZER: &str = "kubevirt.io/migrationJobFinalize";
+
 fn request(start: bool, uid: Option<&str>) -> StateChangeRequest {
     StateChangeRequest {
         start,
