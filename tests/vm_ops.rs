@@ -123,3 +123,17 @@ fn starting_a_running_vm_is_refused_and_changes_nothing() {
         .iter()
         .any(|r| r.text == "refused: VM is already running"));
 }
+
+#[test]
+fn vms_restored_does_not_count_a_vm_the_user_stopped_during_the_upgrade() {
+    let text = std::fs::read_to_string("scenarios/upgrade-homogeneous.ron")
+        .unwrap()
+        .replace(
+            r#"upgrade: (name: "hvst-upgrade-s2mk7""#,
+            r#"timeline: [(at: "30s", action: StopVm(vm: "cache-1"))],
+    upgrade: (name: "hvst-upgrade-s2mk7""#,
+        );
+    let scn = parse(&text);
+    let out = hvsim::check::run_seed(&scn, v("v1.4.2"), 0, Trace::off());
+    assert!(out.violation.is_none(), "{:?}", out.violation);
+}
