@@ -137,3 +137,29 @@ fn vms_restored_does_not_count_a_vm_the_user_stopped_during_the_upgrade() {
     let out = hvsim::check::run_seed(&scn, v("v1.4.2"), 0, Trace::off());
     assert!(out.violation.is_none(), "{:?}", out.violation);
 }
+
+#[test]
+fn a_vm_restarted_after_a_migration_keeps_no_pod_of_its_old_vmi() {
+    let scn = scenario(
+        r#"(at: "10s", action: Migrate(vm: "vm1")), (at: "90s", action: RestartVm(vm: "vm1"))"#,
+    );
+    for seed in 0..3 {
+        let (w, violation) = run_to_end(&scn, seed);
+        assert!(violation.is_none(), "seed {seed}: {violation:?}");
+        let live: Vec<String> = w
+            .cluster
+            .api
+            .store
+            .list(Kind::VirtualMachineInstance, "ns1")
+            .map(|i| i.meta.uid.clone())
+            .collect();
+        for p in w.cluster.api.store.list(Kind::Pod, "ns1") {
+            let by = p.label("kubevirt.io/created-by").unwrap_or_default();
+            assert!(
+                live.iter().any(|u| u == by),
+                "seed {seed}: {} orphaned",
+                p.meta.name
+            );
+        }
+    }
+}
