@@ -483,6 +483,15 @@ impl World {
         }
     }
 
+    /// When each timeline step is carried out in this run (its `at`, or the time drawn in its
+    /// `within`), by step index.
+    pub fn step_times(&self) -> BTreeMap<usize, SimTime> {
+        self.actions
+            .iter()
+            .filter_map(|(t, _, i)| i.map(|i| (i, *t)))
+            .collect()
+    }
+
     /// The install's milestones, for a scenario with a `bootstrap` section.
     pub fn boot(&self) -> Option<&Boot> {
         self.feature::<Install>().and_then(Install::boot)
