@@ -163,3 +163,22 @@ fn a_vm_restarted_after_a_migration_keeps_no_pod_of_its_old_vmi() {
         }
     }
 }
+
+#[test]
+fn every_vmi_runs_in_one_launcher_pod_after_restarts() {
+    let scn = scenario(
+        r#"(within: ("5s", "40s"), action: RestartVm(vm: "vm1")), (within: ("5s", "40s"), action: RestartVm(vm: "vm2")), (within: ("5s", "40s"), action: RestartProcess(process: "virt-controller"))"#,
+    );
+    for seed in 0..20 {
+        let (w, violation) = run_to_end(&scn, seed);
+        assert!(violation.is_none(), "seed {seed}: {violation:?}");
+        let vmis = w
+            .cluster
+            .api
+            .store
+            .list(Kind::VirtualMachineInstance, "ns1")
+            .count();
+        let pods = w.cluster.api.store.list(Kind::Pod, "ns1").count();
+        assert_eq!((vmis, pods), (2, 2), "seed {seed}");
+    }
+}

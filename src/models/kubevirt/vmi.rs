@@ -5,6 +5,9 @@
 //! a migration it completed included (a pod belongs to the VMI uid of its
 //! `kubevirt.io/created-by`, so a restarted VMI's pods are not the old one's).
 //!
+//! Like KubeVirt it keeps pod-creation expectations (in memory, lost with the process): after
+//! creating a VMI's pod it creates no other until its informer shows that one.
+//!
 //! Simplifications: the step from Scheduled to Running is virt-handler's in KubeVirt (the
 //! domain starts); here it follows the pod. A claim that does not exist or is not bound
 //! holds the VMI Pending (KubeVirt creates the pod and the scheduler holds it; the VM reads
@@ -17,14 +20,21 @@ use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
     Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, VmiPhase,
 };
+use std::collections::BTreeSet;
 
 pub struct VmiController {
     launcher: LauncherConfig,
+    /// VMIs (by uid) whose launcher pod was created but not yet seen in the pod informer:
+    /// KubeVirt's pod expectations, so a stale cache does not create a second pod.
+    expecting_pod: BTreeSet<String>,
 }
 
 impl VmiController {
     pub fn new(launcher: LauncherConfig) -> Self {
-        VmiController { launcher }
+        VmiController {
+            launcher,
+            expecting_pod: BTreeSet::new(),
+        }
     }
 }
 
@@ -117,6 +127,7 @@ impl Reconciler for VmiController {
         let vmi = obj;
         let b = vmi.vmi();
         if b.phase.is_final() {
+            self.expecting_pod.remove(&vmi.meta.uid);
             let pods: Vec<String> = all_pods(ctx.read(), &ns, &vmi.meta.name)
                 .iter()
                 .filter(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
@@ -127,11 +138,16 @@ impl Reconciler for VmiController {
             }
             return Ok(Outcome::Done);
         }
+        // Its own pod: created by this VMI, not by an earlier one of the same name.
         let pod = launcher_pods(ctx.read(), &ns, &vmi.meta.name)
-            .first()
-            .map(|(_, p)| (*p).clone());
+            .into_iter()
+            .find(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
+            .map(|(_, p)| p.clone());
+        if pod.is_some() {
+            self.expecting_pod.remove(&vmi.meta.uid);
+        }
         let Some(pod) = pod else {
-            if b.phase != VmiPhase::Pending {
+            if b.phase != VmiPhase::Pending || self.expecting_pod.contains(&vmi.meta.uid) {
                 return Ok(Outcome::Done);
             }
             let claims = ctx
@@ -151,6 +167,7 @@ impl Reconciler for VmiController {
                 }
             }
             ctx.create(launcher_pod(&vmi, self.launcher, None))?;
+            self.expecting_pod.insert(vmi.meta.uid.clone());
             return Ok(Outcome::Done);
         };
         let p = pod.pod();
@@ -181,5 +198,9 @@ impl Reconciler for VmiController {
 
     fn rate_limiter(&self) -> RateLimiterKind {
         RateLimiterKind::ClientGoDefault
+    }
+
+    fn reset(&mut self) {
+        self.expecting_pod.clear();
     }
 }
