@@ -145,14 +145,11 @@ fn hunt_chaos_without_shrinking_writes_the_whole_perturbed_run_as_a_repro_that_r
         ],
     );
     assert_eq!(code, 1, "{out}{err}");
-    let file = "quota-race-agent-restart.migration-completes.1.repro.ron";
+    let file = "quota-race-agent-restart.quota-converges.1.repro.ron";
     assert!(out.contains("repro (not shrunk): "), "{out}");
     assert!(dir.join(file).exists(), "{out}");
     let (code, out, err) = hvsim_in(&dir, &["replay", file]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(
-        out.contains("replayed: migration-completes at step"),
-        "{out}"
-    );
+    assert!(out.contains("replayed: quota-converges at step"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

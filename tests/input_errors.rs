@@ -109,7 +109,7 @@ fn unknown_action_lists_the_known_ones() {
             r#"Migrate(vm: "vm1")"#,
             r#"Evacuate(node: "node-1")"#
         )),
-        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, `CrashAfterWrite`, `OpenHostPage`, `ReloadPage`, `SetQuota`, `LagWatches`, or `UpgradeHarvester` instead"#
+        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, `CrashAfterWrite`, `OpenHostPage`, `ReloadPage`, `SetQuota`, `LagWatches`, `StopVm`, `StartVm`, `RestartVm`, `CancelMigration`, or `UpgradeHarvester` instead"#
     );
 }
 
@@ -300,6 +300,14 @@ fn step_with_neither_at_nor_within_is_refused() {
     assert_eq!(
         error(&with(r#"at: "10s", "#, "")),
         r#"bad.ron:7:16: a timeline step with neither at nor within, expected exactly one of them"#
+    );
+}
+
+#[test]
+fn stopping_an_undeclared_vm_is_refused_at_its_name() {
+    assert_eq!(
+        error(&with(r#"Migrate(vm: "vm1")"#, r#"StopVm(vm: "vm9")"#)),
+        r#"bad.ron:7:47: StopVm of unknown VM "vm9", expected one of "vm1""#
     );
 }
 

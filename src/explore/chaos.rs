@@ -15,9 +15,14 @@
 //! controller right after the i-th write of its next reconcile that makes i writes
 //! (`CrashAfterWrite`, i from 1 to `MAX_CRASH_WRITE`; the exhaustive sweep of every i is
 //! `hunt --crash-points`), and make a process's watches lag (`LagWatches`: each event 1 to
-//! 10 s late for a minute, so its caches fall behind by several writes). Left out: node
-//! cordon/drain, VM start/stop and cancelling a migration (no timeline action models them
-//! yet), and upgrading Harvester (the adversary draws before the version is known).
+//! 10 s late for a minute, so its caches fall behind by several writes), stop, start or
+//! restart any VM (`StopVm`, `StartVm`, `RestartVm`: a start of a running VM, or a stop of
+//! a stopped one, is refused and dropped from the differential reference like any refused
+//! request), and cancel any VM's migration (`CancelMigration`, refused unless one is
+//! running then). Kinds are drawn in `KINDS` order, new kinds appended, so a seed's draws
+//! for the older kinds stay as they were. Left out: node cordon/drain (no timeline action
+//! models them yet), and upgrading Harvester (the adversary draws before the version is
+//! known).
 
 use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices, SimDuration};
 use crate::scenario::{controllers_of, known_processes, Action, QuotaSpec, Range, Scenario, Step};
@@ -36,6 +41,10 @@ pub const KINDS: &[&str] = &[
     "raise-quota",
     "crash-after-write",
     "lag-watches",
+    "stop-vm",
+    "start-vm",
+    "restart-vm",
+    "cancel-migration",
 ];
 
 /// A lagging watch's extra delay per event, and how long the lag lasts: long against the
@@ -116,6 +125,18 @@ fn operation(scn: &Scenario, kind: usize, c: &mut SeededChoices) -> Option<Actio
             by: LAG_BY,
             during: LAG_DURING,
         }),
+        "stop-vm" => Some(Action::StopVm {
+            vm: pick(c, &scn.vms)?.name,
+        }),
+        "start-vm" => Some(Action::StartVm {
+            vm: pick(c, &scn.vms)?.name,
+        }),
+        "restart-vm" => Some(Action::RestartVm {
+            vm: pick(c, &scn.vms)?.name,
+        }),
+        "cancel-migration" => Some(Action::CancelMigration {
+            vm: pick(c, &scn.vms)?.name,
+        }),
         _ => None,
     }
 }
@@ -158,6 +179,24 @@ pub fn perturb(scn: &Scenario, seed: u64) -> Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_adversary_stops_starts_restarts_vms_and_cancels_migrations_on_some_seeds() {
+        let scn = bundled("quota-race-node-drain");
+        let names: Vec<&str> = (0..60)
+            .flat_map(|s| perturb(&scn, s).timeline)
+            .filter_map(|st| match st.action {
+                Action::StopVm { .. } => Some("stop"),
+                Action::StartVm { .. } => Some("start"),
+                Action::RestartVm { .. } => Some("restart"),
+                Action::CancelMigration { .. } => Some("cancel"),
+                _ => None,
+            })
+            .collect();
+        for kind in ["stop", "start", "restart", "cancel"] {
+            assert!(names.contains(&kind), "{kind}: {names:?}");
+        }
+    }
 
     fn bundled(name: &str) -> Scenario {
         let text = crate::scenario::bundled_by_name(name).unwrap();

@@ -1,6 +1,7 @@
 //! The API server: create/update/update-status/delete with resourceVersion checks,
 //! validation (422), quota admission (403), validating webhooks, and watch notifications.
-//! Simplifications: no field managers or server-side apply, no finalizers or graceful
+//! Simplifications: no field managers or server-side apply, finalizers only as a hold on
+//! deletion (a DELETE marks the object; it goes when an update removes the last), no graceful
 //! deletion, webhooks read the server's state rather than their own informer caches.
 
 use super::errors::{ApiError, QuotaDenial};
@@ -428,6 +429,8 @@ impl ApiServer {
             }
             next.meta.uid = cur.meta.uid.clone();
             next.meta.creation_timestamp = cur.meta.creation_timestamp;
+            // Only a DELETE sets it; no client can clear it.
+            next.meta.deletion_timestamp = cur.meta.deletion_timestamp;
             next.meta.generation = cur.meta.generation + u64::from(next.body != cur.body);
         }
         if next.meta == cur.meta && next.body == cur.body {
@@ -446,8 +449,10 @@ impl ApiServer {
             return Ok(cur);
         }
         next.meta.resource_version = self.next_rv();
+        // A deleted object whose last finalizer this write removes is gone.
+        let gone = next.meta.deletion_timestamp.is_some() && next.meta.finalizers.is_empty();
         let snap = Rc::new(next);
-        self.commit(id, snap.clone(), false);
+        self.commit(id, snap.clone(), gone);
         self.log(ApiRecord {
             actor,
             verb,
@@ -471,7 +476,8 @@ impl ApiServer {
         self.update_inner(actor, obj, Verb::UpdateStatus)
     }
 
-    /// Deletes an object at once (no finalizers or grace period); 404 if absent.
+    /// Deletes an object at once, or with finalizers only sets its `deletionTimestamp` (no
+    /// grace period); 404 if absent.
     pub fn delete(
         &mut self,
         actor: ActorId,
@@ -498,6 +504,29 @@ impl ApiServer {
             return Err(e);
         };
         let id = self.store.id_of(kind, ns, name).expect("found");
+        if !cur.meta.finalizers.is_empty() {
+            // Finalizers hold it: the DELETE only marks it (once).
+            let mut marked = (*cur).clone();
+            if marked.meta.deletion_timestamp.is_none() {
+                marked.meta.resource_version = self.next_rv();
+                marked.meta.deletion_timestamp = Some(self.now);
+            }
+            let snap = Rc::new(marked);
+            if snap.meta != cur.meta {
+                self.commit(id, snap.clone(), false);
+            }
+            self.log(ApiRecord {
+                actor,
+                verb: Verb::Delete,
+                kind,
+                name: name.into(),
+                namespace: ns.into(),
+                before: Some(cur.clone()),
+                after: Some(snap.clone()),
+                result: Ok(()),
+            });
+            return Ok(snap);
+        }
         let mut gone = (*cur).clone();
         gone.meta.resource_version = self.next_rv();
         gone.meta.deletion_timestamp = Some(self.now);

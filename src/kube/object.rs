@@ -141,8 +141,11 @@ pub struct Meta {
     /// `metadata.annotations`.
     pub annotations: BTreeMap<String, String>,
     /// `metadata.deletionTimestamp`: set on the last snapshot of a deleted object (the one
-    /// its delete event carries).
+    /// its delete event carries), and on an object deleted while it has finalizers.
     pub deletion_timestamp: Option<SimTime>,
+    /// `metadata.finalizers`: while any is left, a DELETE only sets `deletionTimestamp`; the
+    /// object goes once an update removes the last one.
+    pub finalizers: Vec<String>,
     /// `metadata.creationTimestamp`: the virtual time the object was created.
     pub creation_timestamp: SimTime,
 }
@@ -523,6 +526,9 @@ pub struct MigrationState {
     pub failed: bool,
     /// `failureReason` the source handler reports with `failed`.
     pub failure_reason: Option<String>,
+    /// `abortRequested`: the migration controller asks the source handler to abort (its
+    /// VMIM was deleted after the handoff).
+    pub abort_requested: bool,
 }
 
 /// The body of a VirtualMachineInstance.

@@ -33,6 +33,10 @@ impl Action {
                 r.vm = Some(vm);
                 r.nodes.extend(target.as_deref());
             }
+            Action::StopVm { vm }
+            | Action::StartVm { vm }
+            | Action::RestartVm { vm }
+            | Action::CancelMigration { vm } => r.vm = Some(vm),
             Action::RestartAgent | Action::UpgradeHarvester { .. } => {}
             Action::RestartProcess { process } | Action::LagWatches { process, .. } => {
                 r.process = Some(process);

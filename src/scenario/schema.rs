@@ -325,6 +325,31 @@ pub enum Action {
         /// How long the lag lasts.
         during: SimDuration,
     },
+    /// A user stops a VM (the UI's stop action, virt-api's `stop` subresource): `Always` is
+    /// switched to `Halted`, `RerunOnFailure` and `Manual` get a stop request for the VMI.
+    StopVm {
+        /// The VM's name.
+        vm: String,
+    },
+    /// A user starts a VM (virt-api's `start` subresource): a halted VM is switched to
+    /// `Always`, `RerunOnFailure` and `Manual` get a start request.
+    StartVm {
+        /// The VM's name.
+        vm: String,
+    },
+    /// A user restarts a VM (virt-api's `restart` subresource): a stop request for its VMI
+    /// and a start request, so the VM controller replaces the VMI.
+    RestartVm {
+        /// The VM's name.
+        vm: String,
+    },
+    /// A user cancels the VM's live migration (Harvester's abortMigration action deletes the
+    /// running VirtualMachineInstanceMigration; KubeVirt aborts it, the VMI stays on its
+    /// source). Refused when the VM is not migrating or its migration is still Pending.
+    CancelMigration {
+        /// The VM's name.
+        vm: String,
+    },
     /// The Harvester controllers are upgraded in place: the `harvester` process is killed and
     /// comes back (after `restart`) running the controllers of version `to`, and the namespace
     /// webhook answers as `to` does. Other components keep their version.

@@ -148,11 +148,11 @@ type Checked = Result<(), ScenarioError>;
 
 impl Validator<'_> {
     fn fail(&self, path: &[Seg], message: String) -> Checked {
-        Err(ScenarioError::new(
-            self.file,
-            Some(self.doc.near(path)),
-            message,
-        ))
+        Err(self.error(path, message))
+    }
+
+    fn error(&self, path: &[Seg], message: String) -> ScenarioError {
+        ScenarioError::new(self.file, Some(self.doc.near(path)), message)
     }
 
     /// The sizes of the scenario's lists and strings, within `limits`.
@@ -718,36 +718,51 @@ impl Validator<'_> {
         Ok(())
     }
 
+    /// The VM a timeline action names: declared, and declared once.
+    fn declared_vm(&self, i: usize, what: &str, vm: &str) -> Result<&VmSpec, ScenarioError> {
+        let scn = self.scn;
+        let at = [Field("timeline"), Index(i), Field("action"), Field("vm")];
+        let found = self.names.vms.get(vm).map_or(&[][..], |v| v.as_slice());
+        match found {
+            [] => {
+                let declared = one_of("VMs", scn.vms.iter().map(|v| &v.name));
+                Err(self.error(
+                    &at,
+                    format!("{what} of unknown VM {}, {declared}", quoted(vm)),
+                ))
+            }
+            [one] => Ok(&scn.vms[*one]),
+            several => {
+                let in_ns = list(several.iter().map(|&j| &scn.vms[j].namespace));
+                Err(self.error(
+                    &at,
+                    format!(
+                        "{what} of VM {}, which is in more than one namespace ({in_ns}), expected a VM name declared once",
+                        quoted(vm)
+                    ),
+                ))
+            }
+        }
+    }
+
     fn action(&self, i: usize, action: &Action, latest_run: Option<Version>) -> Checked {
         let scn = self.scn;
         let at = |field| [Field("timeline"), Index(i), Field("action"), Field(field)];
         match action {
-            Action::Migrate { vm, target } => {
-                let found = self
-                    .names
-                    .vms
-                    .get(vm.as_str())
-                    .map_or(&[][..], |v| v.as_slice());
-                let source = match found {
-                    [] => {
-                        let declared = one_of("VMs", scn.vms.iter().map(|v| &v.name));
-                        return self.fail(
-                            &at("vm"),
-                            format!("Migrate of unknown VM {}, {declared}", quoted(vm)),
-                        );
-                    }
-                    [one] => &scn.vms[*one],
-                    several => {
-                        let in_ns = list(several.iter().map(|&j| &scn.vms[j].namespace));
-                        return self.fail(
-                            &at("vm"),
-                            format!(
-                                "Migrate of VM {}, which is in more than one namespace ({in_ns}), expected a VM name declared once",
-                                quoted(vm)
-                            ),
-                        );
-                    }
+            Action::StopVm { vm }
+            | Action::StartVm { vm }
+            | Action::RestartVm { vm }
+            | Action::CancelMigration { vm } => {
+                let what = match action {
+                    Action::StopVm { .. } => "StopVm",
+                    Action::StartVm { .. } => "StartVm",
+                    Action::RestartVm { .. } => "RestartVm",
+                    _ => "CancelMigration",
                 };
+                self.declared_vm(i, what, vm)?;
+            }
+            Action::Migrate { vm, target } => {
+                let source = self.declared_vm(i, "Migrate", vm)?;
                 if let Some(target) = target {
                     if !self.names.nodes.contains(target.as_str()) {
                         let declared = one_of("nodes", scn.nodes.iter().map(|n| &n.name));

@@ -25,7 +25,7 @@ use crate::models::rancher::resource_quota_sync::ResourceQuotaSync;
 use crate::models::rke2::deploy::DeployController;
 use crate::models::scheduler::Scheduler;
 use crate::scenario::bootstrap::Bootstrap;
-use crate::scenario::{Behaviours, MigrationQuota, Scenario, UpgradeSpec};
+use crate::scenario::{Action, Behaviours, MigrationQuota, Scenario, UpgradeSpec};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -54,6 +54,9 @@ pub struct Features {
     pub install: bool,
     /// The node-by-node upgrade (an `upgrade` section).
     pub upgrade: bool,
+    /// A user starts, stops or restarts a VM (`StopVm`, `StartVm`, `RestartVm`): the VM
+    /// controller must carry it out.
+    pub vm_lifecycle: bool,
 }
 
 impl Features {
@@ -61,6 +64,12 @@ impl Features {
         Features {
             install: scn.bootstrap.is_some(),
             upgrade: scn.upgrade.is_some(),
+            vm_lifecycle: scn.timeline.iter().any(|st| {
+                matches!(
+                    st.action,
+                    Action::StopVm { .. } | Action::StartVm { .. } | Action::RestartVm { .. }
+                )
+            }),
         }
     }
 }
@@ -97,12 +106,13 @@ impl Proc {
 }
 
 /// virt-controller: the migration controller, and the VM and VMI controllers where a VM
-/// object is started (an install's manifests, the upgrade's repo VM), and the evacuation
+/// object is started (an install's manifests, the upgrade's repo VM, a user's VM start, stop
+/// or restart), and the evacuation
 /// controller where nodes are drained (the upgrade).
 pub fn virt_controller(b: Behaviours, f: Features) -> Vec<Box<dyn Reconciler>> {
     let launcher = b.launcher();
     let mut c: Vec<Box<dyn Reconciler>> = vec![Box::new(MigrationController::new(launcher))];
-    if f.install || f.upgrade {
+    if f.install || f.upgrade || f.vm_lifecycle {
         c.push(Box::new(VmController::new()));
         c.push(Box::new(VmiController::new(launcher)));
     }
@@ -248,6 +258,7 @@ mod tests {
     const PLAIN: Features = Features {
         install: false,
         upgrade: false,
+        vm_lifecycle: false,
     };
 
     #[test]
@@ -267,14 +278,14 @@ mod tests {
         assert_eq!(vc(PLAIN), sorted(base.clone()));
         let install = Features {
             install: true,
-            upgrade: false,
+            ..PLAIN
         };
         let mut with_vms = base.clone();
         with_vms.extend([VirtualMachine, PersistentVolumeClaim]);
         assert_eq!(vc(install), sorted(with_vms.clone()));
         let upgrade = Features {
-            install: false,
             upgrade: true,
+            ..PLAIN
         };
         // The hand-written upgrade list had no claims; no claim exists without an install.
         assert_eq!(vc(upgrade), sorted(with_vms));
@@ -298,8 +309,8 @@ mod tests {
     #[test]
     fn the_upgrade_adds_the_evacuation_and_upgrade_controllers() {
         let f = Features {
-            install: false,
             upgrade: true,
+            ..PLAIN
         };
         let names = |c: Vec<Box<dyn Reconciler>>| c.iter().map(|c| c.name()).collect::<Vec<_>>();
         assert_eq!(names(virt_controller(b("v1.4.1"), f)).len(), 4);
@@ -327,7 +338,11 @@ mod tests {
                 let t = Topology {
                     scn: &scn,
                     behaviours: b(v),
-                    features: Features { install, upgrade },
+                    features: Features {
+                        install,
+                        upgrade,
+                        vm_lifecycle: false,
+                    },
                     timing,
                     cpus: Rc::new(crate::sim::world::host_cpus(&scn)),
                 };

@@ -27,6 +27,7 @@ use crate::models::harvester::namespace_webhook::NamespaceValidator;
 use crate::models::kubevirt::launcher::launcher_pod;
 use crate::models::kubevirt::node_labeller::node_labels;
 use crate::models::kubevirt::overhead::memory_request;
+use crate::models::kubevirt::virt_api;
 use crate::models::kubevirt::virt_handler::LABEL_NODE_NAME;
 use crate::models::rancher::namespace_quota::{
     to_annotation, ANNOTATION_RESOURCE_QUOTA, LABEL_DEFAULT_RESOURCE_QUOTA,
@@ -466,7 +467,12 @@ impl World {
         self.act(i);
         let asks = matches!(
             self.actions[i].1,
-            Action::Migrate { .. } | Action::SetQuota { .. }
+            Action::Migrate { .. }
+                | Action::SetQuota { .. }
+                | Action::StopVm { .. }
+                | Action::StartVm { .. }
+                | Action::RestartVm { .. }
+                | Action::CancelMigration { .. }
         );
         let user = self.user;
         let done = self.cluster.api.records[first..]
@@ -475,6 +481,15 @@ impl World {
         if let (true, false, Some(step)) = (asks, done, self.actions[i].2) {
             self.refused.push(step);
         }
+    }
+
+    /// When each timeline step is carried out in this run (its `at`, or the time drawn in its
+    /// `within`), by step index.
+    pub fn step_times(&self) -> BTreeMap<usize, SimTime> {
+        self.actions
+            .iter()
+            .filter_map(|(t, _, i)| i.map(|i| (i, *t)))
+            .collect()
     }
 
     /// The install's milestones, for a scenario with a `bootstrap` section.
@@ -581,6 +596,7 @@ impl World {
                 let meta = Meta {
                     generate_name: format!("{vm}-"),
                     namespace: vmi.meta.namespace.clone(),
+                    finalizers: vec![virt_api::MIGRATION_FINALIZER.into()],
                     ..Meta::default()
                 };
                 let body = VmimBody {
@@ -635,6 +651,10 @@ impl World {
                 arm_crash(&mut self.cluster, &action, &mut self.trace, step, now)
             }
             Action::UpgradeHarvester { to } => self.upgrade_harvester(*to),
+            Action::StopVm { vm } => self.vm_subresource("stop", vm, virt_api::user_stop),
+            Action::StartVm { vm } => self.vm_subresource("start", vm, virt_api::user_start),
+            Action::RestartVm { vm } => self.vm_subresource("restart", vm, virt_api::user_restart),
+            Action::CancelMigration { vm } => self.cancel_migration(vm),
             Action::SetQuota {
                 namespace,
                 cpu,
@@ -664,6 +684,95 @@ impl World {
                 self.trace_user_records();
             }
         }
+    }
+
+    /// A user's `start`, `stop` or `restart` of VM `vm` through virt-api's subresource
+    /// (`handler` is the subresource's: the VM as patched, or its refusal): the VM is updated
+    /// as the user, and the VM controller acts on it.
+    fn vm_subresource(
+        &mut self,
+        what: &str,
+        vm: &str,
+        handler: fn(&Obj, Option<&Obj>) -> Result<Obj, String>,
+    ) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        self.trace.emit(step, now, "user", TraceCat::Action, || {
+            format!("{what} VM {vm}")
+        });
+        let Some(obj) = self.find(Kind::VirtualMachine, vm) else {
+            return;
+        };
+        let vmi = self
+            .cluster
+            .api
+            .get(Kind::VirtualMachineInstance, &obj.meta.namespace, vm)
+            .cloned();
+        match handler(&obj, vmi.as_deref()) {
+            Ok(next) => {
+                let _ = self.cluster.api.update(self.user, next);
+                self.trace_user_records();
+            }
+            Err(why) => self.trace.emit(step, now, "user", TraceCat::Action, || {
+                format!("refused: {why}")
+            }),
+        }
+    }
+
+    /// Harvester's abortMigration action (`vmActionHandler.abortMigration`,
+    /// pkg/api/vm/handler.go at v1.4.2): the VM's migration (read, as `migrate_refused`
+    /// does, as its VMI's migration not yet final) must be running (`vmim.IsRunning()`: not
+    /// Unset or Pending), and is aborted by deleting its VMIM.
+    fn cancel_migration(&mut self, vm: &str) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        self.trace.emit(step, now, "user", TraceCat::Action, || {
+            format!("abort the migration of VM {vm}")
+        });
+        let Some(vmi) = self.find(Kind::VirtualMachineInstance, vm) else {
+            return;
+        };
+        let ns = vmi.meta.namespace.clone();
+        let vmim = self
+            .cluster
+            .api
+            .store
+            .list(Kind::VirtualMachineInstanceMigration, &ns)
+            .find(|m| {
+                m.vmim().vmi_name == vm
+                    && !m.vmim().phase.is_final()
+                    && m.meta.deletion_timestamp.is_none()
+            })
+            .cloned();
+        let why = match &vmim {
+            None => Some("The VM is not in migrating state".to_string()),
+            Some(m)
+                if matches!(
+                    m.vmim().phase,
+                    MigrationPhase::Unset | MigrationPhase::Pending
+                ) =>
+            {
+                // Go's %q of the phase.
+                let q = match m.vmim().phase {
+                    MigrationPhase::Unset => "\"\"".to_string(),
+                    p => format!("\"{}\"", p.name()),
+                };
+                Some(format!("cannot abort the migration as it is in {q} phase"))
+            }
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            self.trace.emit(step, now, "user", TraceCat::Action, || {
+                format!("refused: {why}")
+            });
+            return;
+        }
+        let m = vmim.expect("found");
+        let _ = self.cluster.api.delete(
+            self.user,
+            Kind::VirtualMachineInstanceMigration,
+            &ns,
+            &m.meta.name,
+        );
+        self.trace_user_records();
     }
 
     /// An in-place upgrade of Harvester's controllers: the version in force changes now

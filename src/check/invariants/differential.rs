@@ -18,7 +18,7 @@
 
 use crate::check::desired_state::{self, Fields, State};
 use crate::check::{after_calm_note, Invariant, InvariantKind};
-use crate::engine::{SeededChoices, SimDuration, Trace};
+use crate::engine::{SeededChoices, SimDuration, SimTime, Trace};
 use crate::kube::ApiRecord;
 use crate::scenario::{Action, Scenario, Version};
 use crate::sim::World;
@@ -107,9 +107,21 @@ impl Reference {
 /// The scenario without its faults, without the user requests that were refused in the
 /// run judged (`refused`: timeline steps; a request refused for its timing, such as a quota
 /// change during a migration, is not part of the workload that run carried out), and
-/// without anything that judges a run.
-pub fn reference_scenario(scn: &Scenario, refused: &[usize]) -> Scenario {
+/// without anything that judges a run. Each step whose time the judged run drew in its `within` is pinned to that time (`times`,
+/// by step): user operations that do not commute (a stop and a restart of one VM) then
+/// happen in the reference in the order they did in the run.
+pub fn pinned_reference(
+    scn: &Scenario,
+    refused: &[usize],
+    times: &BTreeMap<usize, SimTime>,
+) -> Scenario {
     let mut s = scn.clone();
+    for (i, st) in s.timeline.iter_mut().enumerate() {
+        if let (Some(_), Some(t)) = (st.within, times.get(&i)) {
+            st.at = Some(*t - SimTime::ZERO);
+            st.within = None;
+        }
+    }
     let mut i = 0;
     s.timeline.retain(|st| {
         i += 1;
@@ -261,7 +273,7 @@ impl Invariant for Differential {
 
     fn at_end(&mut self, w: &World) -> Option<String> {
         let r = reference(
-            &reference_scenario(&self.scenario, &w.refused),
+            &pinned_reference(&self.scenario, &w.refused, &w.step_times()),
             w.started_as,
         )?;
         let here = desired_state::state(&w.cluster.api.store);
@@ -330,7 +342,7 @@ mod tests {
             .timeline
             .iter()
             .any(|s| matches!(s.action, Action::RestartAgent)));
-        let r = reference_scenario(&scn, &[]);
+        let r = pinned_reference(&scn, &[], &BTreeMap::new());
         assert!(r.timeline.iter().all(|s| !matches!(
             s.action,
             Action::RestartAgent | Action::RestartProcess { .. }
@@ -340,6 +352,20 @@ mod tests {
             .iter()
             .any(|s| matches!(s.action, Action::Migrate { .. })));
         assert!(r.invariants.is_empty() && r.sometimes.is_empty() && r.expect.is_empty());
+    }
+
+    #[test]
+    fn the_reference_pins_a_drawn_step_time_to_the_judged_run_s() {
+        let text = crate::scenario::bundled_by_name("quota-race-agent-restart").unwrap();
+        let mut scn = crate::scenario::load_str("quota-race-agent-restart.ron", text).unwrap();
+        scn.timeline[1].action = Action::StopVm { vm: "vm1".into() };
+        let times = BTreeMap::from([(0, SimTime(10_000_000)), (1, SimTime(33_000_000))]);
+        let r = pinned_reference(&scn, &[], &times);
+        assert_eq!(r.timeline[0].at, Some(SimDuration::from_secs(10)));
+        assert_eq!(
+            (r.timeline[1].at, r.timeline[1].within),
+            (Some(SimDuration::from_secs(33)), None)
+        );
     }
 
     #[test]

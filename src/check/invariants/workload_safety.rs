@@ -1,8 +1,9 @@
 //! `workload-safety` (after calm, generic): no VM the user did not stop is down or was
 //! restarted. Every VM whose VMI was seen Running must, once the cluster is calm, run with
-//! that same VMI (a live migration keeps the VMI; a stop and start makes a new one). The
-//! scenario's actions never stop a VM, so any stop was a controller's; the message names
-//! the writer that asked for it and when.
+//! that same VMI (a live migration keeps the VMI; a stop and start makes a new one). A VMI
+//! the user asked to end (`StopVm`, `RestartVm`: the user's write to the VM asks a stop) is
+//! the user's to end: the VM is judged again by the next VMI seen Running, if any. Any
+//! other stop was a controller's; the message names the writer that asked for it and when.
 //!
 //! It names no bug: Harvester's own promise that an operation (a migration, an upgrade, a
 //! quota change) keeps workloads running is the oracle.
@@ -13,7 +14,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::kube::{Kind, Verb, VmiPhase};
 use crate::scenario::Scenario;
 use crate::sim::World;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct WorkloadSafety {
     calm: SimDuration,
@@ -21,6 +22,8 @@ pub struct WorkloadSafety {
     ran: BTreeMap<String, String>,
     /// Per VM: the last stop asked for it, by whom and when.
     stopped: BTreeMap<String, (String, SimTime)>,
+    /// The uids of VMIs the user asked to end.
+    user_ended: BTreeSet<String>,
 }
 
 impl WorkloadSafety {
@@ -29,6 +32,7 @@ impl WorkloadSafety {
             calm: scn.calm,
             ran: BTreeMap::new(),
             stopped: BTreeMap::new(),
+            user_ended: BTreeSet::new(),
         }
     }
 }
@@ -47,14 +51,27 @@ impl Invariant for WorkloadSafety {
                 continue;
             };
             match r.kind {
-                Kind::VirtualMachineInstance if after.vmi().phase == VmiPhase::Running => {
+                Kind::VirtualMachineInstance
+                    if after.vmi().phase == VmiPhase::Running
+                        && !self.user_ended.contains(&after.meta.uid) =>
+                {
                     self.ran
                         .entry(after.meta.key())
                         .or_insert_with(|| after.meta.uid.clone());
                 }
                 Kind::VirtualMachine if r.verb == Verb::Update => {
                     if let Some(before) = &r.before {
-                        if asks_stop(before, after) {
+                        if asks_stop(before, after) && r.actor == w.user {
+                            let key = after.meta.key();
+                            let vmi = w.cluster.api.get(
+                                Kind::VirtualMachineInstance,
+                                &after.meta.namespace,
+                                &after.meta.name,
+                            );
+                            self.user_ended.extend(vmi.map(|i| i.meta.uid.clone()));
+                            self.ran.remove(&key);
+                            self.stopped.remove(&key);
+                        } else if asks_stop(before, after) {
                             self.stopped.insert(
                                 after.meta.key(),
                                 (w.cluster.actor_name(r.actor).to_string(), w.sim.now()),

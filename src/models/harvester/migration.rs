@@ -11,7 +11,11 @@
 //!   `spec.hard` is left to the ResourceQuota controller.
 //!
 //! Both PUT the quota from the informer cache, so a stale cache means a 409 and a requeue.
-//! Left out: the VMI migration-state annotations ("Pending migration", "Migrating"), abort.
+//! A VMIM the user deleted (Harvester's abortMigration deletes it, `pkg/api/vm/handler.go`
+//! v1.4.2) is handled as any other while its finalizer holds it: nothing reacts to the
+//! deletion itself (no `OnRemove`); the quota is restored only if the handler sees it Failed.
+//! Left out: the VMI migration-state annotations ("Pending migration", "Migrating",
+//! "Aborting migration").
 
 use super::migration_keys::{
     add_migrating_vm, contains_migrating_vm, delete_migrating_vm, name_key,
@@ -174,9 +178,9 @@ impl Reconciler for MigrationAnnotationController {
         let Some(vmim) = read.by_id(key) else {
             return Ok(Outcome::Done);
         };
-        if vmim.meta.deletion_timestamp.is_some() {
-            return Ok(Outcome::Done);
-        }
+        // No check of `deletionTimestamp`: `OnVmimChanged` acts on a deleted VMIM that its
+        // finalizer still holds like on any other (it restores the quota once KubeVirt marks
+        // it Failed), and has nothing to act on once the VMIM is gone from its cache.
         let Some(vmi) = read.get(
             Kind::VirtualMachineInstance,
             &vmim.meta.namespace,

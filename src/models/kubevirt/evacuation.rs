@@ -175,6 +175,7 @@ impl Reconciler for EvacuationController {
             let mut meta = Meta {
                 generate_name: "kubevirt-evacuation-".into(),
                 namespace: ns,
+                finalizers: vec![super::virt_api::MIGRATION_FINALIZER.into()],
                 ..Meta::default()
             };
             meta.annotations

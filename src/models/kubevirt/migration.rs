@@ -19,11 +19,19 @@
 //! `handlePendingPodTimeout` deletes a target pod that stayed unschedulable for 300 s, which
 //! fails the migration ("target pod disappeared"), with the events
 //! `MigrationTargetPodUnschedulable` and, for host-model, `NoSuitableNodesForHostModelMigration`.
+//! Abort by deletion (`updateStatus`, `markMigrationAbortInVmiStatus`): a VMIM deleted
+//! (held by virt-api's finalizer, `virt_api::MIGRATION_FINALIZER`) before the handoff to
+//! virt-handler is failed at once ("Migration failed due to being canceled", its target pod
+//! deleted); after the handoff the VMI's `migrationState.abortRequested` is set and the
+//! source handler aborts, which fails the migration as any source failure does. Once the
+//! deleted VMIM is final the finalizer is removed and the VMIM goes.
 //! Left out: migration policies, hotplug attachment pods, expectation timeouts, the 900 s
-//! catch-all pending timeout, abort by deletion, PDB expansion.
+//! catch-all pending timeout, PDB expansion, the `migrationAbortRequested` condition, and
+//! the finalizer's removal from a final VMIM nobody deletes (it only holds a deletion).
 
 use super::launcher::{launcher_pod, LauncherConfig};
 use super::node_labeller::{host_model_target_selector, CPU_FEATURE, CPU_MODEL_MIGRATION};
+use super::virt_api::MIGRATION_FINALIZER;
 use crate::engine::{SimDuration, SimTime};
 use crate::kube::object::{CpuMode, MigrationState};
 use crate::kube::workqueue::RateLimiterKind;
@@ -310,7 +318,17 @@ impl Reconciler for MigrationController {
         let Some(vmim) = read.by_id(key) else {
             return Ok(Outcome::Done);
         };
-        if vmim.meta.deletion_timestamp.is_some() || vmim.vmim().phase.is_final() {
+        let deleted = vmim.meta.deletion_timestamp.is_some();
+        if deleted && vmim.vmim().phase.is_final() {
+            // `RemoveFinalizer`: the deleted VMIM goes.
+            let mut next = (*vmim).clone();
+            next.meta.finalizers.retain(|f| f != MIGRATION_FINALIZER);
+            if next.meta.finalizers != vmim.meta.finalizers {
+                ctx.update(next)?;
+            }
+            return Ok(Outcome::Done);
+        }
+        if vmim.vmim().phase.is_final() {
             return Ok(Outcome::Done);
         }
         let ns = vmim.meta.namespace.clone();
@@ -328,6 +346,26 @@ impl Reconciler for MigrationController {
             .as_ref()
             .filter(|m| m.migration_uid == vmim.meta.uid)
             .cloned();
+        if deleted {
+            match &ms {
+                // Not handed off: nothing runs yet to abort.
+                None => return fail(ctx, &vmim, "Migration failed due to being canceled"),
+                Some(m) if !m.completed && !m.failed && !m.abort_requested => {
+                    let mut next = (*vmi).clone();
+                    next.vmi_mut()
+                        .migration_state
+                        .as_mut()
+                        .expect("present")
+                        .abort_requested = true;
+                    ctx.update_status(next)?;
+                    let k = vmim.meta.key();
+                    ctx.log(|| format!("Signaled migration {k} to be aborted."));
+                    return Ok(Outcome::Done);
+                }
+                // Aborting, or ended: the phases below see the source's report.
+                Some(_) => {}
+            }
+        }
         match vmim.vmim().phase {
             MigrationPhase::Unset => {
                 let busy = read
@@ -461,6 +499,14 @@ impl Reconciler for MigrationController {
                     ctx,
                     &vmim,
                     "migrationState cleared or taken over by another migration",
+                ),
+                // An abort before the target was ready (other failures reach the phases
+                // below first, as the model has always had them).
+                Some(m) if m.failed && m.abort_requested => fail_with(
+                    ctx,
+                    &vmim,
+                    "Source node reported migration failed",
+                    m.failure_reason.clone(),
                 ),
                 Some(m) if m.target_node_address.is_some() => {
                     set_phase(ctx, &vmim, MigrationPhase::TargetReady)

@@ -13,6 +13,9 @@
 //! those whose migration targets its node (the label `kubevirt.io/migrationTargetNodeName`,
 //! read here from `status.migrationState.targetNode`, which is set with it). A VMI that
 //! leaves both reaches it as DELETED.
+//! An abort the migration controller asks for (`migrationState.abortRequested`) is carried
+//! out by the source handler: the migration is reported failed (`completed` and `failed`,
+//! as the domain event of an aborted job reports it) and the VMI stays on the source.
 //! Left out: libvirt domain events, the migration proxy, progress and completion timeouts.
 
 use super::node_labeller::passthrough_missing;
@@ -116,6 +119,19 @@ impl Reconciler for VirtHandler {
         };
         if ms.completed || ms.failed {
             self.done_at.remove(&key);
+            return Ok(Outcome::Done);
+        }
+        if ms.abort_requested && vmi.vmi().node == self.node {
+            // The source aborts the domain's migration: the guest stays here.
+            let mut next = (*vmi).clone();
+            let m = next.vmi_mut().migration_state.as_mut().expect("present");
+            m.failed = true;
+            m.completed = true;
+            m.end_timestamp = Some(ctx.now);
+            m.failure_reason = Some("Live migration aborted".into());
+            ctx.update_status(next)?;
+            self.done_at.remove(&key);
+            ctx.log(|| "Live migration aborted by request".to_string());
             return Ok(Outcome::Done);
         }
         if ms.target_node == self.node && ms.target_node_address.is_none() {

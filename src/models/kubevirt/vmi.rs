@@ -1,28 +1,40 @@
 //! KubeVirt's VirtualMachineInstance controller (`pkg/virt-controller/watch/vmi.go`, v1.3),
 //! reduced to starting a VMI: once every claim of its VM is bound it creates the
 //! virt-launcher pod; the VMI is Scheduled when the pod is bound to a node, and Running
-//! when the pod runs. A final or deleted VMI's launcher pod is deleted.
+//! when the pod runs. A final or deleted VMI's launcher pods are deleted, the target pod of
+//! a migration it completed included (a pod belongs to the VMI uid of its
+//! `kubevirt.io/created-by`, so a restarted VMI's pods are not the old one's).
+//!
+//! Like KubeVirt it keeps pod-creation expectations (in memory, lost with the process): after
+//! creating a VMI's pod it creates no other until its informer shows that one.
 //!
 //! Simplifications: the step from Scheduled to Running is virt-handler's in KubeVirt (the
 //! domain starts); here it follows the pod. A claim that does not exist or is not bound
 //! holds the VMI Pending (KubeVirt creates the pod and the scheduler holds it; the VM reads
 //! WaitingForVolumeBinding either way). A launcher pod is deleted rather than completed.
 
-use super::launcher::{launcher_pod, LauncherConfig};
+use super::launcher::{launcher_pod, LauncherConfig, LABEL_CREATED_BY};
 use super::virt_handler::LABEL_NODE_NAME;
 use crate::kube::object::PvcPhase;
 use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
     Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, VmiPhase,
 };
+use std::collections::BTreeSet;
 
 pub struct VmiController {
     launcher: LauncherConfig,
+    /// VMIs (by uid) whose launcher pod was created but not yet seen in the pod informer:
+    /// KubeVirt's pod expectations, so a stale cache does not create a second pod.
+    expecting_pod: BTreeSet<String>,
 }
 
 impl VmiController {
     pub fn new(launcher: LauncherConfig) -> Self {
-        VmiController { launcher }
+        VmiController {
+            launcher,
+            expecting_pod: BTreeSet::new(),
+        }
     }
 }
 
@@ -31,6 +43,16 @@ fn launcher_pods<'a>(read: Reader<'a>, ns: &str, vmi: &'a str) -> Vec<(ObjId, &'
     read.in_name_order(read.indexes().pods_of_vmi(ns, vmi))
         .into_iter()
         .filter(|(_, p)| p.pod().vmi == vmi && p.pod().migration_uid.is_none())
+        .map(|(i, p)| (i, &**p))
+        .collect()
+}
+
+/// Every virt-launcher pod of VMIs named `vmi`, migration targets included (after a
+/// migration the VMI runs in its target pod), in name order.
+fn all_pods<'a>(read: Reader<'a>, ns: &str, vmi: &'a str) -> Vec<(ObjId, &'a Obj)> {
+    read.in_name_order(read.indexes().pods_of_vmi(ns, vmi))
+        .into_iter()
+        .filter(|(_, p)| p.pod().vmi == vmi)
         .map(|(i, p)| (i, &**p))
         .collect()
 }
@@ -63,14 +85,10 @@ impl Reconciler for VmiController {
             Kind::VirtualMachineInstance => {
                 out.push(id);
                 if obj.meta.deletion_timestamp.is_some() {
-                    out.extend(
-                        launcher_pods(read, ns, &obj.meta.name)
-                            .iter()
-                            .map(|(i, _)| *i),
-                    );
+                    out.extend(all_pods(read, ns, &obj.meta.name).iter().map(|(i, _)| *i));
                 }
             }
-            Kind::Pod if !obj.pod().vmi.is_empty() && obj.pod().migration_uid.is_none() => {
+            Kind::Pod if !obj.pod().vmi.is_empty() => {
                 out.push(id);
                 out.extend(read.id_of(Kind::VirtualMachineInstance, ns, &obj.pod().vmi));
             }
@@ -95,7 +113,12 @@ impl Reconciler for VmiController {
             let vmi = ctx
                 .read()
                 .get(Kind::VirtualMachineInstance, &ns, &obj.pod().vmi);
-            let done = vmi.is_none_or(|v| v.vmi().phase.is_final());
+            // Its VMI is the one that created it (`kubevirt.io/created-by`): a VMI of the
+            // same name made since (a restart) is another.
+            let created_by = obj.label(LABEL_CREATED_BY);
+            let done = vmi.is_none_or(|v| {
+                v.vmi().phase.is_final() || created_by.is_some_and(|u| u != v.meta.uid)
+            });
             if done && obj.meta.deletion_timestamp.is_none() {
                 ctx.delete(Kind::Pod, &ns, &obj.meta.name)?;
             }
@@ -104,8 +127,10 @@ impl Reconciler for VmiController {
         let vmi = obj;
         let b = vmi.vmi();
         if b.phase.is_final() {
-            let pods: Vec<String> = launcher_pods(ctx.read(), &ns, &vmi.meta.name)
+            self.expecting_pod.remove(&vmi.meta.uid);
+            let pods: Vec<String> = all_pods(ctx.read(), &ns, &vmi.meta.name)
                 .iter()
+                .filter(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
                 .map(|(_, p)| p.meta.name.clone())
                 .collect();
             for p in pods {
@@ -113,11 +138,16 @@ impl Reconciler for VmiController {
             }
             return Ok(Outcome::Done);
         }
+        // Its own pod: created by this VMI, not by an earlier one of the same name.
         let pod = launcher_pods(ctx.read(), &ns, &vmi.meta.name)
-            .first()
-            .map(|(_, p)| (*p).clone());
+            .into_iter()
+            .find(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
+            .map(|(_, p)| p.clone());
+        if pod.is_some() {
+            self.expecting_pod.remove(&vmi.meta.uid);
+        }
         let Some(pod) = pod else {
-            if b.phase != VmiPhase::Pending {
+            if b.phase != VmiPhase::Pending || self.expecting_pod.contains(&vmi.meta.uid) {
                 return Ok(Outcome::Done);
             }
             let claims = ctx
@@ -137,6 +167,7 @@ impl Reconciler for VmiController {
                 }
             }
             ctx.create(launcher_pod(&vmi, self.launcher, None))?;
+            self.expecting_pod.insert(vmi.meta.uid.clone());
             return Ok(Outcome::Done);
         };
         let p = pod.pod();
@@ -167,5 +198,9 @@ impl Reconciler for VmiController {
 
     fn rate_limiter(&self) -> RateLimiterKind {
         RateLimiterKind::ClientGoDefault
+    }
+
+    fn reset(&mut self) {
+        self.expecting_pod.clear();
     }
 }

@@ -1,0 +1,184 @@
+//! The user's VM operations (`StopVm`, `StartVm`, `RestartVm`, virt-api's subresources as
+//! Harvester's UI calls them): the VM controller carries them out, and `workload-safety`
+//! does not count what the user asked for against the controllers.
+
+mod common;
+use common::*;
+use hvsim::check::{AtStop, Checker, Violation};
+use hvsim::engine::{SeededChoices, Trace};
+use hvsim::kube::{Kind, VmiPhase};
+use hvsim::scenario::Scenario;
+use hvsim::sim::World;
+
+/// Two VMs on two nodes and the generic oracles; `steps` is the timeline.
+fn scenario(steps: &str) -> Scenario {
+    parse(&format!(
+        r#"Scenario(
+    name: "vm-ops",
+    harvester: "v1.4.2",
+    nodes: [(name: "node-1"), (name: "node-2")],
+    namespaces: [(name: "ns1")],
+    vms: [
+        (name: "vm1", namespace: "ns1", node: "node-1", cpu: "2", memory: "2Gi"),
+        (name: "vm2", namespace: "ns1", node: "node-2", cpu: "2", memory: "2Gi"),
+    ],
+    timeline: [{steps}],
+    invariants: [WorkloadSafety, Progress, Leftovers],
+    calm: "3m",
+)"#
+    ))
+}
+
+/// A checked run of seed `seed` to its end: the world as it ended and the violation, if any.
+fn run_to_end(scn: &Scenario, seed: u64) -> (World, Option<Violation>) {
+    let mut w = World::build(
+        scn,
+        v("v1.4.2"),
+        Box::new(SeededChoices::new(seed)),
+        Trace::new(true, false),
+    );
+    let mut checker = Checker::new(scn);
+    let violation = loop {
+        match w.step() {
+            Ok(()) => {
+                if let Some(v) = checker.after_step(&mut w) {
+                    break Some(v);
+                }
+            }
+            Err(stop) => match checker.at_stop(&mut w, stop) {
+                AtStop::GoOn => continue,
+                AtStop::End(v) => break v,
+            },
+        }
+    };
+    (w, violation)
+}
+
+fn vmi_uid(w: &World, vm: &str) -> Option<(String, VmiPhase)> {
+    w.cluster
+        .api
+        .get(Kind::VirtualMachineInstance, "ns1", vm)
+        .map(|i| (i.meta.uid.clone(), i.vmi().phase))
+}
+
+#[test]
+fn a_vm_the_user_stops_stays_stopped_and_workload_safety_holds() {
+    let scn = scenario(r#"(at: "10s", action: StopVm(vm: "vm1"))"#);
+    for seed in 0..5 {
+        let (w, violation) = run_to_end(&scn, seed);
+        assert!(violation.is_none(), "seed {seed}: {violation:?}");
+        assert_eq!(vmi_uid(&w, "vm1"), None, "seed {seed}");
+        let vm = w
+            .cluster
+            .api
+            .get(Kind::VirtualMachine, "ns1", "vm1")
+            .unwrap();
+        assert_eq!(vm.vm().printable_status, "Stopped", "seed {seed}");
+        assert!(vmi_uid(&w, "vm2").is_some());
+    }
+}
+
+#[test]
+fn a_vm_the_user_restarts_runs_with_a_new_vmi_and_workload_safety_holds() {
+    let before = run_to_end(&scenario(""), 0).0;
+    let (first, _) = vmi_uid(&before, "vm1").unwrap();
+    let scn = scenario(r#"(at: "10s", action: RestartVm(vm: "vm1"))"#);
+    for seed in 0..5 {
+        let (w, violation) = run_to_end(&scn, seed);
+        assert!(violation.is_none(), "seed {seed}: {violation:?}");
+        let (uid, phase) = vmi_uid(&w, "vm1").expect("vm1 runs again");
+        assert_eq!(phase, VmiPhase::Running, "seed {seed}");
+        assert_ne!(uid, first, "seed {seed}: the VMI was replaced");
+        let vm = w
+            .cluster
+            .api
+            .get(Kind::VirtualMachine, "ns1", "vm1")
+            .unwrap();
+        assert!(vm.vm().state_change_requests.is_empty(), "seed {seed}");
+    }
+}
+
+#[test]
+fn a_vm_the_user_stops_and_starts_again_runs_and_workload_safety_holds() {
+    let scn = scenario(
+        r#"(at: "10s", action: StopVm(vm: "vm1")), (at: "60s", action: StartVm(vm: "vm1"))"#,
+    );
+    for seed in 0..5 {
+        let (w, violation) = run_to_end(&scn, seed);
+        assert!(violation.is_none(), "seed {seed}: {violation:?}");
+        let (_, phase) = vmi_uid(&w, "vm1").expect("vm1 runs again");
+        assert_eq!(phase, VmiPhase::Running, "seed {seed}");
+        assert!(w.refused.is_empty(), "seed {seed}: {:?}", w.refused);
+    }
+}
+
+#[test]
+fn starting_a_running_vm_is_refused_and_changes_nothing() {
+    let (w, violation) = run_to_end(&scenario(r#"(at: "10s", action: StartVm(vm: "vm1"))"#), 0);
+    assert!(violation.is_none(), "{violation:?}");
+    assert_eq!(w.refused, vec![0]);
+    assert!(w
+        .trace
+        .recs
+        .iter()
+        .any(|r| r.text == "refused: VM is already running"));
+}
+
+#[test]
+fn vms_restored_does_not_count_a_vm_the_user_stopped_during_the_upgrade() {
+    let text = std::fs::read_to_string("scenarios/upgrade-homogeneous.ron")
+        .unwrap()
+        .replace(
+            r#"upgrade: (name: "hvst-upgrade-s2mk7""#,
+            r#"timeline: [(at: "30s", action: StopVm(vm: "cache-1"))],
+    upgrade: (name: "hvst-upgrade-s2mk7""#,
+        );
+    let scn = parse(&text);
+    let out = hvsim::check::run_seed(&scn, v("v1.4.2"), 0, Trace::off());
+    assert!(out.violation.is_none(), "{:?}", out.violation);
+}
+
+#[test]
+fn a_vm_restarted_after_a_migration_keeps_no_pod_of_its_old_vmi() {
+    let scn = scenario(
+        r#"(at: "10s", action: Migrate(vm: "vm1")), (at: "90s", action: RestartVm(vm: "vm1"))"#,
+    );
+    for seed in 0..3 {
+        let (w, violation) = run_to_end(&scn, seed);
+        assert!(violation.is_none(), "seed {seed}: {violation:?}");
+        let live: Vec<String> = w
+            .cluster
+            .api
+            .store
+            .list(Kind::VirtualMachineInstance, "ns1")
+            .map(|i| i.meta.uid.clone())
+            .collect();
+        for p in w.cluster.api.store.list(Kind::Pod, "ns1") {
+            let by = p.label("kubevirt.io/created-by").unwrap_or_default();
+            assert!(
+                live.iter().any(|u| u == by),
+                "seed {seed}: {} orphaned",
+                p.meta.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_vmi_runs_in_one_launcher_pod_after_restarts() {
+    let scn = scenario(
+        r#"(within: ("5s", "40s"), action: RestartVm(vm: "vm1")), (within: ("5s", "40s"), action: RestartVm(vm: "vm2")), (within: ("5s", "40s"), action: RestartProcess(process: "virt-controller"))"#,
+    );
+    for seed in 0..20 {
+        let (w, violation) = run_to_end(&scn, seed);
+        assert!(violation.is_none(), "seed {seed}: {violation:?}");
+        let vmis = w
+            .cluster
+            .api
+            .store
+            .list(Kind::VirtualMachineInstance, "ns1")
+            .count();
+        let pods = w.cluster.api.store.list(Kind::Pod, "ns1").count();
+        assert_eq!((vmis, pods), (2, 2), "seed {seed}");
+    }
+}
