@@ -334,7 +334,10 @@ fn the_upgrade_gantt_shows_nodes_the_repo_and_each_migration() {
         .iter()
         .filter(|l| l.starts_with("FAILED evac-"))
         .count();
-    assert_eq!(failed, 8, "{text}");
+    // Every retry of the stuck repo VM in the hour: KubeVirt's evacuation backoff doubles per
+    // earlier failed evacuation it still lists, and it lists only the five newest finished
+    // migrations (the rest are garbage-collected), so the retries do not back off for ever.
+    assert_eq!(failed, 11, "{text}");
 }
 
 #[test]

@@ -25,6 +25,10 @@
 //! deleted); after the handoff the VMI's `migrationState.abortRequested` is set and the
 //! source handler aborts, which fails the migration as any source failure does. Once the
 //! deleted VMIM is final the finalizer is removed and the VMIM goes.
+//! A finished migration's reconcile garbage-collects the VMI's finished migrations beyond
+//! the newest 5 (`garbageCollectFinalizedMigrations`, `defaultFinalizedMigrationGarbageCollectionBuffer`),
+//! and deletes a finished migration whose VMI is gone ("Deleting migration for deleted vmi");
+//! read at kubevirt v1.3.1, `pkg/virt-controller/watch/migration.go` (`execute`).
 //! Left out: migration policies, hotplug attachment pods, expectation timeouts, the 900 s
 //! catch-all pending timeout, PDB expansion, the `migrationAbortRequested` condition, and
 //! the finalizer's removal from a final VMIM nobody deletes (it only holds a deletion).
@@ -46,6 +50,9 @@ pub const EVACUATION_ANNOTATION: &str = "kubevirt.io/evacuationMigration";
 /// `ParallelMigrationsPerCluster` and `ParallelOutboundMigrationsPerNode` defaults.
 pub const PARALLEL_PER_CLUSTER: usize = 5;
 pub const PARALLEL_OUTBOUND_PER_NODE: usize = 2;
+/// `defaultFinalizedMigrationGarbageCollectionBuffer`: how many finished migrations of a VMI
+/// are kept before the oldest are deleted.
+pub const FINALIZED_MIGRATION_GC_BUFFER: usize = 5;
 /// `defaultUnschedulablePendingTimeoutSeconds`.
 pub const UNSCHEDULABLE_TIMEOUT: SimDuration = SimDuration::from_secs(300);
 
@@ -123,6 +130,22 @@ fn fail_with(
         MigrationPhase::Failed,
         Some(failure.unwrap_or(text)),
     )
+}
+
+/// `garbageCollectFinalizedMigrations`: the names of a VMI's finished migrations (not being
+/// deleted) beyond the newest `FINALIZED_MIGRATION_GC_BUFFER`, oldest first. KubeVirt sorts
+/// by creation time with `sort.Sort`, which leaves equal times in no fixed order; here equal
+/// times go by name, so the choice is deterministic.
+fn finalized_to_collect(read: Reader<'_>, ns: &str, vmi: &str) -> Vec<String> {
+    let mut done: Vec<(SimTime, String)> = read
+        .in_name_order(read.indexes().vmims_of(ns, vmi))
+        .into_iter()
+        .filter(|(_, m)| m.vmim().phase.is_final() && m.meta.deletion_timestamp.is_none())
+        .map(|(_, m)| (m.meta.creation_timestamp, m.meta.name.clone()))
+        .collect();
+    done.sort();
+    let excess = done.len().saturating_sub(FINALIZED_MIGRATION_GC_BUFFER);
+    done.into_iter().take(excess).map(|(_, n)| n).collect()
 }
 
 /// `handleMigrationBackoff`: how long an evacuation migration still waits, from the
@@ -285,12 +308,18 @@ impl Reconciler for MigrationController {
         let ix = read.indexes();
         match obj.kind() {
             Kind::VirtualMachineInstanceMigration => out.push(id),
-            Kind::VirtualMachineInstance => out.extend(
-                read.in_name_order(ix.vmims_of(ns, &obj.meta.name))
-                    .into_iter()
-                    .filter(|(_, m)| !m.vmim().phase.is_final())
-                    .map(|(i, _)| i),
-            ),
+            // KubeVirt enqueues every migration of the VMI; a finished one's reconcile only
+            // garbage-collects, which its own last update already did, so only a deleted
+            // VMI wakes the finished ones (to delete them with it).
+            Kind::VirtualMachineInstance => {
+                let gone = obj.meta.deletion_timestamp.is_some();
+                out.extend(
+                    read.in_name_order(ix.vmims_of(ns, &obj.meta.name))
+                        .into_iter()
+                        .filter(|(_, m)| gone || !m.vmim().phase.is_final())
+                        .map(|(i, _)| i),
+                )
+            }
             // A target pod's `kubevirt.io/created-by` is its migration's VMI.
             Kind::Pod => {
                 if let Some(uid) = &obj.pod().migration_uid {
@@ -329,6 +358,22 @@ impl Reconciler for MigrationController {
             return Ok(Outcome::Done);
         }
         if vmim.vmim().phase.is_final() {
+            if deleted {
+                return Ok(Outcome::Done);
+            }
+            let ns = vmim.meta.namespace.clone();
+            let vmi_name = vmim.vmim().vmi_name.clone();
+            if read
+                .id_of(Kind::VirtualMachineInstance, &ns, &vmi_name)
+                .is_none()
+            {
+                // `execute`: "Deleting migration for deleted vmi".
+                ctx.delete(Kind::VirtualMachineInstanceMigration, &ns, &vmim.meta.name)?;
+                return Ok(Outcome::Done);
+            }
+            for name in finalized_to_collect(read, &ns, &vmi_name) {
+                ctx.delete(Kind::VirtualMachineInstanceMigration, &ns, &name)?;
+            }
             return Ok(Outcome::Done);
         }
         let ns = vmim.meta.namespace.clone();

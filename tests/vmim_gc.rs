@@ -1,0 +1,98 @@
+//! KubeVirt's virt-controller keeps at most five finished migrations of a VMI
+//! (`defaultFinalizedMigrationGarbageCollectionBuffer`, kubevirt v1.3.1
+//! `pkg/virt-controller/watch/migration.go`): a finished migration's reconcile deletes the
+//! oldest beyond that, so a VM migrated many times does not pile up VMIMs.
+
+mod common;
+use common::*;
+use hvsim::check::{AtStop, Checker};
+use hvsim::engine::{SeededChoices, Trace};
+use hvsim::kube::Kind;
+use hvsim::scenario::Scenario;
+use hvsim::sim::World;
+
+/// One VM migrated back and forth `n` times, a minute apart (each migration ends in seconds).
+fn migrated(n: usize) -> Scenario {
+    let steps: Vec<String> = (0..n)
+        .map(|i| format!("(at: \"{}s\", action: Migrate(vm: \"vm1\")),", 10 + 60 * i))
+        .collect();
+    parse(&format!(
+        r#"Scenario(
+    name: "many-migrations",
+    harvester: "v1.4.2",
+    nodes: [(name: "node-1"), (name: "node-2")],
+    namespaces: [(name: "ns1")],
+    vms: [(name: "vm1", namespace: "ns1", node: "node-1", cpu: "2", memory: "2Gi")],
+    timeline: [{}],
+    invariants: [],
+    calm: "2m",
+)"#,
+        steps.join("\n        ")
+    ))
+}
+
+/// The VMIMs left at the end of seed 0, oldest first, and every VMIM name the run created.
+fn vmims_left(scn: &Scenario) -> (Vec<String>, Vec<String>) {
+    let mut w = World::build(
+        scn,
+        v("v1.4.2"),
+        Box::new(SeededChoices::new(0)),
+        Trace::new(true, false),
+    );
+    let mut checker = Checker::new(scn);
+    loop {
+        match w.step() {
+            Ok(()) => {
+                checker.after_step(&mut w);
+            }
+            Err(stop) => match checker.at_stop(&mut w, stop) {
+                AtStop::GoOn => continue,
+                AtStop::End(_) => break,
+            },
+        }
+    }
+    let mut left: Vec<_> = w
+        .cluster
+        .api
+        .store
+        .list(Kind::VirtualMachineInstanceMigration, "ns1")
+        .map(|m| (m.meta.creation_timestamp, m.meta.name.clone()))
+        .collect();
+    left.sort();
+    let created: Vec<String> = w
+        .trace
+        .recs
+        .iter()
+        .filter(|r| {
+            r.text.starts_with("POST virtualmachineinstancemigrations") && r.text.contains("→ 201")
+        })
+        .map(|r| r.text.split_whitespace().nth(2).unwrap_or("").to_string())
+        .collect();
+    (left.into_iter().map(|(_, n)| n).collect(), created)
+}
+
+#[test]
+fn a_vmi_keeps_only_its_five_newest_finished_migrations() {
+    let (left, created) = vmims_left(&migrated(7));
+    assert_eq!(
+        created.len(),
+        7,
+        "seven migrations were created: {created:?}"
+    );
+    let newest: Vec<String> = created[2..]
+        .iter()
+        .map(|k| {
+            k.trim_start_matches("ns1/")
+                .trim_end_matches(':')
+                .to_string()
+        })
+        .collect();
+    assert_eq!(left, newest, "the two oldest are garbage-collected");
+}
+
+#[test]
+fn five_finished_migrations_are_all_kept() {
+    let (left, created) = vmims_left(&migrated(5));
+    assert_eq!(created.len(), 5, "{created:?}");
+    assert_eq!(left.len(), 5, "none is collected: {left:?}");
+}
