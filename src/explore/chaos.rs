@@ -20,12 +20,15 @@
 //! a stopped one, is refused and dropped from the differential reference like any refused
 //! request), and cancel any VM's migration (`CancelMigration`, refused unless one is
 //! running then). Kinds are drawn in `KINDS` order, new kinds appended, so a seed's draws
-//! for the older kinds stay as they were. Left out: node cordon/drain (no timeline action
-//! models them yet), and upgrading Harvester (the adversary draws before the version is
-//! known).
+//! for the older kinds stay as they were. Last, upgrade the Harvester controllers in place
+//! (`UpgradeHarvester`) to a release later than the hunt's version, unless the scenario
+//! upgrades Harvester itself or runs the node-by-node upgrade. Left out: node cordon/drain
+//! (no timeline action models them yet).
 
 use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices, SimDuration};
-use crate::scenario::{controllers_of, known_processes, Action, QuotaSpec, Range, Scenario, Step};
+use crate::scenario::{
+    controllers_of, known_processes, Action, QuotaSpec, Range, Scenario, Step, Version,
+};
 
 /// The most extra operations of one kind per seed.
 pub const MAX_PER_KIND: u64 = 3;
@@ -45,6 +48,7 @@ pub const KINDS: &[&str] = &[
     "start-vm",
     "restart-vm",
     "cancel-migration",
+    "upgrade-harvester",
 ];
 
 /// A lagging watch's extra delay per event, and how long the lag lasts: long against the
@@ -81,7 +85,12 @@ fn pick<T: Clone>(c: &mut SeededChoices, xs: &[T]) -> Option<T> {
 }
 
 /// One operation of `kind`, with its subject drawn from what the scenario has.
-fn operation(scn: &Scenario, kind: usize, c: &mut SeededChoices) -> Option<Action> {
+fn operation(
+    scn: &Scenario,
+    version: Version,
+    kind: usize,
+    c: &mut SeededChoices,
+) -> Option<Action> {
     match KINDS[kind] {
         "migrate" => {
             // No target node: the adversary cannot know where the VM runs by then, and the UI
@@ -137,6 +146,26 @@ fn operation(scn: &Scenario, kind: usize, c: &mut SeededChoices) -> Option<Actio
         "cancel-migration" => Some(Action::CancelMigration {
             vm: pick(c, &scn.vms)?.name,
         }),
+        "upgrade-harvester" => {
+            // An in-place upgrade of the Harvester controllers to a later release; not in a
+            // scenario that already upgrades Harvester (its own upgrade fixes the versions it
+            // judges) or runs the node-by-node upgrade (which is an upgrade already).
+            let upgrades = scn
+                .timeline
+                .iter()
+                .any(|st| matches!(st.action, Action::UpgradeHarvester { .. }));
+            if upgrades || scn.upgrade.is_some() {
+                return None;
+            }
+            let later: Vec<Version> = crate::scenario::version::KNOWN
+                .iter()
+                .filter_map(|k| Version::parse(k).ok())
+                .filter(|k| *k > version)
+                .collect();
+            Some(Action::UpgradeHarvester {
+                to: pick(c, &later)?,
+            })
+        }
         _ => None,
     }
 }
@@ -144,7 +173,7 @@ fn operation(scn: &Scenario, kind: usize, c: &mut SeededChoices) -> Option<Actio
 /// `scn` with the adversary's operations for `seed` appended to its timeline. A scenario
 /// with a `bootstrap` section is returned as it is: its processes do not exist from the
 /// start, so there is nothing to perturb with these operations.
-pub fn perturb(scn: &Scenario, seed: u64) -> Scenario {
+pub fn perturb(scn: &Scenario, version: Version, seed: u64) -> Scenario {
     let mut s = scn.clone();
     if s.bootstrap.is_some() {
         return s;
@@ -164,7 +193,7 @@ pub fn perturb(scn: &Scenario, seed: u64) -> Scenario {
             continue;
         }
         for _ in 0..n {
-            if let Some(action) = operation(scn, kind, &mut c) {
+            if let Some(action) = operation(scn, version, kind, &mut c) {
                 s.timeline.push(Step {
                     at: None,
                     within: Some(within),
@@ -180,11 +209,37 @@ pub fn perturb(scn: &Scenario, seed: u64) -> Scenario {
 mod tests {
     use super::*;
 
+    fn v142() -> Version {
+        Version::parse("v1.4.2").expect("known")
+    }
+
+    #[test]
+    fn the_adversary_upgrades_harvester_in_place_to_a_later_release_on_some_seeds() {
+        let scn = bundled("quota-race-agent-restart");
+        let to: Vec<Version> = (0..60)
+            .flat_map(|s| perturb(&scn, v142(), s).timeline)
+            .filter_map(|st| match st.action {
+                Action::UpgradeHarvester { to } => Some(to),
+                _ => None,
+            })
+            .collect();
+        assert!(!to.is_empty(), "some seed upgrades Harvester");
+        assert!(to.iter().all(|t| *t > v142()), "never a downgrade: {to:?}");
+        let newest = Version::parse("v1.7.0").expect("known");
+        assert!(
+            (0..60).all(|s| !perturb(&scn, newest, s)
+                .timeline
+                .iter()
+                .any(|st| matches!(st.action, Action::UpgradeHarvester { .. }))),
+            "nothing is later than the newest release"
+        );
+    }
+
     #[test]
     fn the_adversary_stops_starts_restarts_vms_and_cancels_migrations_on_some_seeds() {
         let scn = bundled("quota-race-node-drain");
         let names: Vec<&str> = (0..60)
-            .flat_map(|s| perturb(&scn, s).timeline)
+            .flat_map(|s| perturb(&scn, v142(), s).timeline)
             .filter_map(|st| match st.action {
                 Action::StopVm { .. } => Some("stop"),
                 Action::StartVm { .. } => Some("start"),
@@ -208,11 +263,14 @@ mod tests {
         for (name, _) in crate::scenario::bundled() {
             let scn = bundled(name);
             for seed in 0..20 {
-                let p = perturb(&scn, seed);
+                let p = perturb(&scn, v142(), seed);
                 let text = ron::ser::to_string(&p).unwrap();
                 crate::scenario::load_str(name, &text)
                     .unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
-                assert_eq!(ron::ser::to_string(&perturb(&scn, seed)).unwrap(), text);
+                assert_eq!(
+                    ron::ser::to_string(&perturb(&scn, v142(), seed)).unwrap(),
+                    text
+                );
             }
         }
     }
@@ -221,13 +279,13 @@ mod tests {
     fn the_adversary_adds_operations_on_some_seeds_and_keeps_the_scenario_s_own() {
         let scn = bundled("quota-race-node-drain");
         let added: Vec<usize> = (0..20)
-            .map(|s| perturb(&scn, s).timeline.len() - scn.timeline.len())
+            .map(|s| perturb(&scn, v142(), s).timeline.len() - scn.timeline.len())
             .collect();
         assert!(added.iter().any(|&n| n > 0), "{added:?}");
         assert!(added
             .iter()
             .all(|&n| n <= KINDS.len() * MAX_PER_KIND as usize));
-        let p = perturb(&scn, 1);
+        let p = perturb(&scn, v142(), 1);
         assert_eq!(
             ron::ser::to_string(&p.timeline[..scn.timeline.len()]).unwrap(),
             ron::ser::to_string(&scn.timeline).unwrap()
@@ -238,7 +296,7 @@ mod tests {
     fn the_adversary_crashes_a_controller_after_a_write_on_some_seeds() {
         let scn = bundled("quota-race-node-drain");
         let crashes: Vec<u32> = (0..40)
-            .flat_map(|s| perturb(&scn, s).timeline)
+            .flat_map(|s| perturb(&scn, v142(), s).timeline)
             .filter_map(|st| match st.action {
                 Action::CrashAfterWrite { write, .. } => Some(write),
                 _ => None,

@@ -170,7 +170,7 @@ pub fn hunt(scn: &Scenario, spec: &HuntSpec, on_result: &mut dyn FnMut(&SeedResu
             None => scn.clone(),
         };
         if spec.chaos {
-            chaos::perturb(&s, seed)
+            chaos::perturb(&s, spec.version, seed)
         } else {
             s
         }
@@ -282,7 +282,7 @@ fn sweep_runs(
 /// perturbed scenario and answers, whole, since the scenario file alone cannot rerun it. None
 /// when the run holds.
 pub fn chaos_repro(h: &Scenario, version: Version, seed: u64) -> Option<super::repro::Repro> {
-    let scenario = chaos::perturb(h, seed);
+    let scenario = chaos::perturb(h, version, seed);
     let out = crate::check::run(
         &scenario,
         version,
