@@ -182,3 +182,36 @@ fn every_vmi_runs_in_one_launcher_pod_after_restarts() {
         assert_eq!((vmis, pods), (2, 2), "seed {seed}");
     }
 }
+
+/// KubeVirt's `foregroundDeleteVirtualMachine` finalizer holds a stopped VM's VMI: its guest
+/// shuts down (Succeeded) and its launcher pod is deleted before the VMI itself goes, so a
+/// controller watching the VMI sees it final, not only gone.
+#[test]
+fn a_stopped_vms_vmi_is_final_and_podless_before_it_goes() {
+    let scn = scenario(r#"(at: "10s", action: StopVm(vm: "vm1"))"#);
+    let (w, _) = run_to_end(&scn, 0);
+    let pos = |what: &str| {
+        w.trace
+            .recs
+            .iter()
+            .position(|r| r.text.contains(what))
+            .unwrap_or_else(|| panic!("no record with {what:?}"))
+    };
+    let marked = pos("DELETE virtualmachineinstances.kubevirt.io ns1/vm1");
+    let shut = pos("VMI ns1/vm1 shut down: it is being deleted");
+    let pod_gone = pos("DELETE pods ns1/virt-launcher-vm1-");
+    let gone = w
+        .trace
+        .recs
+        .iter()
+        .rposition(|r| {
+            r.text
+                .starts_with("PUT virtualmachineinstances.kubevirt.io ns1/vm1")
+        })
+        .expect("the finalizer's removal");
+    assert!(
+        marked < shut && shut < pod_gone && pod_gone < gone,
+        "{marked} {shut} {pod_gone} {gone}"
+    );
+    assert_eq!(vmi_uid(&w, "vm1"), None);
+}

@@ -105,6 +105,8 @@ fn seed(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, b: Behaviours
     meta.labels = vm.meta.labels.clone();
     meta.labels
         .insert(LABEL_NODE_NAME.into(), spec.repo_node.clone());
+    meta.finalizers
+        .push(crate::models::kubevirt::vmi::VMI_FINALIZER.into());
     api.seed(vm);
     let vmi = api.seed(Obj::new(
         meta,

@@ -376,6 +376,8 @@ impl World {
             ));
             let mut meta = Meta::named(&vm.namespace, &vm.name);
             meta.labels.insert(LABEL_NODE_NAME.into(), vm.node.clone());
+            meta.finalizers
+                .push(crate::models::kubevirt::vmi::VMI_FINALIZER.into());
             let vmi = api.seed(Obj::new(
                 meta,
                 Body::VirtualMachineInstance(VmiBody {

@@ -73,6 +73,7 @@ pub fn vmi_for(vm: &Obj) -> Obj {
     let mut meta = Meta::named(&vm.meta.namespace, &vm.meta.name);
     // The template's labels (Harvester's `harvesterhci.io/upgrade` on the repo VM).
     meta.labels = vm.meta.labels.clone();
+    meta.finalizers.push(super::vmi::VMI_FINALIZER.into());
     Obj::new(
         meta,
         Body::VirtualMachineInstance(VmiBody {

@@ -8,10 +8,16 @@
 //! Like KubeVirt it keeps pod-creation expectations (in memory, lost with the process): after
 //! creating a VMI's pod it creates no other until its informer shows that one.
 //!
+//! A VMI carries `foregroundDeleteVirtualMachine`: a deleted VMI's guest shuts down
+//! (Succeeded), its launcher pods are deleted, and once none is left the finalizer is
+//! removed and the VMI goes (`sync`, `updateStatus` in `vmi.go` at v1.3.1).
+//!
 //! Simplifications: the step from Scheduled to Running is virt-handler's in KubeVirt (the
 //! domain starts); here it follows the pod. A claim that does not exist or is not bound
 //! holds the VMI Pending (KubeVirt creates the pod and the scheduler holds it; the VM reads
-//! WaitingForVolumeBinding either way). A launcher pod is deleted rather than completed.
+//! WaitingForVolumeBinding either way). A launcher pod is deleted rather than completed, and
+//! at once: no graceful termination, so a deleted VMI goes within a few reconciles, where a
+//! real launcher pod takes seconds to terminate.
 
 use super::launcher::{launcher_pod, LauncherConfig, LABEL_CREATED_BY};
 use super::virt_handler::LABEL_NODE_NAME;
@@ -21,6 +27,11 @@ use crate::kube::{
     Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, VmiPhase,
 };
 use std::collections::BTreeSet;
+
+/// `virtv1.VirtualMachineInstanceFinalizer` (kubevirt v1.3.1
+/// `staging/src/kubevirt.io/api/core/v1/types.go`): holds a deleted VMI until its guest has
+/// shut down and its launcher pods are gone.
+pub const VMI_FINALIZER: &str = "foregroundDeleteVirtualMachine";
 
 pub struct VmiController {
     launcher: LauncherConfig,
@@ -126,6 +137,16 @@ impl Reconciler for VmiController {
         }
         let vmi = obj;
         let b = vmi.vmi();
+        if vmi.meta.deletion_timestamp.is_some() && !b.phase.is_final() {
+            // The guest shuts down (virt-handler's report once the domain is gone, folded in
+            // here as the start is): Succeeded, and the finalizer holds the VMI meanwhile.
+            let mut next = (*vmi).clone();
+            next.vmi_mut().phase = crate::kube::VmiPhase::Succeeded;
+            ctx.update_status(next)?;
+            let key = vmi.meta.key();
+            ctx.log(|| format!("VMI {key} shut down: it is being deleted"));
+            return Ok(Outcome::Done);
+        }
         if b.phase.is_final() {
             self.expecting_pod.remove(&vmi.meta.uid);
             let pods: Vec<String> = all_pods(ctx.read(), &ns, &vmi.meta.name)
@@ -133,6 +154,12 @@ impl Reconciler for VmiController {
                 .filter(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
                 .map(|(_, p)| p.meta.name.clone())
                 .collect();
+            if pods.is_empty() && vmi.meta.finalizers.iter().any(|f| f == VMI_FINALIZER) {
+                // `updateStatus`: "All pods have been deleted, removing finalizer".
+                let mut next = (*vmi).clone();
+                next.meta.finalizers.retain(|f| f != VMI_FINALIZER);
+                ctx.update(next)?;
+            }
             for p in pods {
                 ctx.delete(Kind::Pod, &ns, &p)?;
             }
