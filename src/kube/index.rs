@@ -485,6 +485,23 @@ impl Indexes {
         self.usage[node.slot as usize].list()
     }
 
+    /// Whether a pod of these limits fits on the node beside what its pods use:
+    /// `usage_of(node).add(limits).fits_within(&node.capacity)`, computed on the sums
+    /// without building the lists (the scheduler asks it of every node for every pod).
+    pub fn fits(&self, node: &NodeInfo, limits: &ResourceList) -> bool {
+        let u = &self.usage[node.slot as usize];
+        Resource::ALL.into_iter().all(|r| {
+            let i = r as usize;
+            let used = (u.with[i] > 0).then_some(Quantity(u.sum[i]));
+            let total = match (used, limits.get(r)) {
+                (None, None) => return true,
+                (Some(a), None) => a,
+                (a, Some(q)) => a.unwrap_or_default() + q,
+            };
+            node.capacity.get(r).is_none_or(|c| total <= c)
+        })
+    }
+
     /// VMIs whose `status.nodeName` is the node.
     pub fn vmis_on(&self, node: &str) -> &BTreeSet<ObjId> {
         self.at(&self.vmis_by_node, node)
@@ -640,6 +657,67 @@ mod tests {
             ix.unfinished_vmims()
         ));
         out
+    }
+
+    #[test]
+    fn fits_answers_as_adding_the_limits_to_the_usage_and_comparing_would() {
+        use crate::kube::object::NodeBody;
+        let qs = [
+            None,
+            Some(0),
+            Some(500),
+            Some(1000),
+            Some(1500),
+            Some(i64::MAX),
+        ];
+        let list = |cpu: Option<i64>, mem: Option<i64>| {
+            let mut l = ResourceList::new();
+            if let Some(c) = cpu {
+                l.set(Resource::LimitsCpu, Quantity(c));
+            }
+            if let Some(m) = mem {
+                l.set(Resource::LimitsMemory, Quantity(m));
+            }
+            l
+        };
+        for used in [None, Some(500), Some(1000), Some(i64::MAX)] {
+            let mut ix = Indexes::default();
+            let mut node = Obj::new(
+                Meta::named("", "n1"),
+                Body::Node(NodeBody {
+                    capacity: list(Some(1500), None),
+                    unschedulable: false,
+                    drain_taint: false,
+                    ready: true,
+                    boots: 0,
+                }),
+            );
+            for cap in qs {
+                for cap_mem in [None, Some(1000)] {
+                    if let Body::Node(b) = &mut node.body {
+                        b.capacity = list(cap, cap_mem);
+                    }
+                    ix.set_node(ObjId(1), Some(&node));
+                    if let Some(c) = used {
+                        ix.update(ObjId(2), None, Some(&pod(Some("n1"), PodPhase::Running, c)));
+                    }
+                    let info = *ix.nodes().next().expect("the node").1;
+                    for cpu in qs {
+                        for mem in [None, Some(500), Some(2000)] {
+                            let l = list(cpu, mem);
+                            assert_eq!(
+                                ix.fits(&info, &l),
+                                ix.usage_of(&info).add(&l).fits_within(&info.capacity),
+                                "used {used:?} cap {cap:?}/{cap_mem:?} limits {l:?}"
+                            );
+                        }
+                    }
+                    if let Some(c) = used {
+                        ix.update(ObjId(2), Some(&pod(Some("n1"), PodPhase::Running, c)), None);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
