@@ -412,8 +412,12 @@ impl ApiServer {
         }
         let mut next = obj;
         if verb == Verb::UpdateStatus {
-            // The status subresource ignores metadata changes.
-            next.meta = cur.meta.clone();
+            // The status subresource ignores metadata changes. Most writers send the
+            // metadata they read, so it is copied only where it differs (equal values:
+            // the same result without building and freeing a copy).
+            if next.meta != cur.meta {
+                next.meta = cur.meta.clone();
+            }
         } else {
             let errs = Self::validate_meta(&next);
             if !errs.is_empty() {

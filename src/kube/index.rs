@@ -8,6 +8,7 @@
 //! Index results are id sets; a caller that needs the name order a scan would give sorts
 //! its (small) result by namespace and name.
 
+use super::fxhash::FxMap;
 use super::object::{Kind, Obj, ObjId, PodPhase};
 use super::quantity::Quantity;
 use super::resources::{Resource, ResourceList};
@@ -74,13 +75,16 @@ pub struct NodeInfo {
 
 #[derive(Default)]
 pub struct Indexes {
-    pods_by_node: BTreeMap<String, BTreeSet<ObjId>>,
+    /// Per node slot (see `node_slots`): pods with that `spec.nodeName`.
+    pods_by_node: BySlot,
     /// (namespace, `kubevirt.io/created-by` VMI) -> pods.
     pods_by_vmi: ByNsName,
     unbound_pods: BTreeSet<ObjId>,
-    /// Node name -> slot in `usage`: every node name seen (a Node object's or a pod's
-    /// `spec.nodeName`), kept for the life of the indexes (names never move between ids).
-    node_slots: BTreeMap<String, u32>,
+    /// Node name -> slot, the small integer the by-node indexes and `usage` are indexed
+    /// by: every node name seen (a Node object's, a pod's `spec.nodeName`, a VMI's node,
+    /// label or migration target), kept for the life of the indexes. A lookup-only hash map
+    /// (never iterated: no order of it reaches anything).
+    node_slots: FxMap<Box<str>, u32>,
     /// Per slot: what the node's Pending and Running pods use.
     usage: Vec<Usage>,
     /// Per Node object id: what the scheduler filters on (`None` for ids not a live Node
@@ -89,15 +93,66 @@ pub struct Indexes {
     /// The live Nodes' names and ids, in name order (as a scan of the kind meets them).
     node_names: Vec<String>,
     node_ids: Vec<ObjId>,
-    /// `status.nodeName`.
-    vmis_by_node: BTreeMap<String, BTreeSet<ObjId>>,
-    /// The `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects on).
-    vmis_by_node_label: BTreeMap<String, BTreeSet<ObjId>>,
-    /// `status.migrationState.targetNode`, where set (virt-handler's target selector).
-    vmis_by_migration_target: BTreeMap<String, BTreeSet<ObjId>>,
+    /// Per node slot: VMIs with that `status.nodeName`.
+    vmis_by_node: BySlot,
+    /// Per node slot: the `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects
+    /// on).
+    vmis_by_node_label: BySlot,
+    /// Per node slot: `status.migrationState.targetNode`, where set (virt-handler's target
+    /// selector).
+    vmis_by_migration_target: BySlot,
     /// (namespace, `spec.vmiName`) -> migrations.
     vmims_by_vmi: ByNsName,
     unfinished_vmims: BTreeSet<ObjId>,
+}
+
+/// Id sets indexed by node slot (an empty set where none).
+type BySlot = Vec<BTreeSet<ObjId>>;
+
+fn add_at(m: &mut BySlot, slot: u32, id: ObjId) {
+    let i = slot as usize;
+    if m.len() <= i {
+        m.resize_with(i + 1, BTreeSet::new);
+    }
+    m[i].insert(id);
+}
+
+fn remove_at(m: &mut BySlot, slot: u32, id: ObjId) {
+    if let Some(s) = m.get_mut(slot as usize) {
+        s.remove(&id);
+    }
+}
+
+/// The slot of a node name, assigned (with its `usage`) on first sight.
+fn slot_for(slots: &mut FxMap<Box<str>, u32>, usage: &mut Vec<Usage>, node: &str) -> u32 {
+    if let Some(&s) = slots.get(node) {
+        return s;
+    }
+    let s = usage.len() as u32;
+    usage.push(Usage::default());
+    slots.insert(node.into(), s);
+    s
+}
+
+/// Moves an id from one node's entry of a slot index to another's (`None`: no entry),
+/// where the names differ.
+fn move_key(
+    slots: &mut FxMap<Box<str>, u32>,
+    usage: &mut Vec<Usage>,
+    m: &mut BySlot,
+    a: Option<&str>,
+    b: Option<&str>,
+    id: ObjId,
+) {
+    if a == b {
+        return;
+    }
+    if let Some(k) = a {
+        remove_at(m, slot_for(slots, usage, k), id);
+    }
+    if let Some(k) = b {
+        add_at(m, slot_for(slots, usage, k), id);
+    }
 }
 
 fn add(m: &mut BTreeMap<String, BTreeSet<ObjId>>, k: &str, id: ObjId) {
@@ -149,24 +204,6 @@ fn active(p: PodPhase) -> bool {
     matches!(p, PodPhase::Pending | PodPhase::Running)
 }
 
-/// Moves an id from one key of an index to another (`None`: no entry), where they differ.
-fn move_key(
-    m: &mut BTreeMap<String, BTreeSet<ObjId>>,
-    a: Option<&str>,
-    b: Option<&str>,
-    id: ObjId,
-) {
-    if a == b {
-        return;
-    }
-    if let Some(k) = a {
-        remove(m, k, id);
-    }
-    if let Some(k) = b {
-        add(m, k, id);
-    }
-}
-
 impl Indexes {
     /// Moves an object from its old index entries to its new ones.
     pub fn update(&mut self, id: ObjId, old: Option<&Obj>, new: Option<&Obj>) {
@@ -208,13 +245,19 @@ impl Indexes {
                         None => {
                             self.unbound_pods.remove(&id);
                         }
-                        Some(n) => remove(&mut self.pods_by_node, n, id),
+                        Some(n) => {
+                            let s = self.node_slot(n);
+                            remove_at(&mut self.pods_by_node, s, id);
+                        }
                     }
                     match y.node.as_deref() {
                         None => {
                             self.unbound_pods.insert(id);
                         }
-                        Some(n) => add(&mut self.pods_by_node, n, id),
+                        Some(n) => {
+                            let s = self.node_slot(n);
+                            add_at(&mut self.pods_by_node, s, id);
+                        }
                     }
                 }
                 let (ax, ay) = (active(x.phase), active(y.phase));
@@ -231,16 +274,22 @@ impl Indexes {
             }
             (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
                 if x.node != y.node {
-                    remove(&mut self.vmis_by_node, &x.node, id);
-                    add(&mut self.vmis_by_node, &y.node, id);
+                    let s = self.node_slot(&x.node);
+                    remove_at(&mut self.vmis_by_node, s, id);
+                    let s = self.node_slot(&y.node);
+                    add_at(&mut self.vmis_by_node, s, id);
                 }
                 move_key(
+                    &mut self.node_slots,
+                    &mut self.usage,
                     &mut self.vmis_by_node_label,
                     a.label(LABEL_NODE_NAME),
                     b.label(LABEL_NODE_NAME),
                     id,
                 );
                 move_key(
+                    &mut self.node_slots,
+                    &mut self.usage,
                     &mut self.vmis_by_migration_target,
                     SelectorKey::VmiMigrationTarget.value_of(a),
                     SelectorKey::VmiMigrationTarget.value_of(b),
@@ -286,36 +335,39 @@ impl Indexes {
                         self.unbound_pods.remove(&id);
                     }
                     Some(n) => {
+                        let slot = self.node_slot(n);
                         if insert {
-                            add(&mut self.pods_by_node, n, id);
+                            add_at(&mut self.pods_by_node, slot, id);
                         } else {
-                            remove(&mut self.pods_by_node, n, id);
+                            remove_at(&mut self.pods_by_node, slot, id);
                         }
                         if active(p.phase) {
-                            let slot = self.node_slot(n);
                             self.usage[slot as usize].apply(&p.limits, if insert { 1 } else { -1 });
                         }
                     }
                 }
             }
             super::object::Body::VirtualMachineInstance(v) => {
+                let slot = self.node_slot(&v.node);
                 if insert {
-                    add(&mut self.vmis_by_node, &v.node, id);
+                    add_at(&mut self.vmis_by_node, slot, id);
                 } else {
-                    remove(&mut self.vmis_by_node, &v.node, id);
+                    remove_at(&mut self.vmis_by_node, slot, id);
                 }
                 if let Some(n) = o.label(LABEL_NODE_NAME) {
+                    let slot = self.node_slot(n);
                     if insert {
-                        add(&mut self.vmis_by_node_label, n, id);
+                        add_at(&mut self.vmis_by_node_label, slot, id);
                     } else {
-                        remove(&mut self.vmis_by_node_label, n, id);
+                        remove_at(&mut self.vmis_by_node_label, slot, id);
                     }
                 }
                 if let Some(t) = SelectorKey::VmiMigrationTarget.value_of(o) {
+                    let slot = self.node_slot(t);
                     if insert {
-                        add(&mut self.vmis_by_migration_target, t, id);
+                        add_at(&mut self.vmis_by_migration_target, slot, id);
                     } else {
-                        remove(&mut self.vmis_by_migration_target, t, id);
+                        remove_at(&mut self.vmis_by_migration_target, slot, id);
                     }
                 }
             }
@@ -382,18 +434,20 @@ impl Indexes {
 
     /// The usage slot of a node name, assigned on first sight.
     fn node_slot(&mut self, node: &str) -> u32 {
-        if let Some(&s) = self.node_slots.get(node) {
-            return s;
-        }
-        let s = self.usage.len() as u32;
-        self.usage.push(Usage::default());
-        self.node_slots.insert(node.to_string(), s);
-        s
+        slot_for(&mut self.node_slots, &mut self.usage, node)
+    }
+
+    /// The ids a slot index holds for a node name (empty for a name never seen).
+    fn at<'s>(&self, m: &'s BySlot, node: &str) -> &'s BTreeSet<ObjId> {
+        self.node_slots
+            .get(node)
+            .and_then(|&s| m.get(s as usize))
+            .unwrap_or(&EMPTY)
     }
 
     /// Pods bound to a node (`spec.nodeName`), any phase.
     pub fn pods_on(&self, node: &str) -> &BTreeSet<ObjId> {
-        self.pods_by_node.get(node).unwrap_or(&EMPTY)
+        self.at(&self.pods_by_node, node)
     }
 
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
@@ -431,14 +485,31 @@ impl Indexes {
         self.usage[node.slot as usize].list()
     }
 
+    /// Whether a pod of these limits fits on the node beside what its pods use:
+    /// `usage_of(node).add(limits).fits_within(&node.capacity)`, computed on the sums
+    /// without building the lists (the scheduler asks it of every node for every pod).
+    pub fn fits(&self, node: &NodeInfo, limits: &ResourceList) -> bool {
+        let u = &self.usage[node.slot as usize];
+        Resource::ALL.into_iter().all(|r| {
+            let i = r as usize;
+            let used = (u.with[i] > 0).then_some(Quantity(u.sum[i]));
+            let total = match (used, limits.get(r)) {
+                (None, None) => return true,
+                (Some(a), None) => a,
+                (a, Some(q)) => a.unwrap_or_default() + q,
+            };
+            node.capacity.get(r).is_none_or(|c| total <= c)
+        })
+    }
+
     /// VMIs whose `status.nodeName` is the node.
     pub fn vmis_on(&self, node: &str) -> &BTreeSet<ObjId> {
-        self.vmis_by_node.get(node).unwrap_or(&EMPTY)
+        self.at(&self.vmis_by_node, node)
     }
 
     /// VMIs labelled `kubevirt.io/nodeName=<node>`.
     pub fn vmis_labelled(&self, node: &str) -> &BTreeSet<ObjId> {
-        self.vmis_by_node_label.get(node).unwrap_or(&EMPTY)
+        self.at(&self.vmis_by_node_label, node)
     }
 
     /// The objects of a kind a selector admits, where an index answers it (a server-side
@@ -450,7 +521,7 @@ impl Indexes {
                 Some(self.vmis_labelled(value))
             }
             (Kind::VirtualMachineInstance, SelectorKey::VmiMigrationTarget) => {
-                Some(self.vmis_by_migration_target.get(value).unwrap_or(&EMPTY))
+                Some(self.at(&self.vmis_by_migration_target, value))
             }
             _ => None,
         }
@@ -586,6 +657,67 @@ mod tests {
             ix.unfinished_vmims()
         ));
         out
+    }
+
+    #[test]
+    fn fits_answers_as_adding_the_limits_to_the_usage_and_comparing_would() {
+        use crate::kube::object::NodeBody;
+        let qs = [
+            None,
+            Some(0),
+            Some(500),
+            Some(1000),
+            Some(1500),
+            Some(i64::MAX),
+        ];
+        let list = |cpu: Option<i64>, mem: Option<i64>| {
+            let mut l = ResourceList::new();
+            if let Some(c) = cpu {
+                l.set(Resource::LimitsCpu, Quantity(c));
+            }
+            if let Some(m) = mem {
+                l.set(Resource::LimitsMemory, Quantity(m));
+            }
+            l
+        };
+        for used in [None, Some(500), Some(1000), Some(i64::MAX)] {
+            let mut ix = Indexes::default();
+            let mut node = Obj::new(
+                Meta::named("", "n1"),
+                Body::Node(NodeBody {
+                    capacity: list(Some(1500), None),
+                    unschedulable: false,
+                    drain_taint: false,
+                    ready: true,
+                    boots: 0,
+                }),
+            );
+            for cap in qs {
+                for cap_mem in [None, Some(1000)] {
+                    if let Body::Node(b) = &mut node.body {
+                        b.capacity = list(cap, cap_mem);
+                    }
+                    ix.set_node(ObjId(1), Some(&node));
+                    if let Some(c) = used {
+                        ix.update(ObjId(2), None, Some(&pod(Some("n1"), PodPhase::Running, c)));
+                    }
+                    let info = *ix.nodes().next().expect("the node").1;
+                    for cpu in qs {
+                        for mem in [None, Some(500), Some(2000)] {
+                            let l = list(cpu, mem);
+                            assert_eq!(
+                                ix.fits(&info, &l),
+                                ix.usage_of(&info).add(&l).fits_within(&info.capacity),
+                                "used {used:?} cap {cap:?}/{cap_mem:?} limits {l:?}"
+                            );
+                        }
+                    }
+                    if let Some(c) = used {
+                        ix.update(ObjId(2), Some(&pod(Some("n1"), PodPhase::Running, c)), None);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub(crate) mod controller;
 pub(crate) mod describe;
 pub(crate) mod errors;
 pub(crate) mod fault;
+pub(crate) mod fxhash;
 pub(crate) mod index;
 pub mod object;
 pub mod quantity;

@@ -15,9 +15,9 @@ use std::collections::BTreeMap;
 
 /// The scheduler's nodes and per-node usage are its cache's (kube-scheduler's `NodeInfo`
 /// with `Requested`, kept as nodes change and pods are bound and finish: `Indexes::nodes`,
-/// `Indexes::usage_of`); whether a node's labels satisfy a pod's
-/// `nodeSelector` is remembered per node and resourceVersion (labels change only with a
-/// write), for each distinct selector seen.
+/// `Indexes::usage_of`, compared with a pod's limits by `Indexes::fits`); whether a node's
+/// labels satisfy a pod's `nodeSelector` is remembered per node and resourceVersion (labels
+/// change only with a write), for each distinct selector seen.
 #[derive(Default)]
 pub struct Scheduler {
     selectors: Vec<BTreeMap<String, String>>,
@@ -133,7 +133,7 @@ impl Reconciler for Scheduler {
         for (id, n) in ix.nodes() {
             if fits_but_selector(n, id, avoid, require)
                 && self.node_matches(sel, id, n.resource_version, read)
-                && ix.usage_of(n).add(&b.limits).fits_within(&n.capacity)
+                && ix.fits(n, &b.limits)
             {
                 candidates.push(id);
             }
