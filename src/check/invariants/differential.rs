@@ -228,6 +228,12 @@ fn parted(run: &[Change], reference: &[Change]) -> String {
                 shown(c.value.as_ref())
             )
         }
+        // The same writes in the same order, and still a different end: the object went in
+        // one run and not the other (a finalizer's removal deletes it with no field write).
+        None if run.len() == reference.len() => format!(
+            "its {} write(s) agree with the reference's, so the difference is where the object itself went: deleted in one run and not the other",
+            run.len()
+        ),
         None => {
             let c = &reference[run.len()];
             let since = run
@@ -407,6 +413,25 @@ mod tests {
         assert_eq!(
             parted(&run[..1], &reference),
             "first parted after step 3: this run never wrote it again, while in the reference harvester (PUT) made it `10`"
+        );
+    }
+
+    #[test]
+    fn histories_that_agree_write_for_write_part_where_the_object_went() {
+        let c = |step, v: &str| Change {
+            step,
+            value: Some(v.into()),
+            who: "virt-controller (PUT)".into(),
+        };
+        let run = [c(3, "5")];
+        let reference = [c(4, "5")];
+        assert_eq!(
+            parted(&run, &reference),
+            "its 1 write(s) agree with the reference's, so the difference is where the object itself went: deleted in one run and not the other"
+        );
+        assert_eq!(
+            parted(&[], &[]),
+            "its 0 write(s) agree with the reference's, so the difference is where the object itself went: deleted in one run and not the other"
         );
     }
 }
