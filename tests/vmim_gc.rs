@@ -11,6 +11,33 @@ use hvsim::kube::Kind;
 use hvsim::scenario::Scenario;
 use hvsim::sim::World;
 
+/// One VM stopped during its migration: the migration fails, the VMI goes, and
+/// virt-controller deletes the migration of the deleted VMI ("Deleting migration for deleted
+/// vmi"), so Harvester's VMIM handler is not left failing on it.
+#[test]
+fn the_migration_of_a_vm_stopped_while_migrating_is_deleted_with_its_vmi() {
+    let scn = parse(
+        r#"Scenario(
+    name: "stop-while-migrating",
+    harvester: "v1.6.0",
+    nodes: [(name: "node-1"), (name: "node-2")],
+    namespaces: [(name: "ns1", quota: (cpu: "5000m", memory: "6000Mi"))],
+    vms: [(name: "vm1", namespace: "ns1", node: "node-1", cpu: "2", memory: "2Gi")],
+    timeline: [
+        (at: "10s", action: Migrate(vm: "vm1")),
+        (at: "10500ms", action: StopVm(vm: "vm1")),
+    ],
+    invariants: [],
+    calm: "2m",
+)"#,
+    );
+    for seed in 0..5 {
+        let (left, created) = vmims_left_seed(&scn, seed);
+        assert_eq!(created.len(), 1, "seed {seed}: {created:?}");
+        assert!(left.is_empty(), "seed {seed}: {left:?} left");
+    }
+}
+
 /// One VM migrated back and forth `n` times, a minute apart (each migration ends in seconds).
 fn migrated(n: usize) -> Scenario {
     let steps: Vec<String> = (0..n)
@@ -33,10 +60,14 @@ fn migrated(n: usize) -> Scenario {
 
 /// The VMIMs left at the end of seed 0, oldest first, and every VMIM name the run created.
 fn vmims_left(scn: &Scenario) -> (Vec<String>, Vec<String>) {
+    vmims_left_seed(scn, 0)
+}
+
+fn vmims_left_seed(scn: &Scenario, seed: u64) -> (Vec<String>, Vec<String>) {
     let mut w = World::build(
         scn,
-        v("v1.4.2"),
-        Box::new(SeededChoices::new(0)),
+        scn.harvester,
+        Box::new(SeededChoices::new(seed)),
         Trace::new(true, false),
     );
     let mut checker = Checker::new(scn);

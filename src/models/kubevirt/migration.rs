@@ -364,7 +364,7 @@ impl Reconciler for MigrationController {
             let ns = vmim.meta.namespace.clone();
             let vmi_name = vmim.vmim().vmi_name.clone();
             if read
-                .id_of(Kind::VirtualMachineInstance, &ns, &vmi_name)
+                .get(Kind::VirtualMachineInstance, &ns, &vmi_name)
                 .is_none()
             {
                 // `execute`: "Deleting migration for deleted vmi".
