@@ -5,8 +5,7 @@
 
 mod common;
 use common::*;
-use hvsim::check::{AtStop, Checker, Violation};
-use hvsim::engine::{SeededChoices, Trace};
+use hvsim::check::Violation;
 use hvsim::kube::Kind;
 use hvsim::scenario::Scenario;
 use hvsim::sim::World;
@@ -31,27 +30,7 @@ fn scenario(at: &str) -> Scenario {
 }
 
 fn run_to_end(scn: &Scenario, seed: u64) -> (World, Option<Violation>) {
-    let mut w = World::build(
-        scn,
-        v("v1.4.2"),
-        Box::new(SeededChoices::new(seed)),
-        Trace::new(true, false),
-    );
-    let mut checker = Checker::new(scn);
-    let violation = loop {
-        match w.step() {
-            Ok(()) => {
-                if let Some(v) = checker.after_step(&mut w) {
-                    break Some(v);
-                }
-            }
-            Err(stop) => match checker.at_stop(&mut w, stop) {
-                AtStop::GoOn => continue,
-                AtStop::End(v) => break v,
-            },
-        }
-    };
-    (w, violation)
+    common::run_to_end(scn, v("v1.4.2"), seed)
 }
 
 fn said(w: &World, text: &str) -> bool {

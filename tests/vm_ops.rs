@@ -4,8 +4,7 @@
 
 mod common;
 use common::*;
-use hvsim::check::{AtStop, Checker, Violation};
-use hvsim::engine::{SeededChoices, Trace};
+use hvsim::check::Violation;
 use hvsim::kube::{Kind, VmiPhase};
 use hvsim::scenario::Scenario;
 use hvsim::sim::World;
@@ -29,29 +28,8 @@ fn scenario(steps: &str) -> Scenario {
     ))
 }
 
-/// A checked run of seed `seed` to its end: the world as it ended and the violation, if any.
 fn run_to_end(scn: &Scenario, seed: u64) -> (World, Option<Violation>) {
-    let mut w = World::build(
-        scn,
-        v("v1.4.2"),
-        Box::new(SeededChoices::new(seed)),
-        Trace::new(true, false),
-    );
-    let mut checker = Checker::new(scn);
-    let violation = loop {
-        match w.step() {
-            Ok(()) => {
-                if let Some(v) = checker.after_step(&mut w) {
-                    break Some(v);
-                }
-            }
-            Err(stop) => match checker.at_stop(&mut w, stop) {
-                AtStop::GoOn => continue,
-                AtStop::End(v) => break v,
-            },
-        }
-    };
-    (w, violation)
+    common::run_to_end(scn, v("v1.4.2"), seed)
 }
 
 fn vmi_uid(w: &World, vm: &str) -> Option<(String, VmiPhase)> {
@@ -134,7 +112,7 @@ fn vms_restored_does_not_count_a_vm_the_user_stopped_during_the_upgrade() {
     upgrade: (name: "hvst-upgrade-s2mk7""#,
         );
     let scn = parse(&text);
-    let out = hvsim::check::run_seed(&scn, v("v1.4.2"), 0, Trace::off());
+    let out = hvsim::check::run_seed(&scn, v("v1.4.2"), 0, hvsim::engine::Trace::off());
     assert!(out.violation.is_none(), "{:?}", out.violation);
 }
 

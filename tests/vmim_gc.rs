@@ -5,11 +5,8 @@
 
 mod common;
 use common::*;
-use hvsim::check::{AtStop, Checker};
-use hvsim::engine::{SeededChoices, Trace};
 use hvsim::kube::Kind;
 use hvsim::scenario::Scenario;
-use hvsim::sim::World;
 
 /// One VM stopped during its migration: the migration fails, the VMI goes, and
 /// virt-controller deletes the migration of the deleted VMI ("Deleting migration for deleted
@@ -64,24 +61,7 @@ fn vmims_left(scn: &Scenario) -> (Vec<String>, Vec<String>) {
 }
 
 fn vmims_left_seed(scn: &Scenario, seed: u64) -> (Vec<String>, Vec<String>) {
-    let mut w = World::build(
-        scn,
-        scn.harvester,
-        Box::new(SeededChoices::new(seed)),
-        Trace::new(true, false),
-    );
-    let mut checker = Checker::new(scn);
-    loop {
-        match w.step() {
-            Ok(()) => {
-                checker.after_step(&mut w);
-            }
-            Err(stop) => match checker.at_stop(&mut w, stop) {
-                AtStop::GoOn => continue,
-                AtStop::End(_) => break,
-            },
-        }
-    }
+    let (w, _) = run_to_end(scn, scn.harvester, seed);
     let mut left: Vec<_> = w
         .cluster
         .api

@@ -91,3 +91,34 @@ pub fn hvsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 pub fn hvsim(args: &[&str]) -> (i32, String, String) {
     hvsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
+
+/// A checked run of `seed` on `version` to its end (the first violation ends it): the world
+/// as it ended and the violation, if any.
+pub fn run_to_end(
+    scn: &Scenario,
+    version: Version,
+    seed: u64,
+) -> (hvsim::sim::World, Option<hvsim::check::Violation>) {
+    use hvsim::check::{AtStop, Checker};
+    let mut w = hvsim::sim::World::build(
+        scn,
+        version,
+        Box::new(hvsim::engine::SeededChoices::new(seed)),
+        Trace::new(true, false),
+    );
+    let mut checker = Checker::new(scn);
+    let violation = loop {
+        match w.step() {
+            Ok(()) => {
+                if let Some(v) = checker.after_step(&mut w) {
+                    break Some(v);
+                }
+            }
+            Err(stop) => match checker.at_stop(&mut w, stop) {
+                AtStop::GoOn => continue,
+                AtStop::End(v) => break v,
+            },
+        }
+    };
+    (w, violation)
+}
