@@ -224,6 +224,30 @@ impl ApiServer {
         }
     }
 
+    /// Records one DELETE of `ns/name`: what it saw, what it left, how it ended.
+    #[allow(clippy::too_many_arguments)]
+    fn log_delete(
+        &mut self,
+        actor: ActorId,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        before: Option<Snap>,
+        after: Option<Snap>,
+        result: Result<(), ApiError>,
+    ) {
+        self.log(ApiRecord {
+            actor,
+            verb: Verb::Delete,
+            kind,
+            name: name.into(),
+            namespace: ns.into(),
+            before,
+            after,
+            result,
+        });
+    }
+
     fn fail(
         &mut self,
         actor: ActorId,
@@ -495,16 +519,7 @@ impl ApiServer {
                 kind,
                 name: name.to_string(),
             };
-            self.log(ApiRecord {
-                actor,
-                verb: Verb::Delete,
-                kind,
-                name: name.into(),
-                namespace: ns.into(),
-                before: None,
-                after: None,
-                result: Err(e.clone()),
-            });
+            self.log_delete(actor, kind, ns, name, None, None, Err(e.clone()));
             return Err(e);
         };
         let id = self.store.id_of(kind, ns, name).expect("found");
@@ -519,32 +534,22 @@ impl ApiServer {
             if snap.meta != cur.meta {
                 self.commit(id, snap.clone(), false);
             }
-            self.log(ApiRecord {
+            self.log_delete(
                 actor,
-                verb: Verb::Delete,
                 kind,
-                name: name.into(),
-                namespace: ns.into(),
-                before: Some(cur.clone()),
-                after: Some(snap.clone()),
-                result: Ok(()),
-            });
+                ns,
+                name,
+                Some(cur.clone()),
+                Some(snap.clone()),
+                Ok(()),
+            );
             return Ok(snap);
         }
         let mut gone = (*cur).clone();
         gone.meta.resource_version = self.next_rv();
         gone.meta.deletion_timestamp = Some(self.now);
         self.commit(id, Rc::new(gone), true);
-        self.log(ApiRecord {
-            actor,
-            verb: Verb::Delete,
-            kind,
-            name: name.into(),
-            namespace: ns.into(),
-            before: Some(cur.clone()),
-            after: None,
-            result: Ok(()),
-        });
+        self.log_delete(actor, kind, ns, name, Some(cur.clone()), None, Ok(()));
         Ok(cur)
     }
 

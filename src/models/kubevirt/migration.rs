@@ -138,10 +138,12 @@ fn fail_with(
 /// times go by name, so the choice is deterministic.
 fn finalized_to_collect(read: Reader<'_>, ns: &str, vmi: &str) -> Vec<String> {
     let mut done: Vec<(SimTime, String)> = read
-        .in_name_order(read.indexes().vmims_of(ns, vmi))
-        .into_iter()
-        .filter(|(_, m)| m.vmim().phase.is_final() && m.meta.deletion_timestamp.is_none())
-        .map(|(_, m)| (m.meta.creation_timestamp, m.meta.name.clone()))
+        .indexes()
+        .vmims_of(ns, vmi)
+        .iter()
+        .filter_map(|&i| read.obj(i))
+        .filter(|m| m.vmim().phase.is_final() && m.meta.deletion_timestamp.is_none())
+        .map(|m| (m.meta.creation_timestamp, m.meta.name.clone()))
         .collect();
     done.sort();
     let excess = done.len().saturating_sub(FINALIZED_MIGRATION_GC_BUFFER);
@@ -358,9 +360,6 @@ impl Reconciler for MigrationController {
             return Ok(Outcome::Done);
         }
         if vmim.vmim().phase.is_final() {
-            if deleted {
-                return Ok(Outcome::Done);
-            }
             let ns = vmim.meta.namespace.clone();
             let vmi_name = vmim.vmim().vmi_name.clone();
             if read

@@ -141,7 +141,7 @@ impl Reconciler for VmiController {
             // The guest shuts down (virt-handler's report once the domain is gone, folded in
             // here as the start is): Succeeded, and the finalizer holds the VMI meanwhile.
             let mut next = (*vmi).clone();
-            next.vmi_mut().phase = crate::kube::VmiPhase::Succeeded;
+            next.vmi_mut().phase = VmiPhase::Succeeded;
             ctx.update_status(next)?;
             let key = vmi.meta.key();
             ctx.log(|| format!("VMI {key} shut down: it is being deleted"));
