@@ -698,7 +698,7 @@ impl Cluster {
                 self.api.store.ids_of(kind).collect()
             };
             for id in ids {
-                self.enqueue_for(proc, id, false, None);
+                self.enqueue_for(proc, id, true, None);
             }
         }
         for c in 0..self.procs[proc as usize].slots.len() {
@@ -706,13 +706,12 @@ impl Cluster {
         }
     }
 
-    /// Maps one changed object to keys for every controller of a process and enqueues them.
-    fn enqueue_for(&mut self, proc: u16, id: ObjId, deleted_obj: bool, cause: Option<u64>) {
+    /// Maps one changed object to keys for every controller of a process and enqueues them;
+    /// `added`: it has just entered the cache (`Reconciler::keys_for_added`).
+    fn enqueue_for(&mut self, proc: u16, id: ObjId, added: bool, cause: Option<u64>) {
         let p = &mut self.procs[proc as usize];
-        let obj = match p.cache.get(id) {
-            Some(o) => o.clone(),
-            None if deleted_obj => return,
-            None => return,
+        let Some(obj) = p.cache.get(id).cloned() else {
+            return;
         };
         let read = Reader {
             cache: &p.cache,
@@ -720,7 +719,11 @@ impl Cluster {
         };
         for slot in p.slots.iter_mut() {
             self.keys.clear();
-            slot.rec.keys_for(id, &obj, read, &mut self.keys);
+            if added {
+                slot.rec.keys_for_added(id, &obj, read, &mut self.keys);
+            } else {
+                slot.rec.keys_for(id, &obj, read, &mut self.keys);
+            }
             for &k in &self.keys {
                 slot.queue.add(k);
                 if let Some(c) = cause {
@@ -766,11 +769,12 @@ impl Cluster {
         if d.deleted {
             // OnChange is called for deletions too (with the last state), then the cache drops it.
             p.cache.set(d.id, Some(d.obj.clone()));
-            self.enqueue_for(proc, d.id, true, cause);
+            self.enqueue_for(proc, d.id, false, cause);
             self.procs[proc as usize].cache.set(d.id, None);
         } else {
+            let added = p.cache.get(d.id).is_none();
             p.cache.set(d.id, Some(d.obj));
-            self.enqueue_for(proc, d.id, false, cause);
+            self.enqueue_for(proc, d.id, added, cause);
         }
         for c in 0..self.procs[proc as usize].slots.len() {
             self.kick(sim, proc, c as u8);

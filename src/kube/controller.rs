@@ -350,6 +350,13 @@ pub trait Reconciler {
             out.push(id);
         }
     }
+    /// Keys to enqueue when an object of a watched kind has just entered its process's
+    /// cache: the informer's `AddFunc`, for a watch's ADDED event and for every object of
+    /// the first LIST (`keys_for` is then not called). A controller that keeps expectations
+    /// counts its creations here (`CreationObserved`). Default: `keys_for`.
+    fn keys_for_added(&mut self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
+        self.keys_for(id, obj, read, out)
+    }
     /// Reconciles one key of the primary kind (the handler wrangler's `OnChange` registers).
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult;
     /// The queue's rate limiter for failed keys. Default: wrangler's.

@@ -200,8 +200,12 @@ fn running_migrations(read: Reader<'_>, node: &str) -> (usize, usize) {
         .iter()
         .filter_map(|&i| read.obj(i))
     {
+        // `findRunningMigrations`: past Pending, or Pending with its target pod in the cache.
         let p = m.vmim().phase;
-        if p.is_final() || matches!(p, MigrationPhase::Unset | MigrationPhase::Pending) {
+        if p.is_final()
+            || matches!(p, MigrationPhase::Unset)
+            || (p == MigrationPhase::Pending && target_pod(read, m).is_none())
+        {
             continue;
         }
         all += 1;
@@ -344,9 +348,22 @@ impl Reconciler for MigrationController {
         }
     }
 
+    /// `addPod`: a target pod in the informer is its migration's `CreationObserved`.
+    fn keys_for_added(&mut self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
+        let from = out.len();
+        self.keys_for(id, obj, read, out);
+        if obj.kind() == Kind::Pod {
+            for k in &out[from..] {
+                self.expecting_pod.remove(k);
+            }
+        }
+    }
+
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
         let read = ctx.read();
         let Some(vmim) = read.by_id(key) else {
+            // The migration is gone: `podExpectations.DeleteExpectations`.
+            self.expecting_pod.remove(&key);
             return Ok(Outcome::Done);
         };
         let deleted = vmim.meta.deletion_timestamp.is_some();
@@ -454,6 +471,11 @@ impl Reconciler for MigrationController {
                         format!("MigrationBackOff {k}: backoff migrating vmi for {wait} after failed evacuations")
                     });
                     return Ok(Outcome::RequeueAfter(wait));
+                }
+                // `handleTargetPodCreation`: no new target pod while another migration's
+                // is created but not yet in the pod informer (`AllPendingCreations`).
+                if !self.expecting_pod.is_empty() {
+                    return Ok(Outcome::RequeueAfter(SimDuration::from_secs(1)));
                 }
                 let (running, outbound) = running_migrations(read, &vmi.vmi().node);
                 if running >= PARALLEL_PER_CLUSTER || outbound >= PARALLEL_OUTBOUND_PER_NODE {
