@@ -24,6 +24,7 @@ use crate::kube::{
 use crate::models::cpu::{HostCpu, DEFAULT_MODEL};
 use crate::models::harvester::data_init;
 use crate::models::harvester::namespace_webhook::NamespaceValidator;
+use crate::models::kubectl::{self, NodeOp};
 use crate::models::kubevirt::launcher::launcher_pod;
 use crate::models::kubevirt::node_labeller::node_labels;
 use crate::models::kubevirt::overhead::memory_request;
@@ -475,6 +476,9 @@ impl World {
                 | Action::StartVm { .. }
                 | Action::RestartVm { .. }
                 | Action::CancelMigration { .. }
+                | Action::CordonNode { .. }
+                | Action::UncordonNode { .. }
+                | Action::DrainNode { .. }
         );
         let user = self.user;
         let done = self.cluster.api.records[first..]
@@ -657,6 +661,9 @@ impl World {
             Action::StartVm { vm } => self.vm_subresource("start", vm, virt_api::user_start),
             Action::RestartVm { vm } => self.vm_subresource("restart", vm, virt_api::user_restart),
             Action::CancelMigration { vm } => self.cancel_migration(vm),
+            Action::CordonNode { node } => self.node_op(node, NodeOp::Cordon),
+            Action::UncordonNode { node } => self.node_op(node, NodeOp::Uncordon),
+            Action::DrainNode { node } => self.node_op(node, NodeOp::Drain),
             Action::SetQuota {
                 namespace,
                 cpu,
@@ -717,6 +724,36 @@ impl World {
             Err(why) => self.trace.emit(step, now, "user", TraceCat::Action, || {
                 format!("refused: {why}")
             }),
+        }
+    }
+
+    /// A user's cordon, uncordon or drain of `node` (`models::kubectl`): each of its kubectl
+    /// commands reads the Node from the API server and writes it as the user, or writes
+    /// nothing when the node already is as the command would make it (the timeline shows
+    /// what kubectl prints then). An operation none of whose commands writes is refused.
+    fn node_op(&mut self, node: &str, op: NodeOp) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        for &cmd in kubectl::commands(op) {
+            self.trace
+                .emit(step, now, "user", TraceCat::Action, || cmd.line(node));
+            let Some(obj) = self.cluster.api.get(Kind::Node, "", node).cloned() else {
+                return;
+            };
+            match cmd.apply(&obj) {
+                Ok(next) => {
+                    let first = self.cluster.api.records.len();
+                    let _ = self.cluster.api.update(self.user, next);
+                    if self.trace.wants(TraceCat::Write) {
+                        let actor = &self.cluster.actors[self.user as usize];
+                        for r in &self.cluster.api.records[first..] {
+                            self.trace.push(trace_record(r, step, now, actor));
+                        }
+                    }
+                }
+                Err(said) => self
+                    .trace
+                    .emit(step, now, "user", TraceCat::Action, || said),
+            }
         }
     }
 
