@@ -91,3 +91,20 @@ fn cordoning_a_cordoned_node_is_refused_as_kubectl_writes_nothing() {
     let (w, _) = run_to_end(&scn, 0);
     assert_eq!(w.refused, vec![1]);
 }
+
+#[test]
+fn a_targeted_migration_to_a_cordoned_node_is_refused_as_harvester_refuses_it() {
+    let scn = scenario(
+        r#"(at: "10s", action: CordonNode(node: "node-2")),
+        (at: "20s", action: Migrate(vm: "vm1", target: Some("node-2")))"#,
+    );
+    let (w, violation) = run_to_end(&scn, 0);
+    assert!(violation.is_none(), "{violation:?}");
+    assert_eq!(w.refused, vec![1]);
+    assert!(w
+        .trace
+        .recs
+        .iter()
+        .any(|r| r.text == "refused: The target node is non-migratable"));
+    assert_eq!(vmi_node(&w, "vm1"), "node-1");
+}

@@ -861,6 +861,15 @@ impl World {
     /// `harvesterhci.io/migrationUID` annotation, which its VMIM controller keeps while a
     /// migration is not final; it is read here as a migration of the VMI not yet final,
     /// without the annotation's own lag.
+    ///
+    /// A target node must be one `isMigratableNode` lists (`findMigratableNodesByVMI`, the
+    /// same from v1.4.1 to v1.7.0): another node that `isDrained` does not exclude, which it
+    /// does for `spec.unschedulable` (a user's cordon), not for the `kubevirt.io/drain`
+    /// taint. With no such node: `can't migrate the VM to the node N: no matching migratable
+    /// nodes found`; else a target not among them: `The target node is non-migratable`.
+    /// Left out: the VMI's required node affinity, which the real list is filtered by, and
+    /// the real order, which runs this check before the same-node one (a same-node target
+    /// gets the same-node text here).
     fn migrate_refused(&self, vmi: &crate::kube::Snap, target: Option<&str>) -> Option<String> {
         let key = vmi.meta.key();
         let migrating = self
@@ -874,8 +883,29 @@ impl World {
                 "VM {key} is not live migratable as it is already in a migrating state"
             ));
         }
-        (target == Some(vmi.vmi().node.as_str()))
-            .then(|| "The VM is currently running on the target node".to_string())
+        let on = vmi.vmi().node.as_str();
+        match target {
+            None => None,
+            Some(t) if t == on => Some("The VM is currently running on the target node".into()),
+            Some(t) => {
+                let migratable: Vec<&str> = self
+                    .cluster
+                    .api
+                    .store
+                    .list_all(Kind::Node)
+                    .filter(|n| n.meta.name != on && !n.node().unschedulable)
+                    .map(|n| n.meta.name.as_str())
+                    .collect();
+                if migratable.is_empty() {
+                    Some(format!(
+                        "can't migrate the VM to the node {t}: no matching migratable nodes found"
+                    ))
+                } else {
+                    (!migratable.contains(&t))
+                        .then(|| "The target node is non-migratable".to_string())
+                }
+            }
+        }
     }
 
     fn find(&self, kind: Kind, name: &str) -> Option<crate::kube::Snap> {
