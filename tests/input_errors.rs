@@ -109,7 +109,7 @@ fn unknown_action_lists_the_known_ones() {
             r#"Migrate(vm: "vm1")"#,
             r#"Evacuate(node: "node-1")"#
         )),
-        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, `CrashAfterWrite`, `OpenHostPage`, `ReloadPage`, `SetQuota`, `LagWatches`, `StopVm`, `StartVm`, `RestartVm`, `CancelMigration`, or `UpgradeHarvester` instead"#
+        r#"bad.ron:7:44: Unexpected variant named `Evacuate` in enum `Action`, expected one of `Migrate`, `RestartAgent`, `RestartProcess`, `CrashAfterWrite`, `OpenHostPage`, `ReloadPage`, `SetQuota`, `LagWatches`, `StopVm`, `StartVm`, `RestartVm`, `CancelMigration`, `CordonNode`, `UncordonNode`, `DrainNode`, or `UpgradeHarvester` instead"#
     );
 }
 
@@ -309,6 +309,33 @@ fn stopping_an_undeclared_vm_is_refused_at_its_name() {
         error(&with(r#"Migrate(vm: "vm1")"#, r#"StopVm(vm: "vm9")"#)),
         r#"bad.ron:7:47: StopVm of unknown VM "vm9", expected one of "vm1""#
     );
+}
+
+#[test]
+fn draining_an_undeclared_node_is_refused_at_its_name() {
+    assert_eq!(
+        error(&with(
+            r#"Migrate(vm: "vm1")"#,
+            r#"DrainNode(node: "node-9")"#
+        )),
+        r#"bad.ron:7:52: DrainNode of unknown node "node-9", expected one of "node-1", "node-2""#
+    );
+}
+
+#[test]
+fn cordoning_and_uncordoning_an_undeclared_node_are_refused_by_name() {
+    for what in ["CordonNode", "UncordonNode"] {
+        let e = error(&with(
+            r#"Migrate(vm: "vm1")"#,
+            &format!(r#"{what}(node: "node-9")"#),
+        ));
+        assert!(
+            e.ends_with(&format!(
+                r#": {what} of unknown node "node-9", expected one of "node-1", "node-2""#
+            )),
+            "{e}"
+        );
+    }
 }
 
 #[test]

@@ -20,10 +20,18 @@
 //! a stopped one, is refused and dropped from the differential reference like any refused
 //! request), and cancel any VM's migration (`CancelMigration`, refused unless one is
 //! running then). Kinds are drawn in `KINDS` order, new kinds appended, so a seed's draws
-//! for the older kinds stay as they were. Last, upgrade the Harvester controllers in place
+//! for the older kinds stay as they were. Then upgrade the Harvester controllers in place
 //! (`UpgradeHarvester`) to a release later than the hunt's version, unless the scenario
-//! upgrades Harvester itself or runs the node-by-node upgrade. Left out: node cordon/drain
-//! (no timeline action models them yet).
+//! upgrades Harvester itself or runs the node-by-node upgrade. Then cordon, uncordon or
+//! drain a node (`CordonNode`, `UncordonNode`, `DrainNode`: kubectl as KubeVirt's user guide
+//! documents node maintenance, `models::kubectl`; a cordon of a cordoned node, or an
+//! uncordon of a schedulable one, writes nothing and is refused). A seed's node operations
+//! all act on one node, drawn at the first: a user takes one node down for maintenance at a
+//! time, and draining every node leaves the evacuations nowhere to go, which is the user's
+//! doing. Not on a one-node cluster (nowhere to drain to), nor with the node-by-node
+//! upgrade: it owns every node's drain taint in turn, and the cordons around it are Rancher's
+//! planner's, which hvsim does not model, so a user's node operation there would fight a
+//! drain the model cannot undo or redo, and the upgrade's oracles would blame the upgrade.
 
 use crate::engine::{Choice, ChoiceKind, Choices, SeededChoices, SimDuration};
 use crate::scenario::{
@@ -49,6 +57,9 @@ pub const KINDS: &[&str] = &[
     "restart-vm",
     "cancel-migration",
     "upgrade-harvester",
+    "cordon-node",
+    "uncordon-node",
+    "drain-node",
 ];
 
 /// A lagging watch's extra delay per event, and how long the lag lasts: long against the
@@ -90,6 +101,7 @@ fn operation(
     version: Version,
     kind: usize,
     c: &mut SeededChoices,
+    maintained: &mut Option<String>,
 ) -> Option<Action> {
     match KINDS[kind] {
         "migrate" => {
@@ -166,6 +178,29 @@ fn operation(
                 to: pick(c, &later)?,
             })
         }
+        "cordon-node" | "uncordon-node" | "drain-node" => {
+            // Not during the node-by-node upgrade: it owns every node's drain taint in turn
+            // (pre-drain taints, post-drain removes), and Rancher's planner, which hvsim
+            // leaves out, cordons and uncordons each node around it; a user's cordon, untaint
+            // or drain there would be judged by the upgrade's oracles against a model that
+            // does not undo it.
+            // Nor on a one-node cluster, whose drained VMs have nowhere to go. A seed's node
+            // operations all act on one node, drawn at the first: a user takes one node
+            // down for maintenance at a time, and draining every node leaves the
+            // evacuations no target, which is the user's doing, not a controller's.
+            if scn.upgrade.is_some() || scn.nodes.len() < 2 {
+                return None;
+            }
+            let node = match maintained {
+                Some(n) => n.clone(),
+                None => maintained.insert(pick(c, &scn.nodes)?.name).clone(),
+            };
+            Some(match KINDS[kind] {
+                "cordon-node" => Action::CordonNode { node },
+                "uncordon-node" => Action::UncordonNode { node },
+                _ => Action::DrainNode { node },
+            })
+        }
         _ => None,
     }
 }
@@ -182,6 +217,7 @@ pub fn perturb(scn: &Scenario, version: Version, seed: u64) -> Scenario {
     // with fixed values (the scenario's faults as written), which is not what is wanted here.
     let mut c = SeededChoices::new(seed ^ SALT);
     let within = window(scn);
+    let mut maintained = None;
     for kind in 0..KINDS.len() {
         let on = c.pick(Choice::new(ChoiceKind::Candidate, kind as u32), 0, 1) == 1;
         let n = c.pick(
@@ -193,7 +229,7 @@ pub fn perturb(scn: &Scenario, version: Version, seed: u64) -> Scenario {
             continue;
         }
         for _ in 0..n {
-            if let Some(action) = operation(scn, version, kind, &mut c) {
+            if let Some(action) = operation(scn, version, kind, &mut c, &mut maintained) {
                 s.timeline.push(Step {
                     at: None,
                     within: Some(within),
@@ -251,6 +287,76 @@ mod tests {
         for kind in ["stop", "start", "restart", "cancel"] {
             assert!(names.contains(&kind), "{kind}: {names:?}");
         }
+    }
+
+    #[test]
+    fn the_adversary_cordons_uncordons_and_drains_nodes_on_some_seeds_but_not_in_an_upgrade() {
+        let scn = bundled("quota-race-node-drain");
+        let nodes: Vec<&str> = scn.nodes.iter().map(|n| n.name.as_str()).collect();
+        let mut kinds = Vec::new();
+        for st in (0..60).flat_map(|s| perturb(&scn, v142(), s).timeline) {
+            let (kind, node) = match &st.action {
+                Action::CordonNode { node } => ("cordon", node.clone()),
+                Action::UncordonNode { node } => ("uncordon", node.clone()),
+                Action::DrainNode { node } => ("drain", node.clone()),
+                _ => continue,
+            };
+            assert!(nodes.contains(&node.as_str()), "{node}");
+            kinds.push(kind);
+        }
+        for seed in 0..60 {
+            let mut on: Vec<String> = perturb(&scn, v142(), seed)
+                .timeline
+                .iter()
+                .filter_map(|st| match &st.action {
+                    Action::CordonNode { node }
+                    | Action::UncordonNode { node }
+                    | Action::DrainNode { node } => Some(node.clone()),
+                    _ => None,
+                })
+                .collect();
+            on.dedup();
+            assert!(
+                on.len() <= 1,
+                "seed {seed}: one node's maintenance, not {on:?}"
+            );
+        }
+        for kind in ["cordon", "uncordon", "drain"] {
+            assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+        }
+        let upgrade = bundled("upgrade-homogeneous");
+        assert!(
+            (0..60).all(|s| !perturb(&upgrade, v142(), s).timeline.iter().any(|st| {
+                matches!(
+                    st.action,
+                    Action::CordonNode { .. }
+                        | Action::UncordonNode { .. }
+                        | Action::DrainNode { .. }
+                )
+            }))
+        );
+    }
+
+    #[test]
+    fn a_chaos_run_that_drains_a_node_is_the_same_run_twice() {
+        let scn = bundled("quota-race-node-drain");
+        let (seed, p) = (0..60)
+            .map(|s| (s, perturb(&scn, v142(), s)))
+            .find(|(_, p)| {
+                p.timeline
+                    .iter()
+                    .any(|st| matches!(st.action, Action::DrainNode { .. }))
+            })
+            .expect("some seed drains a node");
+        let run = || {
+            let out =
+                crate::check::run_seed(&p, v142(), seed, crate::engine::Trace::new(true, false));
+            let text: Vec<String> = out.trace.iter().map(|r| r.text.clone()).collect();
+            (text, out.answers, format!("{:?}", out.violation))
+        };
+        let first = run();
+        assert!(first.0.iter().any(|l| l.starts_with("kubectl taint nodes")));
+        assert_eq!(first, run());
     }
 
     fn bundled(name: &str) -> Scenario {

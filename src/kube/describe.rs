@@ -89,6 +89,9 @@ fn body_diff(out: &mut Vec<String>, a: &Obj, b: &Obj) {
                     if y.drain_taint { "+" } else { "-" }
                 ));
             }
+            if x.unschedulable != y.unschedulable {
+                out.push(format!("spec.unschedulable {}", y.unschedulable));
+            }
             if x.ready != y.ready {
                 out.push(format!("Ready {}", y.ready));
             }

@@ -7,6 +7,7 @@ pub(crate) mod behaviours;
 pub(crate) mod cpu;
 pub mod harvester;
 pub(crate) mod kcm;
+pub(crate) mod kubectl;
 pub(crate) mod kubelet;
 pub mod kubevirt;
 pub(crate) mod longhorn;

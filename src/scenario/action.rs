@@ -37,6 +37,9 @@ impl Action {
             | Action::StartVm { vm }
             | Action::RestartVm { vm }
             | Action::CancelMigration { vm } => r.vm = Some(vm),
+            Action::CordonNode { node }
+            | Action::UncordonNode { node }
+            | Action::DrainNode { node } => r.nodes.push(node),
             Action::RestartAgent | Action::UpgradeHarvester { .. } => {}
             Action::RestartProcess { process } | Action::LagWatches { process, .. } => {
                 r.process = Some(process);

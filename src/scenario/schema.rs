@@ -350,6 +350,27 @@ pub enum Action {
         /// The VM's name.
         vm: String,
     },
+    /// A user cordons a node (`kubectl cordon`: `spec.unschedulable: true`), so nothing new is
+    /// scheduled onto it; what runs there stays.
+    CordonNode {
+        /// The node's name.
+        node: String,
+    },
+    /// A user puts a node back into service as KubeVirt's user guide says for a node drained
+    /// with its taint: `kubectl taint nodes N kubevirt.io/drain-` (nothing to do on a node
+    /// without it), then `kubectl uncordon N` (`spec.unschedulable: false`).
+    UncordonNode {
+        /// The node's name.
+        node: String,
+    },
+    /// A user drains a node for maintenance as KubeVirt's user guide documents it:
+    /// `kubectl taint nodes N kubevirt.io/drain=draining:NoSchedule`, on which KubeVirt's
+    /// evacuation controller live-migrates the node's VMIs away, then the cordon of
+    /// `kubectl drain N`.
+    DrainNode {
+        /// The node's name.
+        node: String,
+    },
     /// The Harvester controllers are upgraded in place: the `harvester` process is killed and
     /// comes back (after `restart`) running the controllers of version `to`, and the namespace
     /// webhook answers as `to` does. Other components keep their version.

@@ -761,6 +761,22 @@ impl Validator<'_> {
                 };
                 self.declared_vm(i, what, vm)?;
             }
+            Action::CordonNode { node }
+            | Action::UncordonNode { node }
+            | Action::DrainNode { node } => {
+                let what = match action {
+                    Action::CordonNode { .. } => "CordonNode",
+                    Action::UncordonNode { .. } => "UncordonNode",
+                    _ => "DrainNode",
+                };
+                if !self.names.nodes.contains(node.as_str()) {
+                    let declared = one_of("nodes", scn.nodes.iter().map(|n| &n.name));
+                    return self.fail(
+                        &at("node"),
+                        format!("{what} of unknown node {}, {declared}", quoted(node)),
+                    );
+                }
+            }
             Action::Migrate { vm, target } => {
                 let source = self.declared_vm(i, "Migrate", vm)?;
                 if let Some(target) = target {

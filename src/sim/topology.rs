@@ -57,6 +57,9 @@ pub struct Features {
     /// A user starts, stops or restarts a VM (`StopVm`, `StartVm`, `RestartVm`): the VM
     /// controller must carry it out.
     pub vm_lifecycle: bool,
+    /// A user drains a node (`DrainNode`): KubeVirt's evacuation controller must act on its
+    /// drain taint.
+    pub user_drain: bool,
 }
 
 impl Features {
@@ -70,6 +73,10 @@ impl Features {
                     Action::StopVm { .. } | Action::StartVm { .. } | Action::RestartVm { .. }
                 )
             }),
+            user_drain: scn
+                .timeline
+                .iter()
+                .any(|st| matches!(st.action, Action::DrainNode { .. })),
         }
     }
 }
@@ -107,8 +114,8 @@ impl Proc {
 
 /// virt-controller: the migration controller, and the VM and VMI controllers where a VM
 /// object is started (an install's manifests, the upgrade's repo VM, a user's VM start, stop
-/// or restart), and the evacuation
-/// controller where nodes are drained (the upgrade).
+/// or restart), and the evacuation controller where nodes are drained (the upgrade, a
+/// user's `DrainNode`).
 pub fn virt_controller(b: Behaviours, f: Features) -> Vec<Box<dyn Reconciler>> {
     let launcher = b.launcher();
     let mut c: Vec<Box<dyn Reconciler>> = vec![Box::new(MigrationController::new(launcher))];
@@ -116,7 +123,7 @@ pub fn virt_controller(b: Behaviours, f: Features) -> Vec<Box<dyn Reconciler>> {
         c.push(Box::new(VmController::new()));
         c.push(Box::new(VmiController::new(launcher)));
     }
-    if f.upgrade {
+    if f.upgrade || f.user_drain {
         c.push(Box::new(EvacuationController::default()));
     }
     c
@@ -259,6 +266,7 @@ mod tests {
         install: false,
         upgrade: false,
         vm_lifecycle: false,
+        user_drain: false,
     };
 
     #[test]
@@ -342,6 +350,7 @@ mod tests {
                         install,
                         upgrade,
                         vm_lifecycle: false,
+                        user_drain: false,
                     },
                     timing,
                     cpus: Rc::new(crate::sim::world::host_cpus(&scn)),

@@ -24,6 +24,7 @@ use crate::kube::{
 use crate::models::cpu::{HostCpu, DEFAULT_MODEL};
 use crate::models::harvester::data_init;
 use crate::models::harvester::namespace_webhook::NamespaceValidator;
+use crate::models::kubectl::{self, NodeOp};
 use crate::models::kubevirt::launcher::launcher_pod;
 use crate::models::kubevirt::node_labeller::node_labels;
 use crate::models::kubevirt::overhead::memory_request;
@@ -475,6 +476,9 @@ impl World {
                 | Action::StartVm { .. }
                 | Action::RestartVm { .. }
                 | Action::CancelMigration { .. }
+                | Action::CordonNode { .. }
+                | Action::UncordonNode { .. }
+                | Action::DrainNode { .. }
         );
         let user = self.user;
         let done = self.cluster.api.records[first..]
@@ -657,6 +661,9 @@ impl World {
             Action::StartVm { vm } => self.vm_subresource("start", vm, virt_api::user_start),
             Action::RestartVm { vm } => self.vm_subresource("restart", vm, virt_api::user_restart),
             Action::CancelMigration { vm } => self.cancel_migration(vm),
+            Action::CordonNode { node } => self.node_op(node, NodeOp::Cordon),
+            Action::UncordonNode { node } => self.node_op(node, NodeOp::Uncordon),
+            Action::DrainNode { node } => self.node_op(node, NodeOp::Drain),
             Action::SetQuota {
                 namespace,
                 cpu,
@@ -717,6 +724,36 @@ impl World {
             Err(why) => self.trace.emit(step, now, "user", TraceCat::Action, || {
                 format!("refused: {why}")
             }),
+        }
+    }
+
+    /// A user's cordon, uncordon or drain of `node` (`models::kubectl`): each of its kubectl
+    /// commands reads the Node from the API server and writes it as the user, or writes
+    /// nothing when the node already is as the command would make it (the timeline shows
+    /// what kubectl prints then). An operation none of whose commands writes is refused.
+    fn node_op(&mut self, node: &str, op: NodeOp) {
+        let (step, now) = (self.sim.steps(), self.sim.now());
+        for &cmd in kubectl::commands(op) {
+            self.trace
+                .emit(step, now, "user", TraceCat::Action, || cmd.line(node));
+            let Some(obj) = self.cluster.api.get(Kind::Node, "", node).cloned() else {
+                return;
+            };
+            match cmd.apply(&obj) {
+                Ok(next) => {
+                    let first = self.cluster.api.records.len();
+                    let _ = self.cluster.api.update(self.user, next);
+                    if self.trace.wants(TraceCat::Write) {
+                        let actor = &self.cluster.actors[self.user as usize];
+                        for r in &self.cluster.api.records[first..] {
+                            self.trace.push(trace_record(r, step, now, actor));
+                        }
+                    }
+                }
+                Err(said) => self
+                    .trace
+                    .emit(step, now, "user", TraceCat::Action, || said),
+            }
         }
     }
 
@@ -824,6 +861,15 @@ impl World {
     /// `harvesterhci.io/migrationUID` annotation, which its VMIM controller keeps while a
     /// migration is not final; it is read here as a migration of the VMI not yet final,
     /// without the annotation's own lag.
+    ///
+    /// A target node must be one `isMigratableNode` lists (`findMigratableNodesByVMI`, the
+    /// same from v1.4.1 to v1.7.0): another node that `isDrained` does not exclude, which it
+    /// does for `spec.unschedulable` (a user's cordon), not for the `kubevirt.io/drain`
+    /// taint. With no such node: `can't migrate the VM to the node N: no matching migratable
+    /// nodes found`; else a target not among them: `The target node is non-migratable`.
+    /// Left out: the VMI's required node affinity, which the real list is filtered by, and
+    /// the real order, which runs this check before the same-node one (a same-node target
+    /// gets the same-node text here).
     fn migrate_refused(&self, vmi: &crate::kube::Snap, target: Option<&str>) -> Option<String> {
         let key = vmi.meta.key();
         let migrating = self
@@ -837,8 +883,29 @@ impl World {
                 "VM {key} is not live migratable as it is already in a migrating state"
             ));
         }
-        (target == Some(vmi.vmi().node.as_str()))
-            .then(|| "The VM is currently running on the target node".to_string())
+        let on = vmi.vmi().node.as_str();
+        match target {
+            None => None,
+            Some(t) if t == on => Some("The VM is currently running on the target node".into()),
+            Some(t) => {
+                let migratable: Vec<&str> = self
+                    .cluster
+                    .api
+                    .store
+                    .list_all(Kind::Node)
+                    .filter(|n| n.meta.name != on && !n.node().unschedulable)
+                    .map(|n| n.meta.name.as_str())
+                    .collect();
+                if migratable.is_empty() {
+                    Some(format!(
+                        "can't migrate the VM to the node {t}: no matching migratable nodes found"
+                    ))
+                } else {
+                    (!migratable.contains(&t))
+                        .then(|| "The target node is non-migratable".to_string())
+                }
+            }
+        }
     }
 
     fn find(&self, kind: Kind, name: &str) -> Option<crate::kube::Snap> {

@@ -4,8 +4,10 @@
 //!   migration in progress;
 //! - a default quota whose `spec.hard` is not the Rancher base while no migration of its
 //!   namespace is in progress (limits scaled for a migration and never scaled back);
-//! - a node left cordoned or with the drain taint while no upgrade is in progress (the
-//!   scenario's actions never cordon a node themselves).
+//! - a node left cordoned or with the drain taint while no upgrade is in progress, unless
+//!   the user's own last write of that field put it there (`CordonNode`, `DrainNode`: the
+//!   user's desired state, not a leftover). A node the user uncordoned that something
+//!   cordoned again is a leftover.
 //!
 //! It names no bug: it holds on every fixed version and any controller that forgets to undo
 //! a temporary change breaks it.
@@ -18,14 +20,21 @@ use crate::models::harvester::migration_keys::{MIGRATING_NAME_PREFIX, MIGRATING_
 use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
 use crate::scenario::Scenario;
 use crate::sim::World;
+use std::collections::BTreeMap;
 
 pub struct Leftovers {
     calm: SimDuration,
+    /// Per node: the values the user's last write that changed them gave
+    /// `spec.unschedulable` and the drain taint (None: the user never changed it).
+    user_set: BTreeMap<String, (Option<bool>, Option<bool>)>,
 }
 
 impl Leftovers {
     pub fn new(scn: &Scenario) -> Self {
-        Leftovers { calm: scn.calm }
+        Leftovers {
+            calm: scn.calm,
+            user_set: BTreeMap::new(),
+        }
     }
 }
 
@@ -105,6 +114,28 @@ impl Invariant for Leftovers {
         InvariantKind::AfterCalm
     }
 
+    fn after_step(&mut self, w: &mut World) -> Option<String> {
+        for r in &w.cluster.api.records {
+            let (true, Ok(()), Some(before), Some(after)) = (
+                r.kind == Kind::Node && r.actor == w.user,
+                &r.result,
+                &r.before,
+                &r.after,
+            ) else {
+                continue;
+            };
+            let (b, a) = (before.node(), after.node());
+            let set = self.user_set.entry(after.meta.name.clone()).or_default();
+            if b.unschedulable != a.unschedulable {
+                set.0 = Some(a.unschedulable);
+            }
+            if b.drain_taint != a.drain_taint {
+                set.1 = Some(a.drain_taint);
+            }
+        }
+        None
+    }
+
     fn at_end(&mut self, w: &World) -> Option<String> {
         let store = &w.cluster.api.store;
         let quota = store
@@ -115,7 +146,11 @@ impl Invariant for Leftovers {
         } else {
             store.list_all(Kind::Node).find_map(|n| {
                 let b = n.node();
-                let what = match (b.unschedulable, b.drain_taint) {
+                let user = self.user_set.get(&n.meta.name).copied().unwrap_or_default();
+                // The user's own cordon or taint is desired state.
+                let cordoned = b.unschedulable && user.0 != Some(true);
+                let tainted = b.drain_taint && user.1 != Some(true);
+                let what = match (cordoned, tainted) {
                     (true, true) => "cordoned and tainted for a drain",
                     (true, false) => "cordoned",
                     (false, true) => "tainted for a drain",
