@@ -38,8 +38,10 @@ pub struct Args {
     /// Where to write the repros (NAME.ORACLE.K.repro.ron).
     #[arg(long, value_name = "DIR", default_value = ".")]
     repro_dir: String,
-    /// Add the chaos adversary: per seed, extra migrations, process and agent restarts
-    /// and quota raises at times the run draws.
+    /// Add the chaos adversary: per seed, extra user operations (migrate, stop, start or
+    /// restart a VM, cancel a migration, raise a quota, cordon, drain or uncordon a node,
+    /// upgrade Harvester) and faults (process and agent restarts, a crash after a write,
+    /// lagging watches) at times the run draws.
     #[arg(long)]
     chaos: bool,
     /// Crash each controller right after each API write of its reconciles: a record run

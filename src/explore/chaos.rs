@@ -22,7 +22,8 @@
 //! running then). Kinds are drawn in `KINDS` order, new kinds appended, so a seed's draws
 //! for the older kinds stay as they were. Then upgrade the Harvester controllers in place
 //! (`UpgradeHarvester`) to a release later than the hunt's version, unless the scenario
-//! upgrades Harvester itself or runs the node-by-node upgrade. Then cordon, uncordon or
+//! upgrades Harvester itself or runs the node-by-node upgrade; at most one per run (two, at
+//! drawn times, could apply out of order, and Harvester has no downgrade). Then cordon, uncordon or
 //! drain a node (`CordonNode`, `UncordonNode`, `DrainNode`: kubectl as KubeVirt's user guide
 //! documents node maintenance, `models::kubectl`; a cordon of a cordoned node, or an
 //! uncordon of a schedulable one, writes nothing and is refused). A seed's node operations
@@ -230,6 +231,17 @@ pub fn perturb(scn: &Scenario, version: Version, seed: u64) -> Scenario {
         }
         for _ in 0..n {
             if let Some(action) = operation(scn, version, kind, &mut c, &mut maintained) {
+                // One in-place upgrade per run: two, at times the run draws, could apply
+                // out of order, and Harvester has no downgrade. The later ones are still
+                // drawn, so the kinds after it draw as before.
+                let upgrade = |a: &Action| matches!(a, Action::UpgradeHarvester { .. });
+                if upgrade(&action)
+                    && s.timeline[scn.timeline.len()..]
+                        .iter()
+                        .any(|st| upgrade(&st.action))
+                {
+                    continue;
+                }
                 s.timeline.push(Step {
                     at: None,
                     within: Some(within),
@@ -261,6 +273,15 @@ mod tests {
             .collect();
         assert!(!to.is_empty(), "some seed upgrades Harvester");
         assert!(to.iter().all(|t| *t > v142()), "never a downgrade: {to:?}");
+        assert!(
+            (0..60).all(|s| perturb(&scn, v142(), s)
+                .timeline
+                .iter()
+                .filter(|st| matches!(st.action, Action::UpgradeHarvester { .. }))
+                .count()
+                <= 1),
+            "at most one upgrade per run, so none can undo another"
+        );
         let newest = Version::parse("v1.7.0").expect("known");
         assert!(
             (0..60).all(|s| !perturb(&scn, newest, s)
