@@ -13,6 +13,7 @@ pub mod quantity;
 pub(crate) mod resources;
 pub(crate) mod selector;
 pub(crate) mod store;
+pub(crate) mod upgrade_nodes;
 pub(crate) mod validation;
 pub(crate) mod workqueue;
 
