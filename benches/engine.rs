@@ -75,6 +75,7 @@ fn engine(pending: u64) -> f64 {
 }
 
 fn main() {
+    hvsim::allocator::keep_freed_memory();
     let sizes: Vec<u64> = match std::env::var("HVSIM_ENGINE_PENDING") {
         Ok(v) => v.split(',').filter_map(|n| n.trim().parse().ok()).collect(),
         Err(_) => vec![1_000, 10_000, 100_000],

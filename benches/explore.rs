@@ -20,6 +20,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
+    hvsim::allocator::keep_freed_memory();
     println!(
         "{:<32} {:<40} {:<14} {:>12} {:>14}",
         "scenario", "version", "strategy", "median runs", "median time"

@@ -13,6 +13,7 @@ use hvsim::scenario::{self, SeedRange, Version};
 use std::time::Instant;
 
 fn main() {
+    hvsim::allocator::keep_freed_memory();
     let scn = scenario::load("scenarios/quota-race-agent-restart.ron").expect("bundled scenario");
     const SEEDS: u64 = 4_000;
     const TRIALS: usize = 7;

@@ -69,6 +69,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn main() {
+    hvsim::allocator::keep_freed_memory();
     let version = Version::parse("v1.4.2").unwrap();
     let sizes: Vec<usize> = match std::env::var("HVSIM_SCALE_NODES") {
         Ok(v) => v.split(',').filter_map(|n| n.trim().parse().ok()).collect(),

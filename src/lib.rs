@@ -19,6 +19,7 @@ macro_rules! errln {
     ($($t:tt)*) => { $crate::report::output::err(&format!("{}\n", format_args!($($t)*))) };
 }
 
+pub mod allocator;
 mod atomic_write;
 pub mod check;
 pub mod cli;

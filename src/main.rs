@@ -10,5 +10,6 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    hvsim::allocator::keep_freed_memory();
     hvsim::cli::main()
 }

@@ -5,7 +5,7 @@
 //! comes back after a chosen delay, re-lists, and every object fires OnChange again.
 
 use super::api::{ActorId, ApiServer};
-use super::controller::{Cache, Ctx, Outcome, Reader, Reconciler};
+use super::controller::{Cache, Ctx, Outcome, Reader, ReconcileError, Reconciler};
 use super::fault::Faults;
 use super::object::{Kind, ObjId, Snap};
 use super::selector::{any_admits, Selector, SelectorKey};
@@ -96,8 +96,8 @@ struct Slot {
     cause: BTreeMap<ObjId, u64>,
     taken: Option<(SimTime, Option<u64>)>,
     /// The error of each key whose last reconcile failed (what `kubectl logs` would show
-    /// last for it).
-    last_error: BTreeMap<ObjId, String>,
+    /// last for it), formatted only when asked for.
+    last_error: BTreeMap<ObjId, ReconcileError>,
 }
 
 /// A key whose last reconcile failed: its process, controller, object, failures in a row
@@ -901,13 +901,8 @@ impl Cluster {
             rec.controller = ctrl_name;
             trace.push(rec);
         }
-        match &result {
-            Ok(_) => {
-                slot.last_error.remove(&key);
-            }
-            Err(e) => {
-                slot.last_error.insert(key, e.to_string());
-            }
+        if result.is_ok() {
+            slot.last_error.remove(&key);
         }
         match result {
             Ok(Outcome::Done) => slot.limiter.forget(key),
@@ -933,6 +928,7 @@ impl Cluster {
                     rec.controller = ctrl_name;
                     trace.push(rec);
                 }
+                slot.last_error.insert(key, e);
                 slot.add_after(sim, key, delay, (proc, ctrl, epoch));
             }
         }
@@ -1008,7 +1004,7 @@ impl Cluster {
                         controller: s.rec.name(),
                         object,
                         failures: s.limiter.failures(*id),
-                        error: error.clone(),
+                        error: error.to_string(),
                     });
                 }
             }

@@ -97,7 +97,7 @@ fn body_diff(out: &mut Vec<String>, a: &Obj, b: &Obj) {
             }
         }
         (Body::Upgrade(x), Body::Upgrade(y)) => {
-            for ((n, s), (_, t)) in x.nodes.iter().zip(&y.nodes) {
+            for ((n, s), (_, t)) in x.nodes.iter().zip(y.nodes.iter()) {
                 if s != t {
                     out.push(format!("node {n} {}→{}", s.name(), t.name()));
                 }

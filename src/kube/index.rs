@@ -9,6 +9,7 @@
 //! its (small) result by namespace and name.
 
 use super::fxhash::FxMap;
+use super::name_key::NameKey;
 use super::object::{Kind, Obj, ObjId, PodPhase};
 use super::quantity::Quantity;
 use super::resources::{Resource, ResourceList};
@@ -155,45 +156,33 @@ fn move_key(
     }
 }
 
-fn add(m: &mut BTreeMap<String, BTreeSet<ObjId>>, k: &str, id: ObjId) {
-    match m.get_mut(k) {
-        Some(s) => {
-            s.insert(id);
-        }
-        None => {
-            m.insert(k.to_string(), BTreeSet::from([id]));
-        }
-    }
+fn add(m: &mut BTreeMap<NameKey, BTreeSet<ObjId>>, k: &str, id: ObjId) {
+    m.entry(NameKey::new(k)).or_default().insert(id);
 }
 
-fn remove(m: &mut BTreeMap<String, BTreeSet<ObjId>>, k: &str, id: ObjId) {
-    if let Some(s) = m.get_mut(k) {
+fn remove(m: &mut BTreeMap<NameKey, BTreeSet<ObjId>>, k: &str, id: ObjId) {
+    let k = NameKey::new(k);
+    if let Some(s) = m.get_mut(&k) {
         s.remove(&id);
         if s.is_empty() {
-            m.remove(k);
+            m.remove(&k);
         }
     }
 }
 
-/// Nested by namespace, so a lookup borrows its strings instead of building a key.
-type ByNsName = BTreeMap<String, BTreeMap<String, BTreeSet<ObjId>>>;
+/// Nested by namespace; names held in the keys (see `NameKey`).
+type ByNsName = BTreeMap<NameKey, BTreeMap<NameKey, BTreeSet<ObjId>>>;
 
 fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    match m.get_mut(ns) {
-        Some(inner) => add(inner, n, id),
-        None => {
-            let mut inner = BTreeMap::new();
-            add(&mut inner, n, id);
-            m.insert(ns.to_string(), inner);
-        }
-    }
+    add(m.entry(NameKey::new(ns)).or_default(), n, id);
 }
 
 fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    if let Some(inner) = m.get_mut(ns) {
+    let ns = NameKey::new(ns);
+    if let Some(inner) = m.get_mut(&ns) {
         remove(inner, n, id);
         if inner.is_empty() {
-            m.remove(ns);
+            m.remove(&ns);
         }
     }
 }
@@ -453,8 +442,8 @@ impl Indexes {
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
     pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.pods_by_vmi
-            .get(ns)
-            .and_then(|m| m.get(vmi))
+            .get(&NameKey::new(ns))
+            .and_then(|m| m.get(&NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
     }
 
@@ -530,8 +519,8 @@ impl Indexes {
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
     pub fn vmims_of(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.vmims_by_vmi
-            .get(ns)
-            .and_then(|m| m.get(vmi))
+            .get(&NameKey::new(ns))
+            .and_then(|m| m.get(&NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
     }
 

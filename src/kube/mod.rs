@@ -8,11 +8,13 @@ pub(crate) mod errors;
 pub(crate) mod fault;
 pub(crate) mod fxhash;
 pub(crate) mod index;
+pub(crate) mod name_key;
 pub mod object;
 pub mod quantity;
 pub(crate) mod resources;
 pub(crate) mod selector;
 pub(crate) mod store;
+pub(crate) mod upgrade_nodes;
 pub(crate) mod validation;
 pub(crate) mod workqueue;
 

@@ -2,6 +2,7 @@
 //! the modelled controllers read or write are present; everything else is left out.
 
 use super::resources::ResourceList;
+pub use super::upgrade_nodes::UpgradeNodes;
 use crate::engine::SimTime;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -691,7 +692,7 @@ pub struct UpgradeBody {
     /// Label `harvesterhci.io/upgradeState`: `UpgradingNodes`, then `Succeeded`.
     pub state: String,
     /// Per node, in upgrade order.
-    pub nodes: Vec<(String, NodeUpgradeState)>,
+    pub nodes: UpgradeNodes,
     /// VMs the pre-drain job stopped, to be started again after the node's upgrade (the
     /// `restore-vm` list; used by versions that restore).
     pub restore: Vec<(String, String)>,

@@ -3,6 +3,7 @@
 //! another name, so caches and queues can be vectors indexed by id.
 
 use super::index::Indexes;
+use super::name_key::NameKey;
 use super::object::{Kind, ObjId, Snap};
 use std::collections::BTreeMap;
 
@@ -10,8 +11,8 @@ use std::collections::BTreeMap;
 pub struct Store {
     objs: Vec<Option<Snap>>,
     kinds: Vec<Kind>,
-    /// kind -> namespace -> name -> id
-    index: [BTreeMap<String, BTreeMap<String, ObjId>>; Kind::COUNT],
+    /// kind -> namespace -> name -> id (names held in the keys: see `NameKey`)
+    index: [BTreeMap<NameKey, BTreeMap<NameKey, ObjId>>; Kind::COUNT],
     /// The hot-path indexes (pods and VMIs by node, migrations by VMI, ...).
     by: Indexes,
 }
@@ -22,7 +23,10 @@ impl Store {
     }
 
     pub fn id_of(&self, kind: Kind, ns: &str, name: &str) -> Option<ObjId> {
-        self.index[kind as usize].get(ns)?.get(name).copied()
+        self.index[kind as usize]
+            .get(&NameKey::new(ns))?
+            .get(&NameKey::new(name))
+            .copied()
     }
 
     /// The id for a name, assigning a new one if the name was never seen.
@@ -34,9 +38,9 @@ impl Store {
         self.objs.push(None);
         self.kinds.push(kind);
         self.index[kind as usize]
-            .entry(ns.to_string())
+            .entry(NameKey::new(ns))
             .or_default()
-            .insert(name.to_string(), id);
+            .insert(NameKey::new(name), id);
         id
     }
 
@@ -66,7 +70,7 @@ impl Store {
     /// Ids ever named in a namespace, in name order (live or deleted).
     pub fn ids_in<'a>(&'a self, kind: Kind, ns: &str) -> impl Iterator<Item = ObjId> + 'a {
         self.index[kind as usize]
-            .get(ns)
+            .get(&NameKey::new(ns))
             .into_iter()
             .flat_map(|m| m.values().copied())
     }

@@ -11,7 +11,8 @@
 use super::feature::Feature;
 use super::topology::Topology;
 use crate::kube::object::{
-    CpuMode, Domain, NamespaceBody, NodeUpgradeState, RunStrategy, UpgradeBody, VmBody, VmiBody,
+    CpuMode, Domain, NamespaceBody, NodeUpgradeState, RunStrategy, UpgradeBody, UpgradeNodes,
+    VmBody, VmiBody,
 };
 use crate::kube::{Body, Cluster, Kind, Meta, Obj, PodPhase, Quantity, VmiPhase};
 use crate::models::harvester::upgrade::{
@@ -138,10 +139,7 @@ fn seed(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, b: Behaviours
         meta,
         Body::Upgrade(UpgradeBody {
             state: "UpgradingNodes".into(),
-            nodes: node_order(scn, spec)
-                .into_iter()
-                .map(|n| (n, NodeUpgradeState::ImagesPreloaded))
-                .collect(),
+            nodes: UpgradeNodes::new(node_order(scn, spec), NodeUpgradeState::ImagesPreloaded),
             restore: Vec::new(),
         }),
     ));

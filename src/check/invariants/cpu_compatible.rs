@@ -3,6 +3,7 @@
 //! them, never from their labels (which a stale labeller may have wrong).
 
 use crate::check::{Invariant, InvariantKind};
+use crate::kube::name_key::NameKey;
 use crate::kube::object::CpuMode;
 use crate::kube::{Kind, Obj, Verb, VmiPhase};
 use crate::models::cpu::HostCpu;
@@ -13,14 +14,29 @@ use crate::sim::World;
 use std::collections::BTreeMap;
 
 pub struct CpuCompatible {
-    cpus: BTreeMap<String, HostCpu>,
+    /// By node name, keyed as the store's name index is (checked on every VMI write): the
+    /// index of the node's CPU in `distinct`.
+    cpus: BTreeMap<NameKey, usize>,
+    /// The scenario's distinct CPUs: nodes of one model share one, which stays in the CPU
+    /// caches however many nodes there are.
+    distinct: Vec<HostCpu>,
 }
 
 impl CpuCompatible {
     pub fn new(scn: &Scenario) -> Self {
-        CpuCompatible {
-            cpus: host_cpus(scn),
+        let mut distinct: Vec<HostCpu> = Vec::new();
+        let mut cpus = BTreeMap::new();
+        for (n, c) in host_cpus(scn) {
+            let i = match distinct.iter().position(|d| *d == c) {
+                Some(i) => i,
+                None => {
+                    distinct.push(c);
+                    distinct.len() - 1
+                }
+            };
+            cpus.insert(NameKey::new(&n), i);
         }
+        CpuCompatible { cpus, distinct }
     }
 
     /// Why a Running VMI's node cannot run its guest CPU, if it cannot.
@@ -29,8 +45,8 @@ impl CpuCompatible {
         if b.phase != VmiPhase::Running || b.node.is_empty() || b.cpu_origin.is_empty() {
             return None;
         }
-        let host = self.cpus.get(&b.node)?;
-        let origin = self.cpus.get(&b.cpu_origin)?;
+        let host = &self.distinct[*self.cpus.get(&NameKey::new(&b.node))?];
+        let origin = &self.distinct[*self.cpus.get(&NameKey::new(&b.cpu_origin))?];
         let missing = can_run(host, &b.domain.cpu_model, origin).err()?;
         let guest = match &b.domain.cpu_model {
             CpuMode::Named(m) => format!("named model {m}"),

@@ -52,7 +52,7 @@ fn stuck(w: &World) -> Option<String> {
             .upgrade()
             .nodes
             .iter()
-            .find(|(_, s)| *s != NodeUpgradeState::Succeeded)
+            .find(|(_, s)| **s != NodeUpgradeState::Succeeded)
             .map(|(n, s)| format!(": node {n} is {}", s.name()))
             .unwrap_or_default();
         return Some(format!(

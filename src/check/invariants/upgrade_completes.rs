@@ -58,8 +58,8 @@ impl UpgradeCompletes {
                 u.upgrade()
                     .nodes
                     .iter()
-                    .find(|(_, s)| *s != NodeUpgradeState::Succeeded)
-                    .cloned()
+                    .find(|(_, s)| **s != NodeUpgradeState::Succeeded)
+                    .map(|(n, s)| (n.clone(), *s))
             })
             .unwrap_or((String::new(), NodeUpgradeState::Succeeded));
         let mut blocking = Vec::new();

@@ -101,11 +101,7 @@ impl Reconciler for UpgradeController {
             return Ok(Outcome::Done);
         }
         let name = up.meta.name.clone();
-        let Some(i) = b
-            .nodes
-            .iter()
-            .position(|(_, s)| *s != NodeUpgradeState::Succeeded)
-        else {
+        let Some(i) = b.nodes.position_not(NodeUpgradeState::Succeeded) else {
             let mut next = (*up).clone();
             next.upgrade_mut().state = "Succeeded".into();
             next.meta
@@ -115,7 +111,8 @@ impl Reconciler for UpgradeController {
             ctx.log(|| format!("upgrade {name} Succeeded"));
             return Ok(Outcome::Done);
         };
-        let (node, state) = b.nodes[i].clone();
+        let (node, state) = b.nodes.get(i);
+        let node = node.clone();
         let next_state = match state {
             NodeUpgradeState::ImagesPreloaded => {
                 create_job(ctx, &name, JobType::PreDrain, &node)?;
@@ -142,7 +139,7 @@ impl Reconciler for UpgradeController {
             return Ok(Outcome::Done);
         };
         let mut next = (*up).clone();
-        next.upgrade_mut().nodes[i].1 = s;
+        next.upgrade_mut().nodes.set(i, s);
         let restore = if s == NodeUpgradeState::Succeeded {
             std::mem::take(&mut next.upgrade_mut().restore)
         } else {
