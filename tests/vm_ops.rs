@@ -193,3 +193,30 @@ fn a_stopped_vms_vmi_is_final_and_podless_before_it_goes() {
     );
     assert_eq!(vmi_uid(&w, "vm1"), None);
 }
+
+/// A stopped VM's guest shuts down for a while (`timing.guest_shutdown`, 2 to 30 s by
+/// default) before its VMI is final: a controller that reacts to the VMI's deletion, such
+/// as Harvester's handler of the migration that fails with it, still finds the VMI meanwhile.
+#[test]
+fn a_stopped_vms_guest_shuts_down_within_the_timing_before_its_vmi_is_final() {
+    let scn = scenario(r#"(at: "10s", action: StopVm(vm: "vm1"))"#);
+    for seed in 0..5 {
+        let (w, _) = run_to_end(&scn, seed);
+        let at = |what: &str| {
+            w.trace
+                .recs
+                .iter()
+                .find(|r| r.text.contains(what))
+                .map(|r| r.time)
+                .unwrap_or_else(|| panic!("no record with {what:?}"))
+        };
+        let marked = at("DELETE virtualmachineinstances.kubevirt.io ns1/vm1");
+        let shut = at("VMI ns1/vm1 shut down: it is being deleted");
+        let took = shut - marked;
+        assert!(
+            took >= hvsim::engine::SimDuration::from_secs(2)
+                && took <= hvsim::engine::SimDuration::from_secs(31),
+            "seed {seed}: the guest took {took}"
+        );
+    }
+}

@@ -209,6 +209,11 @@ pub struct Timing {
     pub source_pod_cleanup: Range,
     /// A guest's boot until its readiness probe passes (the repo VM's HTTP server).
     pub guest_boot: Range,
+    /// A guest's shutdown once its VMI is deleted (a stop, a restart, the pre-drain job's
+    /// stop): virt-handler asks the domain to shut down (ACPI) and the VMI stays, not
+    /// final, until it is down or `terminationGracePeriodSeconds` (KubeVirt's default 30 s)
+    /// runs out.
+    pub guest_shutdown: Range,
     /// The post-drain job's OS and RKE2 upgrade of a node, before it reboots.
     pub os_upgrade: Range,
     /// A node's reboot until it is Ready again.
@@ -228,6 +233,7 @@ impl Default for Timing {
             migration_transfer: Range(s(3), s(10)),
             source_pod_cleanup: Range(s(20), s(40)),
             guest_boot: Range(s(20), s(40)),
+            guest_shutdown: Range(s(2), s(30)),
             os_upgrade: Range(s(60), s(180)),
             node_reboot: Range(s(60), s(180)),
         }

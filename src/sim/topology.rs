@@ -25,7 +25,7 @@ use crate::models::rancher::resource_quota_sync::ResourceQuotaSync;
 use crate::models::rke2::deploy::DeployController;
 use crate::models::scheduler::Scheduler;
 use crate::scenario::bootstrap::Bootstrap;
-use crate::scenario::{Action, Behaviours, MigrationQuota, Scenario, UpgradeSpec};
+use crate::scenario::{Action, Behaviours, MigrationQuota, Scenario, Timing, UpgradeSpec};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -116,12 +116,14 @@ impl Proc {
 /// object is started (an install's manifests, the upgrade's repo VM, a user's VM start, stop
 /// or restart), and the evacuation controller where nodes are drained (the upgrade, a
 /// user's `DrainNode`).
-pub fn virt_controller(b: Behaviours, f: Features) -> Vec<Box<dyn Reconciler>> {
+pub fn virt_controller(b: Behaviours, f: Features, t: &Timing) -> Vec<Box<dyn Reconciler>> {
     let launcher = b.launcher();
     let mut c: Vec<Box<dyn Reconciler>> = vec![Box::new(MigrationController::new(launcher))];
     if f.install || f.upgrade || f.vm_lifecycle {
         c.push(Box::new(VmController::new()));
-        c.push(Box::new(VmiController::new(launcher)));
+        c.push(Box::new(
+            VmiController::new(launcher).with_guest_shutdown(t.guest_shutdown.tuple()),
+        ));
     }
     if f.upgrade || f.user_drain {
         c.push(Box::new(EvacuationController::default()));
@@ -182,7 +184,7 @@ impl Topology<'_> {
                         .with_guest_boot(t.guest_boot.tuple()),
                 )],
             ),
-            self.proc(VIRT_CONTROLLER, virt_controller(b, f)),
+            self.proc(VIRT_CONTROLLER, virt_controller(b, f, t)),
         ];
         for n in &self.scn.nodes {
             ps.push(self.proc(
@@ -271,7 +273,7 @@ mod tests {
 
     #[test]
     fn virt_controller_watches_what_its_hand_written_lists_did() {
-        let vc = |f| kinds(virt_controller(b("v1.4.1"), f), &[]);
+        let vc = |f| kinds(virt_controller(b("v1.4.1"), f, &Timing::default()), &[]);
         let base = vec![
             Pod,
             Node,
@@ -321,8 +323,14 @@ mod tests {
             ..PLAIN
         };
         let names = |c: Vec<Box<dyn Reconciler>>| c.iter().map(|c| c.name()).collect::<Vec<_>>();
-        assert_eq!(names(virt_controller(b("v1.4.1"), f)).len(), 4);
-        assert_eq!(names(virt_controller(b("v1.4.1"), PLAIN)).len(), 1);
+        assert_eq!(
+            names(virt_controller(b("v1.4.1"), f, &Timing::default())).len(),
+            4
+        );
+        assert_eq!(
+            names(virt_controller(b("v1.4.1"), PLAIN, &Timing::default())).len(),
+            1
+        );
         assert_eq!(
             names(harvester(b("v1.4.2"), f)).last(),
             Some(&"upgrade-controller")

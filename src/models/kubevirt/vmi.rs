@@ -21,12 +21,13 @@
 
 use super::launcher::{launcher_pod, LauncherConfig, LABEL_CREATED_BY};
 use super::virt_handler::LABEL_NODE_NAME;
+use crate::engine::{ChoiceKind, SimDuration, SimTime};
 use crate::kube::object::PvcPhase;
 use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
     Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, VmiPhase,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `virtv1.VirtualMachineInstanceFinalizer` (kubevirt v1.3.1
 /// `staging/src/kubevirt.io/api/core/v1/types.go`): holds a deleted VMI until its guest has
@@ -38,6 +39,10 @@ pub struct VmiController {
     /// VMIs (by uid) whose launcher pod was created but not yet seen in the pod informer:
     /// KubeVirt's pod expectations, so a stale cache does not create a second pod.
     expecting_pod: BTreeSet<String>,
+    /// How long a guest takes to shut down once its VMI is deleted.
+    guest_shutdown: (SimDuration, SimDuration),
+    /// Deleted VMIs whose guest is shutting down, with when it is down (drawn once).
+    shutting_down: BTreeMap<ObjId, SimTime>,
 }
 
 impl VmiController {
@@ -45,7 +50,15 @@ impl VmiController {
         VmiController {
             launcher,
             expecting_pod: BTreeSet::new(),
+            guest_shutdown: (SimDuration::from_secs(2), SimDuration::from_secs(30)),
+            shutting_down: BTreeMap::new(),
         }
+    }
+
+    /// How long a guest takes to shut down once its VMI is deleted.
+    pub fn with_guest_shutdown(mut self, range: (SimDuration, SimDuration)) -> Self {
+        self.guest_shutdown = range;
+        self
     }
 }
 
@@ -137,9 +150,22 @@ impl Reconciler for VmiController {
         }
         let vmi = obj;
         let b = vmi.vmi();
-        if vmi.meta.deletion_timestamp.is_some() && !b.phase.is_final() {
-            // The guest shuts down (virt-handler's report once the domain is gone, folded in
-            // here as the start is): Succeeded, and the finalizer holds the VMI meanwhile.
+        if let (Some(deleted), false) = (vmi.meta.deletion_timestamp, b.phase.is_final()) {
+            // The guest shuts down (virt-handler's graceful shutdown and its report once the
+            // domain is gone, folded in here as the start is): the VMI stays, not final, for
+            // the shutdown, then Succeeded; the finalizer holds it meanwhile.
+            let down = match self.shutting_down.get(&key) {
+                Some(&t) => t,
+                None => {
+                    let d = ctx.pick_duration(ChoiceKind::Operation, self.guest_shutdown);
+                    self.shutting_down.insert(key, deleted + d);
+                    deleted + d
+                }
+            };
+            if ctx.now < down {
+                return Ok(Outcome::RequeueAfter(down - ctx.now));
+            }
+            self.shutting_down.remove(&key);
             let mut next = (*vmi).clone();
             next.vmi_mut().phase = VmiPhase::Succeeded;
             ctx.update_status(next)?;
@@ -229,5 +255,6 @@ impl Reconciler for VmiController {
 
     fn reset(&mut self) {
         self.expecting_pod.clear();
+        self.shutting_down.clear();
     }
 }
