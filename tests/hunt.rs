@@ -125,9 +125,9 @@ fn hunt_with_an_oracle_switched_off_does_not_report_it() {
 }
 
 /// A chaos seed cannot be rerun from the scenario file alone, so `--chaos --no-shrink` writes
-/// each group's whole perturbed run as a repro, and it replays. (Seed 206: seed 231, used
-/// before, also draws node operations since `cordon-node`, `uncordon-node` and `drain-node`
-/// were appended, and no longer breaks quota-converges.)
+/// each group's whole perturbed run as a repro, and it replays. (Seed 33, the first that
+/// breaks quota-converges since a deleted VMI's guest and a deleted running pod take time to
+/// stop; seeds 231 and 206 were used before.)
 #[test]
 fn hunt_chaos_without_shrinking_writes_the_whole_perturbed_run_as_a_repro_that_replays() {
     let dir = fresh_dir("chaos-no-shrink");
@@ -140,7 +140,7 @@ fn hunt_chaos_without_shrinking_writes_the_whole_perturbed_run_as_a_repro_that_r
             "v1.4.2",
             "--chaos",
             "--seeds",
-            "206..207",
+            "33..34",
             "--no-shrink",
             "--jobs",
             "1",

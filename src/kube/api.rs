@@ -5,7 +5,7 @@
 //! deletion, webhooks read the server's state rather than their own informer caches.
 
 use super::errors::{ApiError, QuotaDenial};
-use super::object::{Kind, Obj, ObjId, Snap};
+use super::object::{Kind, Obj, ObjId, PodPhase, Snap};
 use super::resources::ResourceList;
 use super::store::Store;
 use super::validation;
@@ -504,14 +504,41 @@ impl ApiServer {
         self.update_inner(actor, obj, Verb::UpdateStatus)
     }
 
-    /// Deletes an object at once, or with finalizers only sets its `deletionTimestamp` (no
-    /// grace period); 404 if absent.
+    /// Deletes an object at once, or only sets its `deletionTimestamp`: while finalizers
+    /// hold it, and for a pod bound to a node whose containers have not ended (a graceful
+    /// deletion: the kubelet removes it once they have stopped, `delete_now`); 404 if absent.
+    /// kube-apiserver's pod strategy (`CheckGracefulDelete` in kubernetes
+    /// `pkg/registry/core/pod/strategy.go`, unchanged in this respect across the releases
+    /// read) deletes an unscheduled pod, or one Succeeded or Failed, at once.
     pub fn delete(
         &mut self,
         actor: ActorId,
         kind: Kind,
         ns: &str,
         name: &str,
+    ) -> Result<Snap, ApiError> {
+        self.delete_inner(actor, kind, ns, name, false)
+    }
+
+    /// DELETE with `gracePeriodSeconds: 0`, as the kubelet sends once a terminating pod's
+    /// containers have stopped: the object goes unless finalizers hold it.
+    pub fn delete_now(
+        &mut self,
+        actor: ActorId,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+    ) -> Result<Snap, ApiError> {
+        self.delete_inner(actor, kind, ns, name, true)
+    }
+
+    fn delete_inner(
+        &mut self,
+        actor: ActorId,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        now: bool,
     ) -> Result<Snap, ApiError> {
         let cur = self.get(kind, ns, name).cloned();
         let Some(cur) = cur else {
@@ -523,8 +550,12 @@ impl ApiServer {
             return Err(e);
         };
         let id = self.store.id_of(kind, ns, name).expect("found");
-        if !cur.meta.finalizers.is_empty() {
-            // Finalizers hold it: the DELETE only marks it (once).
+        let graceful = !now
+            && kind == Kind::Pod
+            && cur.pod().node.is_some()
+            && !matches!(cur.pod().phase, PodPhase::Succeeded | PodPhase::Failed);
+        if !cur.meta.finalizers.is_empty() || graceful {
+            // Finalizers, or a grace period, hold it: the DELETE only marks it (once).
             let mut marked = (*cur).clone();
             if marked.meta.deletion_timestamp.is_none() {
                 marked.meta.resource_version = self.next_rv();
@@ -581,6 +612,61 @@ mod tests {
             Meta::named("ns1", "default-abcde"),
             Body::ResourceQuota(ResourceQuotaBody::default()),
         )
+    }
+
+    fn pod(node: Option<&str>, phase: PodPhase) -> Obj {
+        Obj::new(
+            Meta::named("ns1", "virt-launcher-vm1-abcde"),
+            Body::Pod(crate::kube::object::PodBody {
+                node: node.map(str::to_string),
+                phase,
+                ready: false,
+                limits: Default::default(),
+                vmi: "vm1".into(),
+                migration_uid: None,
+                avoid_node: None,
+                require_node: None,
+                node_selector: Default::default(),
+                unschedulable: false,
+                probe: false,
+            }),
+        )
+    }
+
+    #[test]
+    fn a_running_bound_pod_is_only_marked_until_the_kubelet_deletes_it_with_no_grace() {
+        let mut api = ApiServer::new();
+        api.create(0, pod(Some("node-1"), PodPhase::Running))
+            .unwrap();
+        let marked = api
+            .delete(0, Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
+            .unwrap();
+        assert!(marked.meta.deletion_timestamp.is_some());
+        assert!(api
+            .get(Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
+            .is_some());
+        api.delete_now(1, Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
+            .unwrap();
+        assert!(api
+            .get(Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
+            .is_none());
+    }
+
+    #[test]
+    fn an_unscheduled_or_finished_pod_is_deleted_at_once() {
+        for p in [
+            pod(None, PodPhase::Pending),
+            pod(Some("node-1"), PodPhase::Succeeded),
+            pod(Some("node-1"), PodPhase::Failed),
+        ] {
+            let mut api = ApiServer::new();
+            api.create(0, p).unwrap();
+            api.delete(0, Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
+                .unwrap();
+            assert!(api
+                .get(Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
+                .is_none());
+        }
     }
 
     #[test]

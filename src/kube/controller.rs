@@ -320,6 +320,11 @@ impl<'a> Ctx<'a> {
         self.write(|api, actor| api.delete(actor, kind, ns, name))
     }
 
+    /// DELETE with `gracePeriodSeconds: 0` (`ApiServer::delete_now`).
+    pub fn delete_now(&mut self, kind: Kind, ns: &str, name: &str) -> Result<Snap, ApiError> {
+        self.write(|api, actor| api.delete_now(actor, kind, ns, name))
+    }
+
     /// A duration drawn from `range` (inclusive), a choice of `kind` made by this actor.
     pub fn pick_duration(
         &mut self,

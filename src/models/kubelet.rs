@@ -4,8 +4,11 @@
 //! has migrated away (or come back to the node in a newer pod) completes (Succeeded) some
 //! seconds later, and counts in quota
 //! `status.used` until then. A pod with a readiness probe (a guest the upgrade polls, the
-//! repo VM) turns Ready only after its guest has booted. Left out: image pulls, liveness
-//! probes, container restarts.
+//! repo VM) turns Ready only after its guest has booted. A pod deleted while its
+//! containers run (kube-apiserver marks it, `ApiServer::delete`) is removed once they have
+//! stopped, `timing.pod_termination` later, with a DELETE of grace period 0 (the kubelet's
+//! status manager); it holds its node's resources and its quota until then. Left out: image
+//! pulls, liveness probes, container restarts.
 
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
@@ -15,7 +18,10 @@ pub struct Kubelet {
     pod_start: (SimDuration, SimDuration),
     guest_boot: (SimDuration, SimDuration),
     cleanup: (SimDuration, SimDuration),
+    termination: (SimDuration, SimDuration),
     due: BTreeMap<ObjId, SimTime>,
+    /// Terminating pods, with when their containers have stopped (drawn once).
+    terminating: BTreeMap<ObjId, SimTime>,
 }
 
 impl Kubelet {
@@ -24,8 +30,16 @@ impl Kubelet {
             pod_start,
             guest_boot: (SimDuration::from_secs(20), SimDuration::from_secs(40)),
             cleanup,
+            termination: (SimDuration::from_millis(500), SimDuration::from_secs(5)),
             due: BTreeMap::new(),
+            terminating: BTreeMap::new(),
         }
+    }
+
+    /// How long a deleted pod's containers take to stop before the kubelet removes it.
+    pub fn with_pod_termination(mut self, range: (SimDuration, SimDuration)) -> Self {
+        self.termination = range;
+        self
     }
 
     /// Waits until a per-pod deadline drawn once; true when it has passed.
@@ -96,15 +110,36 @@ impl Reconciler for Kubelet {
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
         let Some(pod) = ctx.read().by_id(key) else {
             self.due.remove(&key);
+            self.terminating.remove(&key);
             return Ok(Outcome::Done);
         };
         let b = pod.pod();
         let Some(node) = b.node.clone() else {
             return Ok(Outcome::Done);
         };
-        if pod.meta.deletion_timestamp.is_some() {
+        if let Some(deleted) = pod.meta.deletion_timestamp {
             self.due.remove(&key);
-            return Ok(Outcome::Done);
+            if !pod.meta.finalizers.is_empty() {
+                return Ok(Outcome::Done);
+            }
+            // Its containers stop, then the status manager deletes it for good.
+            let stopped = match self.terminating.get(&key) {
+                Some(&t) => t,
+                None => {
+                    let d = ctx.pick_duration(ChoiceKind::PodCleanup, self.termination);
+                    self.terminating.insert(key, deleted + d);
+                    deleted + d
+                }
+            };
+            if ctx.now < stopped {
+                return Ok(Outcome::RequeueAfter(stopped - ctx.now));
+            }
+            self.terminating.remove(&key);
+            let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
+            return match ctx.delete_now(Kind::Pod, &ns, &name) {
+                Ok(_) | Err(crate::kube::ApiError::NotFound { .. }) => Ok(Outcome::Done),
+                Err(e) => Err(e.into()),
+            };
         }
         match b.phase {
             PodPhase::Pending => {
@@ -185,5 +220,6 @@ impl Reconciler for Kubelet {
 
     fn reset(&mut self) {
         self.due.clear();
+        self.terminating.clear();
     }
 }

@@ -214,6 +214,10 @@ pub struct Timing {
     /// final, until it is down or `terminationGracePeriodSeconds` (KubeVirt's default 30 s)
     /// runs out.
     pub guest_shutdown: Range,
+    /// A pod deleted while its containers run, until they have stopped and the kubelet
+    /// removes it (a virt-launcher whose domain is gone or never started: well within its
+    /// grace period).
+    pub pod_termination: Range,
     /// The post-drain job's OS and RKE2 upgrade of a node, before it reboots.
     pub os_upgrade: Range,
     /// A node's reboot until it is Ready again.
@@ -234,6 +238,7 @@ impl Default for Timing {
             source_pod_cleanup: Range(s(20), s(40)),
             guest_boot: Range(s(20), s(40)),
             guest_shutdown: Range(s(2), s(30)),
+            pod_termination: Range(ms(500), s(5)),
             os_upgrade: Range(s(60), s(180)),
             node_reboot: Range(s(60), s(180)),
         }

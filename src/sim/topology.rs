@@ -181,7 +181,8 @@ impl Topology<'_> {
                 KUBELET,
                 vec![Box::new(
                     Kubelet::new(t.pod_start.tuple(), t.source_pod_cleanup.tuple())
-                        .with_guest_boot(t.guest_boot.tuple()),
+                        .with_guest_boot(t.guest_boot.tuple())
+                        .with_pod_termination(t.pod_termination.tuple()),
                 )],
             ),
             self.proc(VIRT_CONTROLLER, virt_controller(b, f, t)),

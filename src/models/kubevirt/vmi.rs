@@ -175,10 +175,12 @@ impl Reconciler for VmiController {
         }
         if b.phase.is_final() {
             self.expecting_pod.remove(&vmi.meta.uid);
-            let pods: Vec<String> = all_pods(ctx.read(), &ns, &vmi.meta.name)
+            // `allPodsDeleted`: its pods, terminating ones too, must be gone;
+            // `deleteAllMatchingPods` skips those already being deleted.
+            let pods: Vec<(String, bool)> = all_pods(ctx.read(), &ns, &vmi.meta.name)
                 .iter()
                 .filter(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
-                .map(|(_, p)| p.meta.name.clone())
+                .map(|(_, p)| (p.meta.name.clone(), p.meta.deletion_timestamp.is_some()))
                 .collect();
             if pods.is_empty() && vmi.meta.finalizers.iter().any(|f| f == VMI_FINALIZER) {
                 // `updateStatus`: "All pods have been deleted, removing finalizer".
@@ -186,8 +188,8 @@ impl Reconciler for VmiController {
                 next.meta.finalizers.retain(|f| f != VMI_FINALIZER);
                 ctx.update(next)?;
             }
-            for p in pods {
-                ctx.delete(Kind::Pod, &ns, &p)?;
+            for (p, _) in pods.iter().filter(|(_, going)| !going) {
+                ctx.delete(Kind::Pod, &ns, p)?;
             }
             return Ok(Outcome::Done);
         }
