@@ -123,7 +123,7 @@ fn explore_shrink_writes_one_replayable_repro_per_violated_invariant() {
         ]
     );
     assert!(
-        out.contains("shrunk quota-converges (seed 82): 822 steps -> 164 steps, 4 -> 1 VMs"),
+        out.contains("shrunk quota-converges (seed 82): 822 steps -> 94 steps, 4 -> 1 VMs"),
         "{out}"
     );
     let (code, out, err) = hvsim_in(
@@ -132,7 +132,7 @@ fn explore_shrink_writes_one_replayable_repro_per_violated_invariant() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("replayed: quota-converges at step 164, as recorded"),
+        out.contains("replayed: quota-converges at step 94, as recorded"),
         "{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -53,7 +53,7 @@ fn an_exhaustive_finding_names_a_run_that_gives_the_same_violation() {
     assert_eq!(
         verdict,
         format!(
-            "verdict: VIOLATED quota-converges (after calm) at step 173 (05:10.000000): {message}"
+            "verdict: VIOLATED quota-converges (after calm) at step 173 (06:10.000000): {message}"
         )
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -67,7 +67,7 @@ fn exhaustive_shrink_writes_a_repro_that_replay_reproduces() {
     let (code, out, err) = hvsim_in(&dir, &args);
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("shrunk quota-converges (run 11): 173 steps -> 160 steps, 2 -> 1 VMs, 3 -> 2 nodes, 2 -> 2 actions; wrote quota-race-agent-restart.quota-converges.repro.ron"),
+        out.contains("shrunk quota-converges (run 11): 173 steps -> 95 steps, 2 -> 1 VMs, 3 -> 1 nodes, 2 -> 2 actions; wrote quota-race-agent-restart.quota-converges.repro.ron"),
         "{out}"
     );
     let (code, out, err) = hvsim_in(
@@ -79,7 +79,7 @@ fn exhaustive_shrink_writes_a_repro_that_replay_reproduces() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.ends_with("replayed: quota-converges at step 160, as recorded\n"),
+        out.ends_with("replayed: quota-converges at step 95, as recorded\n"),
         "{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);

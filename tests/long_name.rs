@@ -115,7 +115,7 @@ fn v1_4_1_never_scales_the_quota_and_the_migration_stays_blocked_by_quota() {
         assert_eq!(v.invariant, "migration-completes", "seed {seed}");
         assert!(
             v.message.ends_with(&format!(
-                " of VM {VM54} did not reach Succeeded or Failed within 5m (deadline 05:10.000000: created at 00:10.000000 + 5m): still Pending with condition migrationRejectedByResourceQuota"
+                " of VM {VM54} did not reach Succeeded or Failed within 6m (deadline 06:10.000000: created at 00:10.000000 + 6m): still Pending with condition migrationRejectedByResourceQuota"
             )),
             "seed {seed}: {}",
             v.message
