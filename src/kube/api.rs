@@ -614,9 +614,11 @@ mod tests {
         )
     }
 
+    const POD: &str = "virt-launcher-vm1-abcde";
+
     fn pod(node: Option<&str>, phase: PodPhase) -> Obj {
         Obj::new(
-            Meta::named("ns1", "virt-launcher-vm1-abcde"),
+            Meta::named("ns1", POD),
             Body::Pod(crate::kube::object::PodBody {
                 node: node.map(str::to_string),
                 phase,
@@ -638,18 +640,11 @@ mod tests {
         let mut api = ApiServer::new();
         api.create(0, pod(Some("node-1"), PodPhase::Running))
             .unwrap();
-        let marked = api
-            .delete(0, Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
-            .unwrap();
+        let marked = api.delete(0, Kind::Pod, "ns1", POD).unwrap();
         assert!(marked.meta.deletion_timestamp.is_some());
-        assert!(api
-            .get(Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
-            .is_some());
-        api.delete_now(1, Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
-            .unwrap();
-        assert!(api
-            .get(Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
-            .is_none());
+        assert!(api.get(Kind::Pod, "ns1", POD).is_some());
+        api.delete_now(1, Kind::Pod, "ns1", POD).unwrap();
+        assert!(api.get(Kind::Pod, "ns1", POD).is_none());
     }
 
     #[test]
@@ -661,11 +656,8 @@ mod tests {
         ] {
             let mut api = ApiServer::new();
             api.create(0, p).unwrap();
-            api.delete(0, Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
-                .unwrap();
-            assert!(api
-                .get(Kind::Pod, "ns1", "virt-launcher-vm1-abcde")
-                .is_none());
+            api.delete(0, Kind::Pod, "ns1", POD).unwrap();
+            assert!(api.get(Kind::Pod, "ns1", POD).is_none());
         }
     }
 

@@ -3,6 +3,7 @@
 pub(crate) mod api;
 pub(crate) mod cluster;
 pub(crate) mod controller;
+pub(crate) mod deadlines;
 pub(crate) mod describe;
 pub(crate) mod errors;
 pub(crate) mod fault;
@@ -21,6 +22,7 @@ pub(crate) mod workqueue;
 pub use api::{ActorId, AdmissionHook, ApiRecord, ApiServer, Verb};
 pub use cluster::{Cluster, Ev, ProcessTiming};
 pub use controller::{Cache, Ctx, Outcome, Reader, ReconcileError, ReconcileResult, Reconciler};
+pub use deadlines::Deadlines;
 pub use errors::{ApiError, QuotaDenial};
 pub use fault::{CrashPoint, WriteTally};
 pub use object::{Body, Kind, Meta, MigrationPhase, Obj, ObjId, PodPhase, Snap, VmiPhase};

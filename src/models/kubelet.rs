@@ -11,7 +11,9 @@
 //! pulls, liveness probes, container restarts.
 
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
-use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
+use crate::kube::{
+    Ctx, Deadlines, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler,
+};
 use std::collections::BTreeMap;
 
 pub struct Kubelet {
@@ -20,8 +22,8 @@ pub struct Kubelet {
     cleanup: (SimDuration, SimDuration),
     termination: (SimDuration, SimDuration),
     due: BTreeMap<ObjId, SimTime>,
-    /// Terminating pods, with when their containers have stopped (drawn once).
-    terminating: BTreeMap<ObjId, SimTime>,
+    /// Terminating pods: when their containers have stopped.
+    terminating: Deadlines,
 }
 
 impl Kubelet {
@@ -32,7 +34,7 @@ impl Kubelet {
             cleanup,
             termination: (SimDuration::from_millis(500), SimDuration::from_secs(5)),
             due: BTreeMap::new(),
-            terminating: BTreeMap::new(),
+            terminating: Deadlines::default(),
         }
     }
 
@@ -110,7 +112,7 @@ impl Reconciler for Kubelet {
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
         let Some(pod) = ctx.read().by_id(key) else {
             self.due.remove(&key);
-            self.terminating.remove(&key);
+            self.terminating.forget(key);
             return Ok(Outcome::Done);
         };
         let b = pod.pod();
@@ -123,18 +125,13 @@ impl Reconciler for Kubelet {
                 return Ok(Outcome::Done);
             }
             // Its containers stop, then the status manager deletes it for good.
-            let stopped = match self.terminating.get(&key) {
-                Some(&t) => t,
-                None => {
-                    let d = ctx.pick_duration(ChoiceKind::PodCleanup, self.termination);
-                    self.terminating.insert(key, deleted + d);
-                    deleted + d
-                }
-            };
-            if ctx.now < stopped {
-                return Ok(Outcome::RequeueAfter(stopped - ctx.now));
+            let kind = ChoiceKind::PodCleanup;
+            if let Some(left) = self
+                .terminating
+                .left(key, deleted, ctx, kind, self.termination)
+            {
+                return Ok(Outcome::RequeueAfter(left));
             }
-            self.terminating.remove(&key);
             let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
             return match ctx.delete_now(Kind::Pod, &ns, &name) {
                 Ok(_) | Err(crate::kube::ApiError::NotFound { .. }) => Ok(Outcome::Done),

@@ -21,13 +21,14 @@
 
 use super::launcher::{launcher_pod, LauncherConfig, LABEL_CREATED_BY};
 use super::virt_handler::LABEL_NODE_NAME;
-use crate::engine::{ChoiceKind, SimDuration, SimTime};
+use crate::engine::{ChoiceKind, SimDuration};
 use crate::kube::object::PvcPhase;
 use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
-    Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler, VmiPhase,
+    Ctx, Deadlines, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler,
+    VmiPhase,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// `virtv1.VirtualMachineInstanceFinalizer` (kubevirt v1.3.1
 /// `staging/src/kubevirt.io/api/core/v1/types.go`): holds a deleted VMI until its guest has
@@ -41,8 +42,8 @@ pub struct VmiController {
     expecting_pod: BTreeSet<String>,
     /// How long a guest takes to shut down once its VMI is deleted.
     guest_shutdown: (SimDuration, SimDuration),
-    /// Deleted VMIs whose guest is shutting down, with when it is down (drawn once).
-    shutting_down: BTreeMap<ObjId, SimTime>,
+    /// Deleted VMIs whose guest is shutting down: when it is down.
+    shutting_down: Deadlines,
 }
 
 impl VmiController {
@@ -51,7 +52,7 @@ impl VmiController {
             launcher,
             expecting_pod: BTreeSet::new(),
             guest_shutdown: (SimDuration::from_secs(2), SimDuration::from_secs(30)),
-            shutting_down: BTreeMap::new(),
+            shutting_down: Deadlines::default(),
         }
     }
 
@@ -154,18 +155,13 @@ impl Reconciler for VmiController {
             // The guest shuts down (virt-handler's graceful shutdown and its report once the
             // domain is gone, folded in here as the start is): the VMI stays, not final, for
             // the shutdown, then Succeeded; the finalizer holds it meanwhile.
-            let down = match self.shutting_down.get(&key) {
-                Some(&t) => t,
-                None => {
-                    let d = ctx.pick_duration(ChoiceKind::Operation, self.guest_shutdown);
-                    self.shutting_down.insert(key, deleted + d);
-                    deleted + d
-                }
-            };
-            if ctx.now < down {
-                return Ok(Outcome::RequeueAfter(down - ctx.now));
+            let kind = ChoiceKind::Operation;
+            if let Some(left) =
+                self.shutting_down
+                    .left(key, deleted, ctx, kind, self.guest_shutdown)
+            {
+                return Ok(Outcome::RequeueAfter(left));
             }
-            self.shutting_down.remove(&key);
             let mut next = (*vmi).clone();
             next.vmi_mut().phase = VmiPhase::Succeeded;
             ctx.update_status(next)?;
