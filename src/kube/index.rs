@@ -468,6 +468,23 @@ impl Indexes {
         })
     }
 
+    /// How many live Nodes there are (what `nodes` gives).
+    pub fn node_count(&self) -> usize {
+        self.node_ids.len()
+    }
+
+    /// The live Nodes as `nodes` gives them, from position `start` (modulo their count) on
+    /// round to the one before it: kube-scheduler's walk from its `nextStartNodeIndex`.
+    pub fn nodes_from(&self, start: usize) -> impl Iterator<Item = (ObjId, &NodeInfo)> + '_ {
+        let at = start.checked_rem(self.node_ids.len()).unwrap_or(0);
+        let (before, after) = self.node_ids.split_at(at);
+        after.iter().chain(before).filter_map(|&id| {
+            self.node_info[id.0 as usize]
+                .as_ref()
+                .map(|info| (id, info))
+        })
+    }
+
     /// What the Pending and Running pods bound to a node use (`usage_on` its name, or
     /// empty).
     pub fn usage_of(&self, node: &NodeInfo) -> ResourceList {
