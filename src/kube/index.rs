@@ -564,7 +564,7 @@ mod tests {
                 migration_uid: None,
                 avoid_node: None,
                 require_node: None,
-                node_selector: BTreeMap::new(),
+                node_selector: Default::default(),
                 unschedulable: false,
                 probe: false,
             }),

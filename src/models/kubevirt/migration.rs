@@ -492,11 +492,13 @@ impl Reconciler for MigrationController {
                     let node = read.get(Kind::Node, "", &vmi.vmi().node);
                     let none = std::collections::BTreeMap::new();
                     let selector = host_model_target_selector(
-                        source_pod.map_or(&none, |(_, p)| &p.pod().node_selector),
+                        source_pod.map_or(&none, |(_, p)| p.pod().node_selector.as_ref()),
                         node.as_ref().map_or(&none, |n| &n.meta.labels),
                     );
                     match selector {
-                        Ok(sel) => pod.pod_mut().node_selector.extend(sel),
+                        Ok(sel) => {
+                            std::sync::Arc::make_mut(&mut pod.pod_mut().node_selector).extend(sel)
+                        }
                         Err(e) => {
                             return Err(ReconcileError::Other(format!(
                                 "failed to create vmi migration target pod: {e}"
