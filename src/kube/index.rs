@@ -607,9 +607,11 @@ mod tests {
                 cpu: Quantity(1000),
                 memory: Quantity(1),
                 memory_request: Quantity(1),
-                migration_state: target.map(|t| MigrationState {
-                    target_node: t.into(),
-                    ..MigrationState::default()
+                migration_state: target.map(|t| {
+                    Box::new(MigrationState {
+                        target_node: t.into(),
+                        ..MigrationState::default()
+                    })
                 }),
                 domain: Domain::default(),
                 cpu_origin: String::new(),

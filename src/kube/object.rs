@@ -549,7 +549,7 @@ pub struct VmiBody {
     /// `spec.domain.resources.requests.memory` (limit / overcommit ratio).
     pub memory_request: super::quantity::Quantity,
     /// `status.migrationState`: `None` until the VMI is first migrated.
-    pub migration_state: Option<MigrationState>,
+    pub migration_state: Option<Box<MigrationState>>,
     /// `spec.domain`, copied from the VM's template.
     pub domain: Domain,
     /// The node whose CPU the guest's CPU was defined on when it started (its host-model

@@ -553,12 +553,12 @@ impl Reconciler for MigrationController {
                 // The handoff: virt-controller writes the migration state into the VMI.
                 let mut next = (*vmi).clone();
                 let source = next.vmi().node.clone();
-                next.vmi_mut().migration_state = Some(MigrationState {
+                next.vmi_mut().migration_state = Some(Box::new(MigrationState {
                     migration_uid: vmim.meta.uid.clone(),
                     source_node: source,
                     target_node: pod.pod().node.clone().unwrap_or_default(),
                     ..MigrationState::default()
-                });
+                }));
                 ctx.update_status(next)?;
                 Ok(Outcome::Done)
             }
