@@ -5,12 +5,14 @@
 //! deletion, webhooks read the server's state rather than their own informer caches.
 
 use super::errors::{ApiError, QuotaDenial};
-use super::object::{Kind, Obj, ObjId, PodPhase, Snap};
+use super::object::{Body, Kind, Obj, ObjId, PodPhase, Snap};
 use super::resources::ResourceList;
 use super::store::Store;
 use super::validation;
 use crate::engine::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Who made a request: an index into the cluster's actors (processes, users).
 pub type ActorId = u16;
@@ -97,6 +99,10 @@ pub struct ApiServer {
     /// Requests of the current step.
     pub records: Vec<ApiRecord>,
     record: bool,
+    /// One copy of each distinct `spec.nodeSelector` of the pods written: a pod's is
+    /// replaced by the equal one here, so the thousands of virt-launcher pods of a CPU
+    /// model hold one map between them (storage only; no reader can tell).
+    node_selectors: BTreeSet<Arc<BTreeMap<String, String>>>,
 }
 
 impl Default for ApiServer {
@@ -141,6 +147,7 @@ impl ApiServer {
             notes: Vec::new(),
             records: Vec::new(),
             record: true,
+            node_selectors: BTreeSet::new(),
         }
     }
 
@@ -348,6 +355,7 @@ impl ApiServer {
         obj.meta.generation = 1;
         obj.meta.creation_timestamp = self.now;
         obj.meta.generate_name.clear();
+        self.share_node_selector(&mut obj);
         let id = self.store.intern(kind, &obj.meta.namespace, &obj.meta.name);
         let snap = Rc::new(obj);
         self.commit(id, snap.clone(), false);
@@ -479,6 +487,11 @@ impl ApiServer {
         next.meta.resource_version = self.next_rv();
         // A deleted object whose last finalizer this write removes is gone.
         let gone = next.meta.deletion_timestamp.is_some() && next.meta.finalizers.is_empty();
+        if let (Body::Pod(n), Body::Pod(c)) = (&next.body, &cur.body) {
+            if !Arc::ptr_eq(&n.node_selector, &c.node_selector) {
+                self.share_node_selector(&mut next);
+            }
+        }
         let snap = Rc::new(next);
         self.commit(id, snap.clone(), gone);
         self.log(ApiRecord {
@@ -584,6 +597,20 @@ impl ApiServer {
         Ok(cur)
     }
 
+    /// Gives a pod the stored copy of its `spec.nodeSelector` (keeping it as that copy if
+    /// it is the first of its value).
+    fn share_node_selector(&mut self, obj: &mut Obj) {
+        let Body::Pod(p) = &mut obj.body else {
+            return;
+        };
+        match self.node_selectors.get(&*p.node_selector) {
+            Some(s) => p.node_selector = s.clone(),
+            None => {
+                self.node_selectors.insert(p.node_selector.clone());
+            }
+        }
+    }
+
     /// Seeds an object at t=0 without admission (the scenario's initial state).
     pub fn seed(&mut self, mut obj: Obj) -> Snap {
         if obj.meta.name.is_empty() && !obj.meta.generate_name.is_empty() {
@@ -593,6 +620,7 @@ impl ApiServer {
         obj.meta.uid = self.next_uid();
         obj.meta.resource_version = self.next_rv();
         obj.meta.generation = 1;
+        self.share_node_selector(&mut obj);
         let id = self
             .store
             .intern(obj.kind(), &obj.meta.namespace, &obj.meta.name);
@@ -617,18 +645,29 @@ mod tests {
     const POD: &str = "virt-launcher-vm1-abcde";
 
     fn pod(node: Option<&str>, phase: PodPhase) -> Obj {
+        let mut p = selector_pod(POD, &[]);
+        p.pod_mut().node = node.map(str::to_string);
+        p.pod_mut().phase = phase;
+        p
+    }
+
+    fn selector_pod(name: &str, selector: &[(&str, &str)]) -> Obj {
+        use crate::kube::object::PodBody;
+        let sel = selector
+            .iter()
+            .map(|&(k, v)| (k.to_string(), v.to_string()));
         Obj::new(
-            Meta::named("ns1", POD),
-            Body::Pod(crate::kube::object::PodBody {
-                node: node.map(str::to_string),
-                phase,
+            Meta::named("ns1", name),
+            Body::Pod(PodBody {
+                node: None,
+                phase: PodPhase::Pending,
                 ready: false,
-                limits: Default::default(),
-                vmi: "vm1".into(),
+                limits: ResourceList::new(),
+                vmi: "vm".into(),
                 migration_uid: None,
                 avoid_node: None,
                 require_node: None,
-                node_selector: Default::default(),
+                node_selector: Arc::new(sel.collect()),
                 unschedulable: false,
                 probe: false,
             }),
@@ -659,6 +698,18 @@ mod tests {
             api.delete(0, Kind::Pod, "ns1", POD).unwrap();
             assert!(api.get(Kind::Pod, "ns1", POD).is_none());
         }
+    }
+
+    #[test]
+    fn pods_with_equal_node_selectors_are_stored_with_one_copy() {
+        let mut api = ApiServer::new();
+        let model = [("cpu-model.node.kubevirt.io/Icelake-Server", "true")];
+        let a = api.create(0, selector_pod("a", &model)).unwrap();
+        let b = api.create(0, selector_pod("b", &model)).unwrap();
+        let c = api.create(0, selector_pod("c", &[])).unwrap();
+        assert!(Arc::ptr_eq(&a.pod().node_selector, &b.pod().node_selector));
+        assert_eq!(*a.pod().node_selector, *b.pod().node_selector);
+        assert!(c.pod().node_selector.is_empty());
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn map_diff(
     }
 }
 
-fn ms_text(m: &Option<MigrationState>) -> String {
+fn ms_text(m: &Option<Box<MigrationState>>) -> String {
     match m {
         None => "none".into(),
         Some(m) => {

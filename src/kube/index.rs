@@ -468,6 +468,23 @@ impl Indexes {
         })
     }
 
+    /// How many live Nodes there are (what `nodes` gives).
+    pub fn node_count(&self) -> usize {
+        self.node_ids.len()
+    }
+
+    /// The live Nodes as `nodes` gives them, from position `start` (modulo their count) on
+    /// round to the one before it: kube-scheduler's walk from its `nextStartNodeIndex`.
+    pub fn nodes_from(&self, start: usize) -> impl Iterator<Item = (ObjId, &NodeInfo)> + '_ {
+        let at = start.checked_rem(self.node_ids.len()).unwrap_or(0);
+        let (before, after) = self.node_ids.split_at(at);
+        after.iter().chain(before).filter_map(|&id| {
+            self.node_info[id.0 as usize]
+                .as_ref()
+                .map(|info| (id, info))
+        })
+    }
+
     /// What the Pending and Running pods bound to a node use (`usage_on` its name, or
     /// empty).
     pub fn usage_of(&self, node: &NodeInfo) -> ResourceList {
@@ -547,7 +564,7 @@ mod tests {
                 migration_uid: None,
                 avoid_node: None,
                 require_node: None,
-                node_selector: BTreeMap::new(),
+                node_selector: Default::default(),
                 unschedulable: false,
                 probe: false,
             }),
@@ -590,9 +607,11 @@ mod tests {
                 cpu: Quantity(1000),
                 memory: Quantity(1),
                 memory_request: Quantity(1),
-                migration_state: target.map(|t| MigrationState {
-                    target_node: t.into(),
-                    ..MigrationState::default()
+                migration_state: target.map(|t| {
+                    Box::new(MigrationState {
+                        target_node: t.into(),
+                        ..MigrationState::default()
+                    })
                 }),
                 domain: Domain::default(),
                 cpu_origin: String::new(),

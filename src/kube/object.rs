@@ -7,6 +7,7 @@ use crate::engine::SimTime;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Index of an object's (kind, namespace, name) in the API server; stable for the run,
 /// so queues, caches and watch events carry ids instead of strings.
@@ -287,8 +288,10 @@ pub struct PodBody {
     pub avoid_node: Option<String>,
     /// Node the pod must land on (a targeted migration).
     pub require_node: Option<String>,
-    /// `spec.nodeSelector`: labels the node must carry.
-    pub node_selector: BTreeMap<String, String>,
+    /// `spec.nodeSelector`: labels the node must carry. Shared (`Arc`: scenarios, which hold objects, cross threads): the API server keeps one
+    /// copy of each distinct selector its pods carry (`ApiServer::create`), since every
+    /// virt-launcher pod of a CPU model carries the same one.
+    pub node_selector: Arc<BTreeMap<String, String>>,
     /// Condition `PodScheduled=False, reason Unschedulable`, set by the scheduler.
     pub unschedulable: bool,
     /// The VMI has a readiness probe: the pod is Ready only once the guest answers it.
@@ -546,7 +549,7 @@ pub struct VmiBody {
     /// `spec.domain.resources.requests.memory` (limit / overcommit ratio).
     pub memory_request: super::quantity::Quantity,
     /// `status.migrationState`: `None` until the VMI is first migrated.
-    pub migration_state: Option<MigrationState>,
+    pub migration_state: Option<Box<MigrationState>>,
     /// `spec.domain`, copied from the VM's template.
     pub domain: Domain,
     /// The node whose CPU the guest's CPU was defined on when it started (its host-model

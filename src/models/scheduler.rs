@@ -2,10 +2,25 @@
 //! Ready, carries every label of the pod's `nodeSelector`, has no `NoSchedule` taint the pod
 //! does not tolerate (virt-launcher pods tolerate none, so the drain taint
 //! `kubevirt.io/drain` keeps them off), is not the node its anti-affinity excludes, matches
-//! its required node if any, and has capacity left for the pod's limits. Among several
-//! candidates the choice stream picks. A pod that fits nowhere gets the condition
-//! `PodScheduled=False` (reason Unschedulable) and waits for a node change.
-//! Left out: scoring, preemption, other taints and tolerations.
+//! its required node if any, and has capacity left for the pod's limits. A pod that fits
+//! nowhere gets the condition `PodScheduled=False` (reason Unschedulable) and waits for a
+//! node change.
+//!
+//! Which nodes are filtered is kubernetes v1.30 `pkg/scheduler/schedule_one.go` (RKE2
+//! v1.30, Harvester v1.4): `findNodesThatPassFilters` stops once it has found
+//! `numFeasibleNodesToFind` feasible nodes (every node below `minFeasibleNodesToFind` =
+//! 100 nodes; else `percentageOfNodesToScore`, unset in RKE2, taken as 50 - nodes/125
+//! percent, at least `minFeasibleNodesPercentageToFind` = 5, and at least 100 nodes), and
+//! each pod's search starts where the last one stopped (`findNodesThatFitPod`'s
+//! `nextStartNodeIndex`, advanced by the nodes processed, feasible and not). A cluster of
+//! at most 100 nodes is searched whole from its first node, every time. Among the feasible
+//! nodes found the choice stream picks: scoring is not modelled, so it stands for the
+//! scores and their random tie-break (`selectHost`).
+//!
+//! Left out: scoring, preemption and the nominated node, other taints and tolerations, the
+//! filter's parallelism (nodes are checked one after another, so the search stops right at
+//! the last node it needs), and the node tree's order (zones round-robin, nodes in the
+//! order they were added): nodes are walked in name order.
 
 use crate::engine::{Choice, ChoiceKind};
 use crate::kube::index::NodeInfo;
@@ -23,6 +38,25 @@ pub struct Scheduler {
     selectors: Vec<BTreeMap<String, String>>,
     /// Per selector, per node id: the node's resourceVersion and whether it matched.
     matched: Vec<Vec<Option<(u64, bool)>>>,
+    /// `nextStartNodeIndex`: the position in the node list where the next search starts.
+    next_start_node_index: usize,
+}
+
+/// kube-scheduler v1.30 `minFeasibleNodesToFind`.
+const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// kube-scheduler v1.30 `minFeasibleNodesPercentageToFind`.
+const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
+
+/// kube-scheduler v1.30 `numFeasibleNodesToFind` with `percentageOfNodesToScore` unset
+/// (0): how many feasible nodes end the search in a cluster of `all` nodes.
+fn num_feasible_nodes_to_find(all: usize) -> usize {
+    if all < MIN_FEASIBLE_NODES_TO_FIND {
+        return all;
+    }
+    let percentage = 50usize
+        .saturating_sub(all / 125)
+        .max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    (all * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
 impl Scheduler {
@@ -108,6 +142,11 @@ impl Reconciler for Scheduler {
         }
     }
 
+    fn reset(&mut self) {
+        // A new kube-scheduler starts its searches at the first node.
+        self.next_start_node_index = 0;
+    }
+
     fn reconcile(&mut self, key: ObjId, ctx: &mut Ctx<'_>) -> ReconcileResult {
         let read = ctx.read();
         let Some(pod) = read.by_id(key) else {
@@ -130,13 +169,23 @@ impl Reconciler for Scheduler {
             .map(|n| read.id_of(Kind::Node, "", n));
         let mut candidates: Vec<ObjId> = Vec::new();
         let ix = read.indexes();
-        for (id, n) in ix.nodes() {
+        let all = ix.node_count();
+        let to_find = num_feasible_nodes_to_find(all);
+        let mut processed = 0;
+        for (id, n) in ix.nodes_from(self.next_start_node_index) {
+            processed += 1;
             if fits_but_selector(n, id, avoid, require)
                 && self.node_matches(sel, id, n.resource_version, read)
                 && ix.fits(n, &b.limits)
             {
                 candidates.push(id);
+                if candidates.len() == to_find {
+                    break;
+                }
             }
+        }
+        if all > 0 {
+            self.next_start_node_index = (self.next_start_node_index + processed) % all;
         }
         if candidates.is_empty() {
             if !b.unschedulable {
@@ -163,5 +212,29 @@ impl Reconciler for Scheduler {
         next.pod_mut().unschedulable = false;
         ctx.update(next)?;
         Ok(Outcome::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num_feasible_nodes_to_find;
+
+    #[test]
+    fn clusters_of_up_to_100_nodes_are_searched_whole() {
+        for all in [0, 1, 3, 99, 100] {
+            assert_eq!(num_feasible_nodes_to_find(all), all);
+        }
+    }
+
+    #[test]
+    fn larger_clusters_stop_at_the_adaptive_percentage_of_their_nodes() {
+        // 50 - nodes/125 percent: 47% of 400, 42% of 1,000, 10% of 5,000.
+        assert_eq!(num_feasible_nodes_to_find(400), 188);
+        assert_eq!(num_feasible_nodes_to_find(1000), 420);
+        assert_eq!(num_feasible_nodes_to_find(5000), 500);
+        // Never fewer than 100 nodes, nor less than 5%.
+        assert_eq!(num_feasible_nodes_to_find(101), 100);
+        assert_eq!(num_feasible_nodes_to_find(10_000), 500);
+        assert_eq!(num_feasible_nodes_to_find(20_000), 1000);
     }
 }

@@ -95,7 +95,9 @@ pub(crate) fn launcher_pod(vmi: &Obj, cfg: LauncherConfig, migration_uid: Option
             migration_uid: migration_uid.map(str::to_string),
             avoid_node: None,
             require_node: None,
-            node_selector: super::node_labeller::launcher_selector(&vmi.vmi().domain.cpu_model),
+            node_selector: std::sync::Arc::new(super::node_labeller::launcher_selector(
+                &vmi.vmi().domain.cpu_model,
+            )),
             unschedulable: false,
             // A migration target's readiness follows the source guest's; only a fresh start
             // waits for the guest to answer.

@@ -492,11 +492,13 @@ impl Reconciler for MigrationController {
                     let node = read.get(Kind::Node, "", &vmi.vmi().node);
                     let none = std::collections::BTreeMap::new();
                     let selector = host_model_target_selector(
-                        source_pod.map_or(&none, |(_, p)| &p.pod().node_selector),
+                        source_pod.map_or(&none, |(_, p)| p.pod().node_selector.as_ref()),
                         node.as_ref().map_or(&none, |n| &n.meta.labels),
                     );
                     match selector {
-                        Ok(sel) => pod.pod_mut().node_selector.extend(sel),
+                        Ok(sel) => {
+                            std::sync::Arc::make_mut(&mut pod.pod_mut().node_selector).extend(sel)
+                        }
                         Err(e) => {
                             return Err(ReconcileError::Other(format!(
                                 "failed to create vmi migration target pod: {e}"
@@ -551,12 +553,12 @@ impl Reconciler for MigrationController {
                 // The handoff: virt-controller writes the migration state into the VMI.
                 let mut next = (*vmi).clone();
                 let source = next.vmi().node.clone();
-                next.vmi_mut().migration_state = Some(MigrationState {
+                next.vmi_mut().migration_state = Some(Box::new(MigrationState {
                     migration_uid: vmim.meta.uid.clone(),
                     source_node: source,
                     target_node: pod.pod().node.clone().unwrap_or_default(),
                     ..MigrationState::default()
-                });
+                }));
                 ctx.update_status(next)?;
                 Ok(Outcome::Done)
             }
