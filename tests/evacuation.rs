@@ -4,10 +4,8 @@
 
 mod common;
 use common::*;
-use hvsim::check::{AtStop, Checker};
-use hvsim::engine::SeededChoices;
+use hvsim::engine::Trace;
 use hvsim::kube::{Kind, MigrationPhase};
-use hvsim::sim::World;
 use std::collections::BTreeMap;
 
 const FIXTURE: &str = "tests/fixtures/evacuation-after-aborted-migration.ron";
@@ -39,15 +37,8 @@ fn an_evacuation_goes_on_after_its_migrations_are_aborted_and_collected() {
 fn a_draining_node_never_has_more_than_two_outbound_migrations_with_target_pods() {
     let scn = load("scenarios/upgrade-homogeneous.ron");
     for seed in 0..20 {
-        let mut w = World::build(
-            &scn,
-            v("v1.5.1"),
-            Box::new(SeededChoices::new(seed)),
-            hvsim::engine::Trace::new(false, false),
-        );
-        let mut checker = Checker::new(&scn);
         let mut most = 0usize;
-        loop {
+        run_observed(&scn, v("v1.5.1"), seed, Trace::new(false, false), |w| {
             let store = &w.cluster.api.store;
             let mut by_node: BTreeMap<String, usize> = BTreeMap::new();
             for id in store.ids_of(Kind::VirtualMachineInstanceMigration) {
@@ -67,18 +58,7 @@ fn a_draining_node_never_has_more_than_two_outbound_migrations_with_target_pods(
                 }
             }
             most = most.max(by_node.values().copied().max().unwrap_or(0));
-            match w.step() {
-                Ok(()) => {
-                    if checker.after_step(&mut w).is_some() {
-                        break;
-                    }
-                }
-                Err(stop) => match checker.at_stop(&mut w, stop) {
-                    AtStop::GoOn => continue,
-                    AtStop::End(_) => break,
-                },
-            }
-        }
+        });
         assert!(most <= 2, "seed {seed}: {most} outbound migrations at once");
         assert!(most == 2, "seed {seed}: the drains use both outbound spots");
     }

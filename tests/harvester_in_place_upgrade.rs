@@ -6,8 +6,8 @@
 
 mod common;
 use common::*;
-use hvsim::check::{AtStop, Checker, Violation};
-use hvsim::engine::{SeededChoices, Trace};
+use hvsim::check::Violation;
+use hvsim::engine::Trace;
 use hvsim::kube::Quantity;
 use hvsim::kube::{
     Ctx, Kind, MigrationPhase, ObjId, Outcome, ReconcileError, ReconcileResult, Reconciler,
@@ -35,35 +35,15 @@ fn run_by_hand(
     seed: u64,
     swap: Option<Controllers>,
 ) -> (World, Option<Violation>) {
-    let mut w = World::build(
-        scn,
-        v(version),
-        Box::new(SeededChoices::new(seed)),
-        Trace::new(true, false),
-    );
-    let start = w.version;
     let mut swapped = false;
-    let mut checker = Checker::new(scn);
-    let violation = loop {
-        match w.step() {
-            Ok(()) => {
-                if !swapped && w.version != start {
-                    swapped = true;
-                    if let Some(ctrls) = swap {
-                        assert!(w.replace_process_controllers("harvester", ctrls()));
-                    }
-                }
-                if let Some(v) = checker.after_step(&mut w) {
-                    break Some(v);
-                }
+    run_observed(scn, v(version), seed, Trace::new(true, false), |w| {
+        if !swapped && w.version != w.started_as {
+            swapped = true;
+            if let Some(ctrls) = swap {
+                assert!(w.replace_process_controllers("harvester", ctrls()));
             }
-            Err(stop) => match checker.at_stop(&mut w, stop) {
-                AtStop::GoOn => continue,
-                AtStop::End(v) => break v,
-            },
         }
-    };
-    (w, violation)
+    })
 }
 
 fn timeline(w: &World) -> String {

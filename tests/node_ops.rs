@@ -113,44 +113,25 @@ fn a_targeted_migration_to_a_cordoned_node_is_refused_as_harvester_refuses_it() 
 /// user's own cordon is desired state, another's is not.
 #[test]
 fn a_node_the_user_uncordoned_and_another_writer_cordoned_is_a_leftover() {
-    use hvsim::check::{AtStop, Checker};
     let scn = scenario(
         r#"(at: "10s", action: CordonNode(node: "node-1")),
         (at: "20s", action: UncordonNode(node: "node-1"))"#,
     );
-    let mut w = World::build(
-        &scn,
-        v("v1.4.2"),
-        Box::new(hvsim::engine::SeededChoices::new(0)),
-        hvsim::engine::Trace::off(),
-    );
-    let mut checker = Checker::new(&scn);
-    let other = (0..w.cluster.actors.len() as u16)
-        .find(|&a| a != w.user)
-        .expect("a controller actor");
     let mut cordoned = false;
-    let violation = loop {
-        match w.step() {
-            Ok(()) => {
-                if let Some(v) = checker.after_step(&mut w) {
-                    break Some(v);
-                }
-                if !cordoned
-                    && w.sim.now()
-                        >= hvsim::engine::SimTime::ZERO + hvsim::engine::SimDuration::from_secs(20)
-                {
-                    let mut n = (**w.cluster.api.get(Kind::Node, "", "node-1").unwrap()).clone();
-                    n.node_mut().unschedulable = true;
-                    w.cluster.api.update(other, n).unwrap();
-                    cordoned = true;
-                }
-            }
-            Err(stop) => match checker.at_stop(&mut w, stop) {
-                AtStop::GoOn => continue,
-                AtStop::End(v) => break v,
-            },
+    let (w, violation) = run_observed(&scn, v("v1.4.2"), 0, hvsim::engine::Trace::off(), |w| {
+        let other = (0..w.cluster.actors.len() as u16)
+            .find(|&a| a != w.user)
+            .expect("a controller actor");
+        if !cordoned
+            && w.sim.now()
+                >= hvsim::engine::SimTime::ZERO + hvsim::engine::SimDuration::from_secs(20)
+        {
+            let mut n = (**w.cluster.api.get(Kind::Node, "", "node-1").unwrap()).clone();
+            n.node_mut().unschedulable = true;
+            w.cluster.api.update(other, n).unwrap();
+            cordoned = true;
         }
-    };
+    });
     assert!(
         cordoned,
         "the other writer cordoned node-1 at {}",

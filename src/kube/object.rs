@@ -2,7 +2,7 @@
 //! the modelled controllers read or write are present; everything else is left out.
 
 use super::resources::ResourceList;
-pub use super::upgrade_nodes::UpgradeNodes;
+pub use super::upgrade_nodes::{NodeUpgradeState, UpgradeNodes};
 use crate::engine::SimTime;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -656,37 +656,6 @@ pub struct NodeBody {
     pub ready: bool,
     /// How many times the node has booted since the run began.
     pub boots: u32,
-}
-
-/// The per-node states of a Harvester upgrade (`upgrade.Status.NodeStatuses[node].State`).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub enum NodeUpgradeState {
-    /// The node's images are preloaded; it waits its turn.
-    ImagesPreloaded,
-    /// The pre-drain job runs (VMs are migrated or stopped).
-    PreDraining,
-    /// The pre-drain job finished; the node waits for its drain.
-    PreDrained,
-    /// The post-drain job runs (the node's OS upgrade).
-    PostDraining,
-    /// The node reboots into the new OS.
-    WaitingReboot,
-    /// The node is upgraded.
-    Succeeded,
-}
-
-impl NodeUpgradeState {
-    /// The state as Harvester writes it (`Pre-drained`).
-    pub fn name(self) -> &'static str {
-        match self {
-            NodeUpgradeState::ImagesPreloaded => "Images preloaded",
-            NodeUpgradeState::PreDraining => "Pre-draining",
-            NodeUpgradeState::PreDrained => "Pre-drained",
-            NodeUpgradeState::PostDraining => "Post-draining",
-            NodeUpgradeState::WaitingReboot => "Waiting Reboot",
-            NodeUpgradeState::Succeeded => "Succeeded",
-        }
-    }
 }
 
 /// The body of a Harvester Upgrade.

@@ -1,14 +1,45 @@
 //! An Upgrade's per-node status (`status.nodeStatuses` in Harvester's Upgrade CRD), in
 //! upgrade order. The node names never change once the upgrade is created, so every
-//! snapshot of the upgrade shares one list (an `Arc`: scenarios holding objects go to sweep threads) of them and owns only the states: copying the
-//! object to write it (which controllers do on every state change) copies one byte per node
-//! instead of every node's name, and comparing two snapshots' names is a pointer compare.
+//! snapshot of the upgrade shares one list of them (an `Arc`: scenarios holding objects go
+//! to sweep threads) and owns only the states: copying the object to write it (which
+//! controllers do on every state change) copies one byte per node instead of every node's
+//! name, and comparing two snapshots' names is a pointer compare.
 //! It reads, hashes and prints as the list of `(name, state)` pairs it stands for.
 
-use super::object::NodeUpgradeState;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+
+/// The per-node states of a Harvester upgrade (`upgrade.Status.NodeStatuses[node].State`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum NodeUpgradeState {
+    /// The node's images are preloaded; it waits its turn.
+    ImagesPreloaded,
+    /// The pre-drain job runs (VMs are migrated or stopped).
+    PreDraining,
+    /// The pre-drain job finished; the node waits for its drain.
+    PreDrained,
+    /// The post-drain job runs (the node's OS upgrade).
+    PostDraining,
+    /// The node reboots into the new OS.
+    WaitingReboot,
+    /// The node is upgraded.
+    Succeeded,
+}
+
+impl NodeUpgradeState {
+    /// The state as Harvester writes it (`Pre-drained`).
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeUpgradeState::ImagesPreloaded => "Images preloaded",
+            NodeUpgradeState::PreDraining => "Pre-draining",
+            NodeUpgradeState::PreDrained => "Pre-drained",
+            NodeUpgradeState::PostDraining => "Post-draining",
+            NodeUpgradeState::WaitingReboot => "Waiting Reboot",
+            NodeUpgradeState::Succeeded => "Succeeded",
+        }
+    }
+}
 
 /// The nodes of an upgrade and each one's state.
 #[derive(Clone, PartialEq, Eq)]

@@ -99,17 +99,30 @@ pub fn run_to_end(
     version: Version,
     seed: u64,
 ) -> (hvsim::sim::World, Option<hvsim::check::Violation>) {
+    run_observed(scn, version, seed, Trace::new(true, false), |_| {})
+}
+
+/// `run_to_end` with `trace`, calling `each_step` on the world after every step, before
+/// the checker looks at it (a test's probe, or its own intervention).
+pub fn run_observed(
+    scn: &Scenario,
+    version: Version,
+    seed: u64,
+    trace: Trace,
+    mut each_step: impl FnMut(&mut hvsim::sim::World),
+) -> (hvsim::sim::World, Option<hvsim::check::Violation>) {
     use hvsim::check::{AtStop, Checker};
     let mut w = hvsim::sim::World::build(
         scn,
         version,
         Box::new(hvsim::engine::SeededChoices::new(seed)),
-        Trace::new(true, false),
+        trace,
     );
     let mut checker = Checker::new(scn);
     let violation = loop {
         match w.step() {
             Ok(()) => {
+                each_step(&mut w);
                 if let Some(v) = checker.after_step(&mut w) {
                     break Some(v);
                 }
