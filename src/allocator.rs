@@ -19,9 +19,41 @@ extern "C" {
 /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e` (its 16th option).
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 
-/// Keeps memory that went free for reuse instead of giving it back to the OS.
+#[cfg(target_os = "linux")]
+extern "C" {
+    // glibc `sys/prctl.h`.
+    fn prctl(option: c_int, ...) -> c_int;
+}
+
+/// `PR_SET_THP_DISABLE` (linux `include/uapi/linux/prctl.h`): no transparent huge page is
+/// faulted in for the process from then on, whatever its mappings were advised. This is
+/// what mimalloc itself does at start-up when `MIMALLOC_ALLOW_THP=0`; its option, set
+/// later, would only stop its `madvise` of mappings made after, and it maps its first
+/// arena (1 GiB) before `main`.
+#[cfg(target_os = "linux")]
+const PR_SET_THP_DISABLE: c_int = 41;
+
+/// Keeps memory that went free for reuse instead of giving it back to the OS, and maps
+/// memory in 4 KiB pages rather than transparent huge pages.
+///
+/// With huge pages each first touch of a 2 MiB region had the kernel zero all of it: the
+/// 1,000-node upgrade (peak 290 MiB) spent 0.6 s of its 4 s in the kernel
+/// (`clear_page_erms`, 9% of its samples), 0.15 s with 4 KiB pages, for 0.1 to 0.2 s more
+/// user time (TLB misses); nothing under 100 nodes changes measurably.
 pub fn keep_freed_memory() {
     // SAFETY: `mi_option_set` only stores the value, from any thread, at any time (its
     // options are atomics); -1 means never purge.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+    // SAFETY: this prctl takes one integer argument and only sets a flag of the process;
+    // where the kernel refuses it (before 3.15), huge pages stay allowed, as before.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        prctl(
+            PR_SET_THP_DISABLE,
+            1 as std::os::raw::c_ulong,
+            0 as std::os::raw::c_ulong,
+            0 as std::os::raw::c_ulong,
+            0 as std::os::raw::c_ulong,
+        );
+    }
 }
