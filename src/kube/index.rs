@@ -14,7 +14,7 @@ use super::object::{Kind, Obj, ObjId, PodPhase};
 use super::quantity::Quantity;
 use super::resources::{Resource, ResourceList};
 use super::selector::SelectorKey;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The label virt-handler sets to the node a VMI runs on (`kubevirt.io/nodeName`).
 const LABEL_NODE_NAME: &str = "kubevirt.io/nodeName";
@@ -156,33 +156,22 @@ fn move_key(
     }
 }
 
-fn add(m: &mut BTreeMap<NameKey, BTreeSet<ObjId>>, k: &str, id: ObjId) {
-    m.entry(NameKey::new(k)).or_default().insert(id);
+/// (namespace, name) -> ids; names held in the keys (see `NameKey`). A lookup-only hash
+/// map: nothing iterates it, so no order of it reaches anything.
+type ByNsName = FxMap<(NameKey, NameKey), BTreeSet<ObjId>>;
+
+fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
+    m.entry((NameKey::new(ns), NameKey::new(n)))
+        .or_default()
+        .insert(id);
 }
 
-fn remove(m: &mut BTreeMap<NameKey, BTreeSet<ObjId>>, k: &str, id: ObjId) {
-    let k = NameKey::new(k);
+fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
+    let k = (NameKey::new(ns), NameKey::new(n));
     if let Some(s) = m.get_mut(&k) {
         s.remove(&id);
         if s.is_empty() {
             m.remove(&k);
-        }
-    }
-}
-
-/// Nested by namespace; names held in the keys (see `NameKey`).
-type ByNsName = BTreeMap<NameKey, BTreeMap<NameKey, BTreeSet<ObjId>>>;
-
-fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    add(m.entry(NameKey::new(ns)).or_default(), n, id);
-}
-
-fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    let ns = NameKey::new(ns);
-    if let Some(inner) = m.get_mut(&ns) {
-        remove(inner, n, id);
-        if inner.is_empty() {
-            m.remove(&ns);
         }
     }
 }
@@ -442,8 +431,7 @@ impl Indexes {
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
     pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.pods_by_vmi
-            .get(&NameKey::new(ns))
-            .and_then(|m| m.get(&NameKey::new(vmi)))
+            .get(&(NameKey::new(ns), NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
     }
 
@@ -536,8 +524,7 @@ impl Indexes {
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
     pub fn vmims_of(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
         self.vmims_by_vmi
-            .get(&NameKey::new(ns))
-            .and_then(|m| m.get(&NameKey::new(vmi)))
+            .get(&(NameKey::new(ns), NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
     }
 

@@ -4,6 +4,8 @@
 //! thousands of pods, and each comparison was a cache miss and a `memcmp` call). Longer
 //! names are boxed. The order is the names' byte order, as `String`'s: padding with zero
 //! bytes and then comparing lengths orders a name before every name it is a prefix of.
+//! Equal names make equal keys of the same variant, so the derived `Hash` agrees with `Eq`
+//! (the lookup-only hash maps beside the ordered ones rely on it).
 
 use std::cmp::Ordering;
 
@@ -11,7 +13,7 @@ use std::cmp::Ordering;
 const INLINE: usize = 32;
 
 /// A name, ordered as its bytes are.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum NameKey {
     /// Up to `INLINE` bytes, zero-padded, as big-endian words; and the length.
     Inline([u64; 4], u8),
