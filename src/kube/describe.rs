@@ -1,8 +1,8 @@
 //! One timeline line per API request: what changed, or the error the server returned.
 
+use crate::kube::labels::StrMap;
 use crate::kube::object::MigrationState;
 use crate::kube::{ApiRecord, Body, Obj, ResourceList};
-use std::collections::BTreeMap;
 
 fn list_diff(out: &mut Vec<String>, what: &str, a: &ResourceList, b: &ResourceList) {
     if a == b {
@@ -21,12 +21,7 @@ fn list_diff(out: &mut Vec<String>, what: &str, a: &ResourceList, b: &ResourceLi
     out.push(format!("{what} {}", parts.join(", ")));
 }
 
-fn map_diff(
-    out: &mut Vec<String>,
-    what: &str,
-    a: &BTreeMap<String, String>,
-    b: &BTreeMap<String, String>,
-) {
+fn map_diff(out: &mut Vec<String>, what: &str, a: &StrMap, b: &StrMap) {
     for (k, v) in b {
         if a.get(k) != Some(v) {
             out.push(format!("+{what} {k}={v}"));

@@ -9,6 +9,7 @@ pub(crate) mod errors;
 pub(crate) mod fault;
 pub(crate) mod fxhash;
 pub(crate) mod index;
+pub mod labels;
 pub(crate) mod name_key;
 pub mod object;
 pub mod quantity;

@@ -1,6 +1,7 @@
 //! API objects: metadata every object carries, and a typed body per kind. Only the fields
 //! the modelled controllers read or write are present; everything else is left out.
 
+use super::labels::StrMap;
 use super::resources::ResourceList;
 pub use super::upgrade_nodes::{NodeUpgradeState, UpgradeNodes};
 use crate::engine::SimTime;
@@ -139,9 +140,9 @@ pub struct Meta {
     /// `metadata.generation`: 1 on create, bumped by the API server when the body changes.
     pub generation: u64,
     /// `metadata.labels`.
-    pub labels: BTreeMap<String, String>,
+    pub labels: StrMap,
     /// `metadata.annotations`.
-    pub annotations: BTreeMap<String, String>,
+    pub annotations: StrMap,
     /// `metadata.deletionTimestamp`: set on the last snapshot of a deleted object (the one
     /// its delete event carries), and on an object deleted while it has finalizers.
     pub deletion_timestamp: Option<SimTime>,
@@ -447,7 +448,7 @@ pub enum NodeSelectorOperator {
 impl NodeSelectorRequirement {
     /// Whether a node with these labels satisfies the expression (apimachinery
     /// `labels.Requirement.Matches`).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &StrMap) -> bool {
         let v = labels.get(&self.key);
         match self.operator {
             NodeSelectorOperator::In => v.is_some_and(|v| self.values.contains(v)),
@@ -460,10 +461,7 @@ impl NodeSelectorRequirement {
 
 /// `MatchNodeSelectorTerms` (k8s.io/component-helpers `scheduling/corev1`): some term whose
 /// every expression matches; a term without expressions matches nothing.
-pub fn match_node_selector_terms(
-    terms: &[Vec<NodeSelectorRequirement>],
-    labels: &BTreeMap<String, String>,
-) -> bool {
+pub fn match_node_selector_terms(terms: &[Vec<NodeSelectorRequirement>], labels: &StrMap) -> bool {
     terms
         .iter()
         .any(|t| !t.is_empty() && t.iter().all(|r| r.matches(labels)))

@@ -3,7 +3,7 @@
 //! The regular expressions are matched by hand; each function returns every message, in
 //! apimachinery's order, and an empty list when the value is valid.
 
-use std::collections::BTreeMap;
+use super::labels::StrMap;
 
 pub const QUALIFIED_NAME_MAX_LENGTH: usize = 63;
 pub const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
@@ -186,7 +186,7 @@ fn go_quote(s: &str) -> String {
 
 /// `ValidateAnnotations`: every key a qualified name (compared in lower case), and the
 /// total size within 256 KiB.
-pub fn validate_annotations(annotations: &BTreeMap<String, String>) -> Vec<String> {
+pub fn validate_annotations(annotations: &StrMap) -> Vec<String> {
     let mut errs = Vec::new();
     let mut total = 0usize;
     for (k, v) in annotations {
@@ -201,7 +201,7 @@ pub fn validate_annotations(annotations: &BTreeMap<String, String>) -> Vec<Strin
     errs
 }
 
-pub fn validate_labels(labels: &BTreeMap<String, String>) -> Vec<String> {
+pub fn validate_labels(labels: &StrMap) -> Vec<String> {
     let mut errs = Vec::new();
     for (k, v) in labels {
         for m in is_qualified_name(k) {
@@ -300,7 +300,7 @@ mod tests {
     const LABEL_VALUE_REGEX: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
     const TWO_SLASHES: &str = "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
 
-    fn annotations(keys: &[&str]) -> BTreeMap<String, String> {
+    fn annotations(keys: &[&str]) -> StrMap {
         keys.iter()
             .map(|k| (k.to_string(), "v".to_string()))
             .collect()
@@ -457,7 +457,7 @@ mod tests {
 
     #[test]
     fn label_keys_are_not_lower_cased() {
-        let mut labels = BTreeMap::new();
+        let mut labels = StrMap::new();
         labels.insert("Example.com/x".to_string(), "v".to_string());
         assert_eq!(
             validate_labels(&labels),
@@ -470,7 +470,7 @@ mod tests {
     #[test]
     fn annotations_of_exactly_256_kib_are_valid_and_one_byte_more_is_too_long() {
         let key = "k";
-        let mut a = BTreeMap::new();
+        let mut a = StrMap::new();
         a.insert(
             key.to_string(),
             "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT_B - key.len()),
@@ -485,7 +485,7 @@ mod tests {
 
     #[test]
     fn the_annotation_size_counts_keys_and_values() {
-        let mut a = BTreeMap::new();
+        let mut a = StrMap::new();
         a.insert(
             "a".repeat(63),
             "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT_B - 62),

@@ -57,12 +57,12 @@ impl QuotaConverges {
                     .find(|v| v.meta.uid == uid)
                     .map(|v| v.meta.name.clone())
             };
-            for k in old.keys().filter(|k| !new.contains_key(*k)) {
+            for k in old.keys().filter(|k| !new.contains_key(k)) {
                 if let Some(vm) = vm_of(k) {
                     self.scaled_with.remove(&(r.namespace.clone(), vm));
                 }
             }
-            for k in new.keys().filter(|k| !old.contains_key(*k)) {
+            for k in new.keys().filter(|k| !old.contains_key(k)) {
                 if let Some(vm) = vm_of(k) {
                     self.scaled_with
                         .insert((r.namespace.clone(), vm), w.behaviours.overhead_ratio);

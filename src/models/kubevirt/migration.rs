@@ -491,9 +491,10 @@ impl Reconciler for MigrationController {
                     });
                     let node = read.get(Kind::Node, "", &vmi.vmi().node);
                     let none = std::collections::BTreeMap::new();
+                    let no_labels = crate::kube::labels::StrMap::new();
                     let selector = host_model_target_selector(
                         source_pod.map_or(&none, |(_, p)| p.pod().node_selector.as_ref()),
-                        node.as_ref().map_or(&none, |n| &n.meta.labels),
+                        node.as_ref().map_or(&no_labels, |n| &n.meta.labels),
                     );
                     match selector {
                         Ok(sel) => {

@@ -13,6 +13,7 @@
 //! Simplification: the labels are put on the Node when the world is built, as if the
 //! labeller had run before the scenario starts; CPUs do not change during a run.
 
+use crate::kube::labels::StrMap;
 use crate::kube::object::CpuMode;
 use crate::models::cpu::HostCpu;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,9 +28,9 @@ pub const CPU_VENDOR: &str = "cpu-vendor.node.kubevirt.io/";
 pub const SCHEDULABLE: &str = "kubevirt.io/schedulable";
 
 /// The labels the node labeller puts on a node with this CPU (computed once per catalogue
-/// host).
-pub fn node_labels(cpu: &HostCpu) -> BTreeMap<String, String> {
-    static CATALOGUE_LABELS: OnceLock<Vec<(HostCpu, BTreeMap<String, String>)>> = OnceLock::new();
+/// host; the nodes of one model share one map).
+pub fn node_labels(cpu: &HostCpu) -> StrMap {
+    static CATALOGUE_LABELS: OnceLock<Vec<(HostCpu, StrMap)>> = OnceLock::new();
     let cached = CATALOGUE_LABELS.get_or_init(|| {
         crate::models::cpu::CATALOGUE
             .iter()
@@ -43,7 +44,7 @@ pub fn node_labels(cpu: &HostCpu) -> BTreeMap<String, String> {
     }
 }
 
-fn compute_labels(cpu: &HostCpu) -> BTreeMap<String, String> {
+fn compute_labels(cpu: &HostCpu) -> StrMap {
     let mut l = BTreeMap::new();
     let t = || "true".to_string();
     l.insert(SCHEDULABLE.into(), t());
@@ -59,7 +60,7 @@ fn compute_labels(cpu: &HostCpu) -> BTreeMap<String, String> {
     for f in &cpu.features {
         l.insert(format!("{CPU_FEATURE}{f}"), t());
     }
-    l
+    l.into_iter().collect()
 }
 
 /// `Render`: the selector of a VMI's own launcher pod.
@@ -76,7 +77,7 @@ pub fn launcher_selector(mode: &CpuMode) -> BTreeMap<String, String> {
 /// target pod, from the source pod's selector (sticky) or else the source node's labels.
 pub fn host_model_target_selector(
     source_pod: &BTreeMap<String, String>,
-    source_node: &BTreeMap<String, String>,
+    source_node: &StrMap,
 ) -> Result<BTreeMap<String, String>, String> {
     let sticky: BTreeMap<String, String> = source_pod
         .iter()
@@ -106,7 +107,7 @@ pub fn host_model_target_selector(
 }
 
 /// Whether a node's labels satisfy a selector.
-pub fn matches(labels: &BTreeMap<String, String>, selector: &BTreeMap<String, String>) -> bool {
+pub fn matches(labels: &StrMap, selector: &BTreeMap<String, String>) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
@@ -194,7 +195,7 @@ mod tests {
 
     #[test]
     fn a_source_node_without_host_model_label_is_an_error_with_kubevirts_text() {
-        let e = host_model_target_selector(&BTreeMap::new(), &BTreeMap::new()).unwrap_err();
+        let e = host_model_target_selector(&BTreeMap::new(), &StrMap::new()).unwrap_err();
         assert_eq!(
             e,
             "node does not contain labal \"host-model-cpu.node.kubevirt.io/\" with information about host cpu model"

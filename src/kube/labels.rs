@@ -1,0 +1,214 @@
+//! `metadata.labels` and `metadata.annotations`: a string map in key order, as
+//! `BTreeMap<String, String>` is, held as one shared sorted vector (an `Arc`: scenarios holding objects are shared by the
+//! sweep threads).
+//!
+//! Every write clones the object it changes, and most writes (status updates) change no
+//! label or annotation: a clone of this map is a reference count, where a `BTreeMap`
+//! clone allocated a 544-byte leaf and every key and value again. An empty map holds no
+//! allocation at all. The map is copied only when a shared one is changed. At 1,000
+//! nodes the B-tree leaves of the two maps were about a third of the heap.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A string map in key order (labels or annotations).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct StrMap(Option<Arc<Vec<(String, String)>>>);
+
+impl StrMap {
+    /// An empty map.
+    pub fn new() -> StrMap {
+        StrMap(None)
+    }
+
+    fn entries(&self) -> &[(String, String)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.entries()
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// The entries to change, copied first if another snapshot shares them.
+    fn entries_mut(&mut self) -> &mut Vec<(String, String)> {
+        Arc::make_mut(self.0.get_or_insert_with(Default::default))
+    }
+
+    /// The value of a key.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.find(key).ok().map(|i| &self.entries()[i].1)
+    }
+
+    /// Whether the key is set.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets a key, returning its old value.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries_mut()[i].1, value)),
+            Err(i) => {
+                self.entries_mut().insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// Removes a key, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        let i = self.find(key).ok()?;
+        let (_, v) = self.entries_mut().remove(i);
+        if self.entries().is_empty() {
+            self.0 = None;
+        }
+        Some(v)
+    }
+
+    /// How many keys are set.
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    /// Whether no key is set.
+    pub fn is_empty(&self) -> bool {
+        self.entries().is_empty()
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &String)> + Clone {
+        self.entries().iter().map(|(k, v)| (k, v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + Clone {
+        self.entries().iter().map(|(k, _)| k)
+    }
+
+    /// The values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &String> + Clone {
+        self.entries().iter().map(|(_, v)| v)
+    }
+}
+
+impl fmt::Debug for StrMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<(String, String)> for StrMap {
+    /// Later entries of a key replace earlier ones, as collecting into a `BTreeMap` does.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> StrMap {
+        let mut v: Vec<(String, String)> = iter.into_iter().collect();
+        // Stable: equal keys keep their order, and the last of them wins below.
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, String)> = Vec::with_capacity(v.len());
+        for (k, val) in v {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = val,
+                _ => out.push((k, val)),
+            }
+        }
+        StrMap((!out.is_empty()).then(|| Arc::new(out)))
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for StrMap {
+    fn from(a: [(String, String); N]) -> StrMap {
+        a.into_iter().collect()
+    }
+}
+
+impl Extend<(String, String)> for StrMap {
+    fn extend<I: IntoIterator<Item = (String, String)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a StrMap {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries().iter().map(|(k, v)| (k, v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn s(x: &str) -> String {
+        x.to_string()
+    }
+
+    /// The same operations on a `BTreeMap` and on the map leave the same entries, in the
+    /// same order, and return the same values.
+    #[test]
+    fn behaves_as_a_btreemap_of_strings() {
+        let mut a: BTreeMap<String, String> = BTreeMap::new();
+        let mut b = StrMap::new();
+        let ops: [(&str, Option<&str>); 9] = [
+            ("b", Some("1")),
+            ("a", Some("2")),
+            ("c", Some("3")),
+            ("b", Some("4")),
+            ("z", None),
+            ("a", None),
+            ("a/b", Some("5")),
+            ("", Some("6")),
+            ("c", None),
+        ];
+        for (k, v) in ops {
+            match v {
+                Some(v) => assert_eq!(a.insert(s(k), s(v)), b.insert(s(k), s(v))),
+                None => assert_eq!(a.remove(k), b.remove(k)),
+            }
+            assert_eq!(a.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
+            assert_eq!(a.len(), b.len());
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            for probe in ["", "a", "a/b", "b", "c", "z"] {
+                assert_eq!(a.get(probe), b.get(probe));
+                assert_eq!(a.contains_key(probe), b.contains_key(probe));
+            }
+        }
+    }
+
+    #[test]
+    fn collecting_keeps_the_last_value_of_a_key_in_key_order() {
+        let m: StrMap = [(s("b"), s("1")), (s("a"), s("2")), (s("b"), s("3"))].into();
+        let want: BTreeMap<String, String> =
+            [(s("b"), s("1")), (s("a"), s("2")), (s("b"), s("3"))].into();
+        assert_eq!(
+            m.iter().collect::<Vec<_>>(),
+            want.iter().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_change_to_a_clone_leaves_the_original_as_it_was() {
+        let a: StrMap = [(s("k"), s("v"))].into();
+        let mut b = a.clone();
+        b.insert(s("k"), s("w"));
+        b.insert(s("l"), s("x"));
+        assert_eq!(a.get("k").map(String::as_str), Some("v"));
+        assert_eq!(a.len(), 1);
+        assert_eq!(b.get("k").map(String::as_str), Some("w"));
+    }
+
+    #[test]
+    fn an_emptied_map_equals_a_new_one() {
+        let mut a: StrMap = [(s("k"), s("v"))].into();
+        a.remove("k");
+        assert_eq!(a, StrMap::new());
+        assert!(a.is_empty());
+    }
+}
