@@ -204,7 +204,7 @@ fn running_migrations(read: Reader<'_>, node: &str) -> (usize, usize) {
         let p = m.vmim().phase;
         if p.is_final()
             || matches!(p, MigrationPhase::Unset)
-            || (p == MigrationPhase::Pending && target_pod(read, m).is_none())
+            || (p == MigrationPhase::Pending && !has_target_pod(read, m))
         {
             continue;
         }
@@ -223,16 +223,28 @@ fn running_migrations(read: Reader<'_>, node: &str) -> (usize, usize) {
     (all, outbound)
 }
 
+/// Whether the migration's target pod is in the cache (`target_pod(..).is_some()`, without
+/// putting the VMI's pods in name order).
+fn has_target_pod(read: Reader<'_>, vmim: &Obj) -> bool {
+    read.indexes()
+        .pods_of_vmi(&vmim.meta.namespace, &vmim.vmim().vmi_name)
+        .iter()
+        .filter_map(|&i| read.obj(i))
+        .any(|p| is_target_pod_of(p, vmim))
+}
+
+fn is_target_pod_of(p: &Obj, vmim: &Obj) -> bool {
+    p.pod().migration_uid.as_deref() == Some(vmim.meta.uid.as_str())
+        && p.meta.deletion_timestamp.is_none()
+}
+
 fn target_pod(read: Reader<'_>, vmim: &Obj) -> Option<crate::kube::Snap> {
     let pods = read
         .indexes()
         .pods_of_vmi(&vmim.meta.namespace, &vmim.vmim().vmi_name);
     read.in_name_order(pods)
         .into_iter()
-        .find(|(_, p)| {
-            p.pod().migration_uid.as_deref() == Some(vmim.meta.uid.as_str())
-                && p.meta.deletion_timestamp.is_none()
-        })
+        .find(|(_, p)| is_target_pod_of(p, vmim))
         .map(|(_, p)| p.clone())
 }
 
