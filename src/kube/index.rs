@@ -107,20 +107,36 @@ pub struct Indexes {
     unfinished_vmims: BTreeSet<ObjId>,
 }
 
+/// A small set of ids (a node's pods or VMIs, a VMI's pods or migrations: tens at most),
+/// as a sorted vector: one allocation, read in one sweep, in the order a `BTreeSet` gives.
+type IdSet = Vec<ObjId>;
+
+fn set_insert(s: &mut IdSet, id: ObjId) {
+    if let Err(at) = s.binary_search(&id) {
+        s.insert(at, id);
+    }
+}
+
+fn set_remove(s: &mut IdSet, id: ObjId) {
+    if let Ok(at) = s.binary_search(&id) {
+        s.remove(at);
+    }
+}
+
 /// Id sets indexed by node slot (an empty set where none).
-type BySlot = Vec<BTreeSet<ObjId>>;
+type BySlot = Vec<IdSet>;
 
 fn add_at(m: &mut BySlot, slot: u32, id: ObjId) {
     let i = slot as usize;
     if m.len() <= i {
-        m.resize_with(i + 1, BTreeSet::new);
+        m.resize_with(i + 1, IdSet::new);
     }
-    m[i].insert(id);
+    set_insert(&mut m[i], id);
 }
 
 fn remove_at(m: &mut BySlot, slot: u32, id: ObjId) {
     if let Some(s) = m.get_mut(slot as usize) {
-        s.remove(&id);
+        set_remove(s, id);
     }
 }
 
@@ -158,25 +174,26 @@ fn move_key(
 
 /// (namespace, name) -> ids; names held in the keys (see `NameKey`). A lookup-only hash
 /// map: nothing iterates it, so no order of it reaches anything.
-type ByNsName = FxMap<(NameKey, NameKey), BTreeSet<ObjId>>;
+type ByNsName = FxMap<(NameKey, NameKey), IdSet>;
 
 fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    m.entry((NameKey::new(ns), NameKey::new(n)))
-        .or_default()
-        .insert(id);
+    set_insert(
+        m.entry((NameKey::new(ns), NameKey::new(n))).or_default(),
+        id,
+    );
 }
 
 fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
     let k = (NameKey::new(ns), NameKey::new(n));
     if let Some(s) = m.get_mut(&k) {
-        s.remove(&id);
+        set_remove(s, id);
         if s.is_empty() {
             m.remove(&k);
         }
     }
 }
 
-static EMPTY: BTreeSet<ObjId> = BTreeSet::new();
+static EMPTY: IdSet = IdSet::new();
 
 fn active(p: PodPhase) -> bool {
     matches!(p, PodPhase::Pending | PodPhase::Running)
@@ -416,7 +433,7 @@ impl Indexes {
     }
 
     /// The ids a slot index holds for a node name (empty for a name never seen).
-    fn at<'s>(&self, m: &'s BySlot, node: &str) -> &'s BTreeSet<ObjId> {
+    fn at<'s>(&self, m: &'s BySlot, node: &str) -> &'s [ObjId] {
         self.node_slots
             .get(node)
             .and_then(|&s| m.get(s as usize))
@@ -424,12 +441,12 @@ impl Indexes {
     }
 
     /// Pods bound to a node (`spec.nodeName`), any phase.
-    pub fn pods_on(&self, node: &str) -> &BTreeSet<ObjId> {
+    pub fn pods_on(&self, node: &str) -> &[ObjId] {
         self.at(&self.pods_by_node, node)
     }
 
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
-    pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
+    pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &[ObjId] {
         self.pods_by_vmi
             .get(&(NameKey::new(ns), NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
@@ -497,18 +514,18 @@ impl Indexes {
     }
 
     /// VMIs whose `status.nodeName` is the node.
-    pub fn vmis_on(&self, node: &str) -> &BTreeSet<ObjId> {
+    pub fn vmis_on(&self, node: &str) -> &[ObjId] {
         self.at(&self.vmis_by_node, node)
     }
 
     /// VMIs labelled `kubevirt.io/nodeName=<node>`.
-    pub fn vmis_labelled(&self, node: &str) -> &BTreeSet<ObjId> {
+    pub fn vmis_labelled(&self, node: &str) -> &[ObjId] {
         self.at(&self.vmis_by_node_label, node)
     }
 
     /// The objects of a kind a selector admits, where an index answers it (a server-side
     /// LIST with that selector); `None` where the selector must be judged object by object.
-    pub fn selected(&self, kind: Kind, key: SelectorKey, value: &str) -> Option<&BTreeSet<ObjId>> {
+    pub fn selected(&self, kind: Kind, key: SelectorKey, value: &str) -> Option<&[ObjId]> {
         match (kind, key) {
             (Kind::Pod, SelectorKey::PodNode) => Some(self.pods_on(value)),
             (Kind::VirtualMachineInstance, SelectorKey::Label(LABEL_NODE_NAME)) => {
@@ -522,7 +539,7 @@ impl Indexes {
     }
 
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
-    pub fn vmims_of(&self, ns: &str, vmi: &str) -> &BTreeSet<ObjId> {
+    pub fn vmims_of(&self, ns: &str, vmi: &str) -> &[ObjId] {
         self.vmims_by_vmi
             .get(&(NameKey::new(ns), NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
@@ -556,6 +573,22 @@ mod tests {
                 probe: false,
             }),
         )
+    }
+
+    #[test]
+    fn an_id_set_holds_each_id_once_in_order_as_a_btreeset_does() {
+        let mut s = IdSet::new();
+        let mut b = BTreeSet::new();
+        for (id, add) in [(5, true), (1, true), (5, true), (3, true), (1, false), (9, false)] {
+            if add {
+                set_insert(&mut s, ObjId(id));
+                b.insert(ObjId(id));
+            } else {
+                set_remove(&mut s, ObjId(id));
+                b.remove(&ObjId(id));
+            }
+            assert_eq!(s, b.iter().copied().collect::<Vec<_>>());
+        }
     }
 
     #[test]
