@@ -107,8 +107,9 @@ pub struct Indexes {
     unfinished_vmims: BTreeSet<ObjId>,
 }
 
-/// A small set of ids (a node's pods or VMIs, a VMI's pods or migrations: tens at most),
-/// as a sorted vector: one allocation, read in one sweep, in the order a `BTreeSet` gives.
+/// A small set of ids (a node's pods or VMIs, a VMI's pods or migrations: usually tens),
+/// as a sorted vector: one allocation, read in one sweep, in the order a `BTreeSet` gives;
+/// an insert or removal moves the ids after it (a few hundred bytes at tens of ids).
 type IdSet = Vec<ObjId>;
 
 fn set_insert(s: &mut IdSet, id: ObjId) {
@@ -579,7 +580,14 @@ mod tests {
     fn an_id_set_holds_each_id_once_in_order_as_a_btreeset_does() {
         let mut s = IdSet::new();
         let mut b = BTreeSet::new();
-        for (id, add) in [(5, true), (1, true), (5, true), (3, true), (1, false), (9, false)] {
+        for (id, add) in [
+            (5, true),
+            (1, true),
+            (5, true),
+            (3, true),
+            (1, false),
+            (9, false),
+        ] {
             if add {
                 set_insert(&mut s, ObjId(id));
                 b.insert(ObjId(id));

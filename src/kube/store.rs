@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 pub struct Store {
     objs: Vec<Option<Snap>>,
     kinds: Vec<Kind>,
-    /// kind -> namespace -> name -> id (names held in the keys: see `NameKey`)
+    /// kind -> namespace -> name -> id (names held in the keys: see `NameKey`), for the
+    /// listings in name order.
     index: [BTreeMap<NameKey, BTreeMap<NameKey, ObjId>>; Kind::COUNT],
     /// The same names for lookup by (kind, namespace, name): one hash probe instead of two
     /// B-tree searches (at 1,000 nodes a namespace holds thousands of pods). Never iterated.
