@@ -9,7 +9,7 @@
 //! in three runs, and 328 to 334 in six runs with no purging (about its peak memory in 2 MiB
 //! pages). The peak is the same; the process keeps it until it exits.
 
-use std::os::raw::{c_int, c_long};
+use std::os::raw::{c_int, c_long, c_ulong};
 
 extern "C" {
     // mimalloc v3 `include/mimalloc.h`; the library is linked through the `mimalloc` crate.
@@ -50,10 +50,10 @@ pub fn keep_freed_memory() {
     unsafe {
         prctl(
             PR_SET_THP_DISABLE,
-            1 as std::os::raw::c_ulong,
-            0 as std::os::raw::c_ulong,
-            0 as std::os::raw::c_ulong,
-            0 as std::os::raw::c_ulong,
+            1 as c_ulong,
+            0 as c_ulong,
+            0 as c_ulong,
+            0 as c_ulong,
         );
     }
 }

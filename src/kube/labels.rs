@@ -1,12 +1,13 @@
 //! `metadata.labels` and `metadata.annotations`: a string map in key order, as
-//! `BTreeMap<String, String>` is, held as one shared sorted vector (an `Arc`: scenarios holding objects are shared by the
-//! sweep threads).
+//! `BTreeMap<String, String>` is, held as one shared sorted vector (an `Arc`: scenarios
+//! holding objects are shared by the sweep threads).
 //!
 //! Every write clones the object it changes, and most writes (status updates) change no
 //! label or annotation: a clone of this map is a reference count, where a `BTreeMap`
 //! clone allocated a 544-byte leaf and every key and value again. An empty map holds no
-//! allocation at all. The map is copied only when a shared one is changed. At 1,000
-//! nodes the B-tree leaves of the two maps were about a third of the heap.
+//! allocation at all. The map is copied only when a shared one is changed. In dhat's count
+//! of the 100-node upgrade at its peak, the label and annotation B-trees were 7.1 of its
+//! 26 MB.
 
 use std::fmt;
 use std::sync::Arc;

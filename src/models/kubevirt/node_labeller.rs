@@ -28,7 +28,7 @@ pub const CPU_VENDOR: &str = "cpu-vendor.node.kubevirt.io/";
 pub const SCHEDULABLE: &str = "kubevirt.io/schedulable";
 
 /// The labels the node labeller puts on a node with this CPU (computed once per catalogue
-/// host; the nodes of one model share one map).
+/// host; each node's copy is made when its own hostname label is added).
 pub fn node_labels(cpu: &HostCpu) -> StrMap {
     static CATALOGUE_LABELS: OnceLock<Vec<(HostCpu, StrMap)>> = OnceLock::new();
     let cached = CATALOGUE_LABELS.get_or_init(|| {
