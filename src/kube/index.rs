@@ -74,6 +74,58 @@ pub struct NodeInfo {
     slot: u32,
 }
 
+/// What the scheduler's filter reads of a node, kept as the node and its pods change
+/// (`refresh_room`) in the node's place in the walk, so the walk over hundreds of nodes per
+/// pod reads one vector in order, 56 bytes a node: per resource, what is left of the capacity (`i64::MAX`: no capacity for it, or a capacity
+/// of `i64::MAX`, which a saturating sum never exceeds), and the resources already over it.
+#[derive(Clone, Copy, Debug)]
+struct Room {
+    free: [i64; 4],
+    /// Bit `r`: pods use resource `r` and their sum exceeds the capacity.
+    over: u8,
+    /// Unschedulable, not Ready or drain-tainted (or no live Node of that name).
+    blocked: bool,
+}
+
+impl Default for Room {
+    fn default() -> Self {
+        Room {
+            free: [i64::MAX; 4],
+            over: 0,
+            blocked: true,
+        }
+    }
+}
+
+/// A pod's limits as the scheduler's filter compares them with a `Room`.
+#[derive(Clone, Copy, Debug)]
+pub struct Need {
+    /// Bit `r`: the pod has a limit for resource `r`.
+    mask: u8,
+    q: [i64; 4],
+}
+
+impl Need {
+    pub fn of(limits: &ResourceList) -> Need {
+        let mut need = Need { mask: 0, q: [0; 4] };
+        for (r, q) in limits.iter() {
+            need.mask |= 1 << r as usize;
+            need.q[r as usize] = q.0;
+        }
+        need
+    }
+}
+
+/// A live Node in the scheduler's walk: its id, resourceVersion, usage slot and room.
+#[derive(Clone, Copy, Debug)]
+pub struct WalkNode {
+    pub id: ObjId,
+    /// The node object's `metadata.resourceVersion` (its labels change only with it).
+    pub resource_version: u64,
+    slot: u32,
+    room: Room,
+}
+
 #[derive(Default)]
 pub struct Indexes {
     /// Per node slot (see `node_slots`): pods with that `spec.nodeName`.
@@ -94,6 +146,14 @@ pub struct Indexes {
     /// The live Nodes' names and ids, in name order (as a scan of the kind meets them).
     node_names: Vec<String>,
     node_ids: Vec<ObjId>,
+    /// The same Nodes, in the same order, as the scheduler walks them.
+    node_walk: Vec<WalkNode>,
+    /// Bumped whenever a Node joins or leaves the walk (positions move).
+    walk_generation: u64,
+    /// Per slot: the live Node's capacity and whether it is blocked, from which its room is
+    /// computed, and its position in the walk (`u32::MAX`: no live Node).
+    slot_nodes: Vec<Option<(ResourceList, bool)>>,
+    slot_pos: Vec<u32>,
     /// Per node slot: VMIs with that `status.nodeName`.
     vmis_by_node: BySlot,
     /// Per node slot: the `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects
@@ -260,11 +320,11 @@ impl Indexes {
                 if x.node != y.node || ax != ay || x.limits != y.limits {
                     if let (Some(n), true) = (x.node.as_deref(), ax) {
                         let slot = self.node_slot(n);
-                        self.usage[slot as usize].apply(&x.limits, -1);
+                        self.apply_usage(slot, &x.limits, -1);
                     }
                     if let (Some(n), true) = (y.node.as_deref(), ay) {
                         let slot = self.node_slot(n);
-                        self.usage[slot as usize].apply(&y.limits, 1);
+                        self.apply_usage(slot, &y.limits, 1);
                     }
                 }
             }
@@ -338,7 +398,7 @@ impl Indexes {
                             remove_at(&mut self.pods_by_node, slot, id);
                         }
                         if active(p.phase) {
-                            self.usage[slot as usize].apply(&p.limits, if insert { 1 } else { -1 });
+                            self.apply_usage(slot, &p.limits, if insert { 1 } else { -1 });
                         }
                     }
                 }
@@ -393,7 +453,7 @@ impl Indexes {
             self.node_info.resize(i + 1, None);
         }
         let Some(o) = new else {
-            if self.node_info[i].take().is_some() {
+            if let Some(info) = self.node_info[i].take() {
                 let at = self
                     .node_ids
                     .iter()
@@ -401,23 +461,42 @@ impl Indexes {
                     .expect("a listed node");
                 self.node_ids.remove(at);
                 self.node_names.remove(at);
+                self.node_walk.remove(at);
+                self.walk_moved();
+                self.set_slot_node(info.slot, None);
             }
             return;
         };
         let n = o.node();
-        let slot = match self.node_info[i] {
-            Some(info) => info.slot,
-            None => {
-                let name = o.meta.name.as_str();
-                let at = self
-                    .node_names
-                    .binary_search_by(|m| m.as_str().cmp(name))
-                    .unwrap_err();
+        let name = o.meta.name.as_str();
+        let found = self.node_names.binary_search_by(|m| m.as_str().cmp(name));
+        let slot = match (self.node_info[i], found) {
+            (Some(info), Ok(at)) => {
+                self.node_walk[at].resource_version = o.meta.resource_version;
+                info.slot
+            }
+            (_, Err(at)) => {
                 self.node_names.insert(at, name.to_string());
                 self.node_ids.insert(at, id);
-                self.node_slot(name)
+                let slot = self.node_slot(name);
+                self.node_walk.insert(
+                    at,
+                    WalkNode {
+                        id,
+                        resource_version: o.meta.resource_version,
+                        slot,
+                        room: Room::default(),
+                    },
+                );
+                self.walk_moved();
+                slot
             }
+            (None, Ok(_)) => unreachable!("a node name listed without its node"),
         };
+        self.set_slot_node(
+            slot,
+            Some((n.capacity, n.unschedulable || !n.ready || n.drain_taint)),
+        );
         self.node_info[i] = Some(NodeInfo {
             resource_version: o.meta.resource_version,
             capacity: n.capacity,
@@ -426,6 +505,73 @@ impl Indexes {
             ready: n.ready,
             slot,
         });
+    }
+
+    /// Applies a pod's limits to its node's usage (`sign` 1: it starts counting, -1: it
+    /// stops), and the node's room with it.
+    fn apply_usage(&mut self, slot: u32, limits: &ResourceList, sign: i64) {
+        self.usage[slot as usize].apply(limits, sign);
+        self.refresh_room(slot);
+    }
+
+    /// Sets the live Node of a slot (its capacity and whether it is blocked; `None`: none).
+    fn set_slot_node(&mut self, slot: u32, node: Option<(ResourceList, bool)>) {
+        let i = slot as usize;
+        if self.slot_nodes.len() <= i {
+            self.slot_nodes.resize(i + 1, None);
+        }
+        self.slot_nodes[i] = node;
+        self.refresh_room(slot);
+    }
+
+    /// Renumbers the slots' walk positions after a Node joined or left the walk.
+    fn walk_moved(&mut self) {
+        self.walk_generation += 1;
+        self.slot_pos.iter_mut().for_each(|p| *p = u32::MAX);
+        for (at, w) in self.node_walk.iter().enumerate() {
+            let i = w.slot as usize;
+            if self.slot_pos.len() <= i {
+                self.slot_pos.resize(i + 1, u32::MAX);
+            }
+            self.slot_pos[i] = at as u32;
+        }
+    }
+
+    /// How many times Nodes joined or left the walk: positions `walk_from` gives keep
+    /// naming the same Nodes while it stays.
+    pub fn walk_generation(&self) -> u64 {
+        self.walk_generation
+    }
+
+    /// Recomputes the room of a slot's live Node (if any) from its usage and capacity.
+    fn refresh_room(&mut self, slot: u32) {
+        let i = slot as usize;
+        let Some(&at) = self.slot_pos.get(i).filter(|&&p| p != u32::MAX) else {
+            return;
+        };
+        let Some(&Some((cap, blocked))) = self.slot_nodes.get(i) else {
+            self.node_walk[at as usize].room = Room::default();
+            return;
+        };
+        let u = &self.usage[i];
+        let mut room = Room {
+            free: [i64::MAX; 4],
+            over: 0,
+            blocked,
+        };
+        for r in Resource::ALL {
+            let k = r as usize;
+            match cap.get(r) {
+                Some(c) if c.0 != i64::MAX => {
+                    room.free[k] = c.0.saturating_sub(u.sum[k]);
+                    if u.with[k] > 0 && u.sum[k] > c.0 {
+                        room.over |= 1 << k;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.node_walk[at as usize].room = room;
     }
 
     /// The usage slot of a node name, assigned on first sight.
@@ -489,6 +635,25 @@ impl Indexes {
                 .as_ref()
                 .map(|info| (id, info))
         })
+    }
+
+    /// The live Nodes in the scheduler's walk order (name order), each with its position,
+    /// from position `start` (modulo their count) on round to the one before it:
+    /// kube-scheduler's walk from its `nextStartNodeIndex`. The same nodes `nodes_from`
+    /// gives, read from one vector.
+    pub fn walk_from(&self, start: usize) -> impl Iterator<Item = (usize, &WalkNode)> + '_ {
+        let at = start.checked_rem(self.node_walk.len()).unwrap_or(0);
+        let (before, after) = self.node_walk.split_at(at);
+        (at..).zip(after).chain((0..).zip(before))
+    }
+
+    /// Whether the node is schedulable, Ready and not drain-tainted and a pod of this need
+    /// fits beside what its pods use: `!blocked && fits(node, limits)` on the node's room.
+    pub fn admits(node: &WalkNode, need: &Need) -> bool {
+        let room = &node.room;
+        !room.blocked
+            && room.over & !need.mask == 0
+            && (0..4).all(|k| need.mask & (1 << k) == 0 || need.q[k] <= room.free[k])
     }
 
     /// What the Pending and Running pods bound to a node use (`usage_on` its name, or
@@ -746,6 +911,12 @@ mod tests {
                                 ix.usage_of(&info).add(&l).fits_within(&info.capacity),
                                 "used {used:?} cap {cap:?}/{cap_mem:?} limits {l:?}"
                             );
+                            let walk = ix.walk_from(0).next().expect("the node").1;
+                            assert_eq!(
+                                Indexes::admits(walk, &Need::of(&l)),
+                                ix.fits(&info, &l),
+                                "walk: used {used:?} cap {cap:?}/{cap_mem:?} limits {l:?}"
+                            );
                         }
                     }
                     if let Some(c) = used {
@@ -754,6 +925,82 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_walk_admits_no_pod_to_a_cordoned_unready_or_drain_tainted_node() {
+        use crate::kube::object::NodeBody;
+        let limits = ResourceList::new().with(Resource::LimitsCpu, Quantity(1));
+        let need = Need::of(&limits);
+        for (unschedulable, ready, drain_taint) in [
+            (false, true, false),
+            (true, true, false),
+            (false, false, false),
+            (false, true, true),
+        ] {
+            let mut ix = Indexes::default();
+            let body = NodeBody {
+                capacity: limits,
+                unschedulable,
+                drain_taint,
+                ready,
+                boots: 0,
+            };
+            ix.set_node(
+                ObjId(1),
+                Some(&Obj::new(Meta::named("", "n1"), Body::Node(body))),
+            );
+            let walk = *ix.walk_from(0).next().expect("the node").1;
+            let open = !unschedulable && ready && !drain_taint;
+            assert_eq!(
+                Indexes::admits(&walk, &need),
+                open,
+                "{unschedulable} {ready} {drain_taint}"
+            );
+            // Uncordoned, Ready and untainted again: admitted.
+            let body = NodeBody {
+                capacity: limits,
+                unschedulable: false,
+                drain_taint: false,
+                ready: true,
+                boots: 0,
+            };
+            ix.set_node(
+                ObjId(1),
+                Some(&Obj::new(Meta::named("", "n1"), Body::Node(body))),
+            );
+            let walk = *ix.walk_from(0).next().expect("the node").1;
+            assert!(Indexes::admits(&walk, &need));
+            ix.set_node(ObjId(1), None);
+            assert_eq!(ix.walk_from(0).count(), 0);
+        }
+    }
+
+    #[test]
+    fn the_walk_gives_the_nodes_in_name_order_from_the_start_position_round() {
+        use crate::kube::object::NodeBody;
+        let mut ix = Indexes::default();
+        for (id, name) in [(4, "node2"), (2, "node10"), (3, "node1")] {
+            let body = NodeBody {
+                capacity: ResourceList::new(),
+                unschedulable: false,
+                drain_taint: false,
+                ready: true,
+                boots: 0,
+            };
+            ix.set_node(
+                ObjId(id),
+                Some(&Obj::new(Meta::named("", name), Body::Node(body))),
+            );
+        }
+        let ids = |start| ix.walk_from(start).map(|(_, w)| w.id.0).collect::<Vec<_>>();
+        assert_eq!(ids(0), [3, 2, 4]);
+        assert_eq!(ids(2), [4, 3, 2]);
+        assert_eq!(ids(4), [2, 4, 3]);
+        let positions: Vec<usize> = ix.walk_from(4).map(|(at, _)| at).collect();
+        assert_eq!(positions, [1, 2, 0]);
+        let nodes: Vec<u32> = ix.nodes_from(4).map(|(id, _)| id.0).collect();
+        assert_eq!(nodes, ids(4));
     }
 
     #[test]

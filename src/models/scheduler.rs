@@ -23,21 +23,25 @@
 //! order they were added): nodes are walked in name order.
 
 use crate::engine::{Choice, ChoiceKind};
-use crate::kube::index::NodeInfo;
+use crate::kube::index::{Indexes, Need};
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
 use crate::models::kubevirt::node_labeller::matches;
 use std::collections::BTreeMap;
 
 /// The scheduler's nodes and per-node usage are its cache's (kube-scheduler's `NodeInfo`
-/// with `Requested`, kept as nodes change and pods are bound and finish: `Indexes::nodes`,
-/// `Indexes::usage_of`, compared with a pod's limits by `Indexes::fits`); whether a node's
+/// with `Requested`, kept as nodes change and pods are bound and finish: `Indexes::walk_from`
+/// in name order, with each node's room left compared with a pod's limits by
+/// `Indexes::admits`, which is `Indexes::fits` on precomputed sums); whether a node's
 /// labels satisfy a pod's `nodeSelector` is remembered per node and resourceVersion (labels
 /// change only with a write), for each distinct selector seen.
 #[derive(Default)]
 pub struct Scheduler {
     selectors: Vec<BTreeMap<String, String>>,
-    /// Per selector, per node id: the node's resourceVersion and whether it matched.
-    matched: Vec<Vec<Option<(u64, bool)>>>,
+    /// Per selector, per position in the node walk: the node's resourceVersion and whether
+    /// it matched, as `(rv + 1) << 1 | matched` (0: not looked at).
+    matched: Vec<Vec<u64>>,
+    /// `Indexes::walk_generation` when `matched` was last valid for the walk's positions.
+    walk_generation: u64,
     /// `nextStartNodeIndex`: the position in the node list where the next search starts.
     next_start_node_index: usize,
 }
@@ -75,41 +79,31 @@ impl Scheduler {
         }
     }
 
-    /// Whether the node's labels match the selector, its object read only when its
-    /// resourceVersion moved since the last look.
-    fn node_matches(&mut self, sel: usize, id: ObjId, rv: u64, read: Reader<'_>) -> bool {
+    /// Whether the node (at position `at` of the walk) has labels that match the selector,
+    /// its object read only when its resourceVersion moved since the last look.
+    fn node_matches(
+        &mut self,
+        sel: usize,
+        at: usize,
+        id: ObjId,
+        rv: u64,
+        read: Reader<'_>,
+    ) -> bool {
         let memo = &mut self.matched[sel];
-        let i = id.0 as usize;
-        if memo.len() <= i {
-            memo.resize(i + 1, None);
+        if memo.len() <= at {
+            memo.resize(at + 1, 0);
         }
-        match memo[i] {
-            Some((v, m)) if v == rv => m,
-            _ => {
-                let m = read
-                    .obj(id)
-                    .is_some_and(|n| matches(&n.meta.labels, &self.selectors[sel]));
-                memo[i] = Some((rv, m));
-                m
-            }
+        // The resourceVersion plus one, so that 0 is never a looked-at node's.
+        let seen = rv.wrapping_add(1);
+        if memo[at] >> 1 == seen {
+            return memo[at] & 1 == 1;
         }
+        let m = read
+            .obj(id)
+            .is_some_and(|n| matches(&n.meta.labels, &self.selectors[sel]));
+        memo[at] = seen << 1 | u64::from(m);
+        m
     }
-}
-
-/// Whether the scheduler may bind the pod to the node (capacity and `nodeSelector` aside):
-/// `avoid` and `require` are the ids of the pod's excluded and required nodes, where it
-/// names one (`Some(None)`: a name no node ever had).
-fn fits_but_selector(
-    n: &NodeInfo,
-    id: ObjId,
-    avoid: Option<Option<ObjId>>,
-    require: Option<Option<ObjId>>,
-) -> bool {
-    !n.unschedulable
-        && n.ready
-        && !n.drain_taint
-        && avoid.is_none_or(|a| a != Some(id))
-        && require.is_none_or(|r| r == Some(id))
 }
 
 impl Reconciler for Scheduler {
@@ -158,7 +152,8 @@ impl Reconciler for Scheduler {
             return Ok(Outcome::Done);
         }
         let sel = self.selector_index(&b.node_selector);
-        // The nodes the pod names, by id, so the filter compares ids, not names.
+        // The nodes the pod names, by id, so the filter compares ids, not names
+        // (`Some(None)`: a name no node ever had).
         let avoid = b
             .avoid_node
             .as_deref()
@@ -172,11 +167,19 @@ impl Reconciler for Scheduler {
         let all = ix.node_count();
         let to_find = num_feasible_nodes_to_find(all);
         let mut processed = 0;
-        for (id, n) in ix.nodes_from(self.next_start_node_index) {
+        let need = Need::of(&b.limits);
+        if self.walk_generation != ix.walk_generation() {
+            // Nodes joined or left: the walk positions the memo is kept by moved.
+            self.walk_generation = ix.walk_generation();
+            self.matched.iter_mut().for_each(Vec::clear);
+        }
+        for (at, w) in ix.walk_from(self.next_start_node_index) {
             processed += 1;
-            if fits_but_selector(n, id, avoid, require)
-                && self.node_matches(sel, id, n.resource_version, read)
-                && ix.fits(n, &b.limits)
+            let id = w.id;
+            if avoid.is_none_or(|a| a != Some(id))
+                && require.is_none_or(|r| r == Some(id))
+                && Indexes::admits(w, &need)
+                && self.node_matches(sel, at, id, w.resource_version, read)
             {
                 candidates.push(id);
                 if candidates.len() == to_find {
