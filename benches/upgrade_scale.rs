@@ -11,6 +11,11 @@
 //! does, so every size runs again until its runs add up to `HVSIM_SCALE_MIN_SECS` of wall
 //! (default 1; at least once: 1,000 nodes runs once) and the figures are the median run's
 //! (by wall); every repetition must give the same events.
+//! On a machine whose speed drifts over seconds (a shared host), `HVSIM_SCALE_ROUNDS=K` runs
+//! the whole list of sizes K times in turn, so that every size meets the same drift, and
+//! prints beside the median the fastest run of each size and the ratio of the fastest runs:
+//! interference only ever adds time, so the fastest run is the closest to the code's own cost.
+//! Peak memory is read in the first round, where the sizes still grow.
 
 // The allocator the hvsim binary uses, so the figures are the binary's.
 #[global_allocator]
@@ -59,6 +64,33 @@ fn cluster(nodes: usize) -> String {
     s
 }
 
+/// One run of a scenario: (wall, build, run) seconds and the outcome.
+fn run_once(
+    scn: &hvsim::scenario::Scenario,
+    version: Version,
+) -> ((f64, f64, f64), hvsim::check::RunOutcome) {
+    let start = Instant::now();
+    let choices = Box::new(SeededChoices::new(0).unrecorded());
+    // Called once the world is built, before its first event: the end of the setup.
+    let built: Cell<Option<Instant>> = Cell::new(None);
+    let mark = |_: &mut hvsim::sim::World| built.set(Some(Instant::now()));
+    let opts = RunOptions {
+        customize: Some(&mark),
+        ..RunOptions::default()
+    };
+    let o = run_with(scn, version, choices, Trace::off(), opts);
+    let end = Instant::now();
+    let built = built.get().expect("the world was built");
+    (
+        (
+            (end - start).as_secs_f64(),
+            (built - start).as_secs_f64(),
+            (end - built).as_secs_f64(),
+        ),
+        o,
+    )
+}
+
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -79,42 +111,51 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1.0);
-    let mut points: Vec<(f64, f64, f64)> = Vec::new();
-    // (events/s, run events/s) per size, for the ratio of the largest to the smallest.
-    let mut rates: Vec<(f64, f64)> = Vec::new();
-    for nodes in sizes {
-        let scn = scenario::load_str("scale.ron", &cluster(nodes)).expect("a valid scenario");
-        // (wall, build, run) per repetition.
-        let mut times: Vec<(f64, f64, f64)> = Vec::new();
-        let mut out = None;
-        while out.is_none() || times.iter().map(|t| t.0).sum::<f64>() < min_secs {
-            let start = Instant::now();
-            let choices = Box::new(SeededChoices::new(0).unrecorded());
-            // Called once the world is built, before its first event: the end of the setup.
-            let built: Cell<Option<Instant>> = Cell::new(None);
-            let mark = |_: &mut hvsim::sim::World| built.set(Some(Instant::now()));
-            let opts = RunOptions {
-                customize: Some(&mark),
-                ..RunOptions::default()
-            };
-            let o = run_with(&scn, version, choices, Trace::off(), opts);
-            let end = Instant::now();
-            let built = built.get().expect("the world was built");
-            times.push((
-                (end - start).as_secs_f64(),
-                (built - start).as_secs_f64(),
-                (end - built).as_secs_f64(),
-            ));
-            if let Some(prev) = &out {
-                let prev: &hvsim::check::RunOutcome = prev;
-                assert_eq!(prev.steps, o.steps, "a repetition gave other events");
+    let rounds: usize = std::env::var("HVSIM_SCALE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let scenarios: Vec<(usize, hvsim::scenario::Scenario)> = sizes
+        .iter()
+        .map(|&n| {
+            let scn = scenario::load_str("scale.ron", &cluster(n)).expect("a valid scenario");
+            (n, scn)
+        })
+        .collect();
+    // Per size: (wall, build, run) per repetition, the outcome, and the peak RSS of round 1.
+    let mut times: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); sizes.len()];
+    let mut outs: Vec<Option<hvsim::check::RunOutcome>> = sizes.iter().map(|_| None).collect();
+    let mut rss: Vec<f64> = vec![f64::NAN; sizes.len()];
+    for round in 0..rounds {
+        for (k, (_, scn)) in scenarios.iter().enumerate() {
+            let mut spent = 0.0;
+            let mut first = true;
+            while first || spent < min_secs {
+                first = false;
+                let (t, o) = run_once(scn, version);
+                spent += t.0;
+                times[k].push(t);
+                if let Some(prev) = &outs[k] {
+                    assert_eq!(prev.steps, o.steps, "a repetition gave other events");
+                }
+                outs[k] = Some(o);
             }
-            out = Some(o);
+            if round == 0 {
+                rss[k] = peak_rss_mib();
+            }
         }
-        let out = out.expect("one run at least");
+    }
+    let mut points: Vec<(f64, f64, f64)> = Vec::new();
+    // (events/s, run events/s, fastest events/s) per size, for the ratios.
+    let mut rates: Vec<(f64, f64, f64)> = Vec::new();
+    for (k, &nodes) in sizes.iter().enumerate() {
+        let out = outs[k].take().expect("one run at least");
+        let times = &mut times[k];
         times.sort_by(|a, b| a.0.total_cmp(&b.0));
         let reps = times.len();
         let (secs, setup, run_secs) = times[reps / 2];
+        let fastest = times[0].0;
         let duration = out
             .metrics
             .iter()
@@ -127,8 +168,16 @@ fn main() {
             .find(|(n, _)| n == "migrations started")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
+        let over_rounds = if rounds > 1 {
+            format!(
+                " over {rounds} rounds; fastest {fastest:.3} s = {:.0} events/s",
+                out.steps as f64 / fastest
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "upgrade {nodes} nodes, {} VMs: {} in {secs:.3} s wall (median of {reps}; build {setup:.3} s, run {run_secs:.3} s), {} events = {:.0} events/s ({:.0} run events/s), {:.0} events/node; upgrade took {duration} virtual, {migrations} migrations; peak RSS {:.0} MiB",
+            "upgrade {nodes} nodes, {} VMs: {} in {secs:.3} s wall (median of {reps}{over_rounds}; build {setup:.3} s, run {run_secs:.3} s), {} events = {:.0} events/s ({:.0} run events/s), {:.0} events/node; upgrade took {duration} virtual, {migrations} migrations; peak RSS {:.0} MiB",
             nodes * VMS_PER_NODE,
             match &out.violation {
                 None => "completed, every invariant held".to_string(),
@@ -138,10 +187,14 @@ fn main() {
             out.steps as f64 / secs,
             out.steps as f64 / run_secs,
             out.steps as f64 / nodes as f64,
-            peak_rss_mib()
+            rss[k]
         );
         points.push((nodes as f64, out.steps as f64, secs));
-        rates.push((out.steps as f64 / secs, out.steps as f64 / run_secs));
+        rates.push((
+            out.steps as f64 / secs,
+            out.steps as f64 / run_secs,
+            out.steps as f64 / fastest,
+        ));
     }
     if points.len() >= 2 {
         let events: Vec<(f64, f64)> = points.iter().map(|&(n, e, _)| (n, e)).collect();
@@ -157,6 +210,12 @@ fn main() {
             last.0 / first.0,
             last.1 / first.1
         );
+        if rounds > 1 {
+            println!(
+                "fastest runs' events/s at the largest size / at the smallest: {:.2}",
+                last.2 / first.2
+            );
+        }
     }
 }
 
