@@ -7,6 +7,7 @@
 use super::api::{ActorId, ApiServer};
 use super::controller::{Cache, Ctx, Outcome, Reader, ReconcileError, Reconciler};
 use super::fault::Faults;
+use super::fxhash::FxMap;
 use super::object::{Kind, ObjId, Snap};
 use super::selector::{any_admits, Selector, SelectorKey};
 use super::store::Store;
@@ -254,12 +255,17 @@ fn listed_ids(store: &Store, kind: Kind, sels: Option<&[Selector]>) -> Vec<ObjId
 
 /// Who receives a change of each kind: the processes watching it without a selector, and
 /// those with one by the value they select (so a change reaches its few selecting watchers
-/// without asking all of them). Rebuilt when watches or selectors change.
+/// without asking all of them). Rebuilt when watches or selectors change. The values are
+/// looked up per change (a node name among a thousand), never iterated: a hash map, so no
+/// order of it reaches anything.
 struct Routes {
     plain: Vec<Vec<u16>>,
     keys: Vec<Vec<SelectorKey>>,
-    by_value: Vec<BTreeMap<SelectorKey, BTreeMap<String, Vec<u16>>>>,
+    by_value: Vec<BTreeMap<SelectorKey, ByValue>>,
 }
+
+/// The selecting watchers of one selector key, by the value they select.
+type ByValue = FxMap<Box<str>, Vec<u16>>;
 
 impl Routes {
     fn build(procs: &[Process]) -> Routes {
@@ -283,7 +289,7 @@ impl Routes {
                             let v = r.by_value[k]
                                 .entry(s.key)
                                 .or_default()
-                                .entry(s.value.clone())
+                                .entry(s.value.as_str().into())
                                 .or_default();
                             if v.last() != Some(&(pi as u16)) {
                                 v.push(pi as u16);
