@@ -116,19 +116,16 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let scenarios: Vec<(usize, hvsim::scenario::Scenario)> = sizes
-        .iter()
-        .map(|&n| {
-            let scn = scenario::load_str("scale.ron", &cluster(n)).expect("a valid scenario");
-            (n, scn)
-        })
-        .collect();
     // Per size: (wall, build, run) per repetition, the outcome, and the peak RSS of round 1.
     let mut times: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); sizes.len()];
     let mut outs: Vec<Option<hvsim::check::RunOutcome>> = sizes.iter().map(|_| None).collect();
     let mut rss: Vec<f64> = vec![f64::NAN; sizes.len()];
     for round in 0..rounds {
-        for (k, (_, scn)) in scenarios.iter().enumerate() {
+        for (k, &nodes) in sizes.iter().enumerate() {
+            // Loaded afresh for each size and round, so a size's peak memory holds no
+            // larger size's scenario.
+            let scn = scenario::load_str("scale.ron", &cluster(nodes)).expect("a valid scenario");
+            let scn = &scn;
             let mut spent = 0.0;
             let mut first = true;
             while first || spent < min_secs {
