@@ -83,7 +83,7 @@ struct Room {
     free: [i64; 4],
     /// Bit `r`: pods use resource `r` and their sum exceeds the capacity.
     over: u8,
-    /// Unschedulable, not Ready or drain-tainted (or no live Node of that name).
+    /// Unschedulable, not Ready or drain-tainted.
     blocked: bool,
 }
 
@@ -143,16 +143,13 @@ pub struct Indexes {
     /// Per Node object id: what the scheduler filters on (`None` for ids not a live Node
     /// here), so it reads a node without its object or a comparison of names.
     node_info: Vec<Option<NodeInfo>>,
-    /// The live Nodes' names and ids, in name order (as a scan of the kind meets them).
+    /// The live Nodes' names, in name order (as a scan of the kind meets them), and the
+    /// same Nodes in the same order as the scheduler walks them (ids, rooms).
     node_names: Vec<String>,
-    node_ids: Vec<ObjId>,
-    /// The same Nodes, in the same order, as the scheduler walks them.
     node_walk: Vec<WalkNode>,
     /// Bumped whenever a Node joins or leaves the walk (positions move).
     walk_generation: u64,
-    /// Per slot: the live Node's capacity and whether it is blocked, from which its room is
-    /// computed, and its position in the walk (`u32::MAX`: no live Node).
-    slot_nodes: Vec<Option<(ResourceList, bool)>>,
+    /// Per slot: the live Node's position in the walk (`u32::MAX`: none).
     slot_pos: Vec<u32>,
     /// Per node slot: VMIs with that `status.nodeName`.
     vmis_by_node: BySlot,
@@ -453,17 +450,15 @@ impl Indexes {
             self.node_info.resize(i + 1, None);
         }
         let Some(o) = new else {
-            if let Some(info) = self.node_info[i].take() {
+            if self.node_info[i].take().is_some() {
                 let at = self
-                    .node_ids
+                    .node_walk
                     .iter()
-                    .position(|&n| n == id)
+                    .position(|w| w.id == id)
                     .expect("a listed node");
-                self.node_ids.remove(at);
                 self.node_names.remove(at);
                 self.node_walk.remove(at);
                 self.walk_moved();
-                self.set_slot_node(info.slot, None);
             }
             return;
         };
@@ -477,7 +472,6 @@ impl Indexes {
             }
             (_, Err(at)) => {
                 self.node_names.insert(at, name.to_string());
-                self.node_ids.insert(at, id);
                 let slot = self.node_slot(name);
                 self.node_walk.insert(
                     at,
@@ -493,10 +487,6 @@ impl Indexes {
             }
             (None, Ok(_)) => unreachable!("a node name listed without its node"),
         };
-        self.set_slot_node(
-            slot,
-            Some((n.capacity, n.unschedulable || !n.ready || n.drain_taint)),
-        );
         self.node_info[i] = Some(NodeInfo {
             resource_version: o.meta.resource_version,
             capacity: n.capacity,
@@ -505,22 +495,13 @@ impl Indexes {
             ready: n.ready,
             slot,
         });
+        self.refresh_room(slot);
     }
 
     /// Applies a pod's limits to its node's usage (`sign` 1: it starts counting, -1: it
     /// stops), and the node's room with it.
     fn apply_usage(&mut self, slot: u32, limits: &ResourceList, sign: i64) {
         self.usage[slot as usize].apply(limits, sign);
-        self.refresh_room(slot);
-    }
-
-    /// Sets the live Node of a slot (its capacity and whether it is blocked; `None`: none).
-    fn set_slot_node(&mut self, slot: u32, node: Option<(ResourceList, bool)>) {
-        let i = slot as usize;
-        if self.slot_nodes.len() <= i {
-            self.slot_nodes.resize(i + 1, None);
-        }
-        self.slot_nodes[i] = node;
         self.refresh_room(slot);
     }
 
@@ -543,25 +524,26 @@ impl Indexes {
         self.walk_generation
     }
 
-    /// Recomputes the room of a slot's live Node (if any) from its usage and capacity.
+    /// Recomputes the room of a slot's live Node (if any) from its usage and its
+    /// `NodeInfo`.
     fn refresh_room(&mut self, slot: u32) {
         let i = slot as usize;
         let Some(&at) = self.slot_pos.get(i).filter(|&&p| p != u32::MAX) else {
             return;
         };
-        let Some(&Some((cap, blocked))) = self.slot_nodes.get(i) else {
-            self.node_walk[at as usize].room = Room::default();
+        let w = &self.node_walk[at as usize];
+        let Some(info) = self.node_info[w.id.0 as usize] else {
             return;
         };
         let u = &self.usage[i];
         let mut room = Room {
             free: [i64::MAX; 4],
             over: 0,
-            blocked,
+            blocked: info.unschedulable || !info.ready || info.drain_taint,
         };
         for r in Resource::ALL {
             let k = r as usize;
-            match cap.get(r) {
+            match info.capacity.get(r) {
                 Some(c) if c.0 != i64::MAX => {
                     room.free[k] = c.0.saturating_sub(u.sum[k]);
                     if u.with[k] > 0 && u.sum[k] > c.0 {
@@ -613,34 +595,21 @@ impl Indexes {
 
     /// The live Nodes' ids in name order, each with its scheduler view.
     pub fn nodes(&self) -> impl Iterator<Item = (ObjId, &NodeInfo)> + '_ {
-        self.node_ids.iter().filter_map(|&id| {
-            self.node_info[id.0 as usize]
+        self.node_walk.iter().filter_map(|w| {
+            self.node_info[w.id.0 as usize]
                 .as_ref()
-                .map(|info| (id, info))
+                .map(|info| (w.id, info))
         })
     }
 
     /// How many live Nodes there are (what `nodes` gives).
     pub fn node_count(&self) -> usize {
-        self.node_ids.len()
-    }
-
-    /// The live Nodes as `nodes` gives them, from position `start` (modulo their count) on
-    /// round to the one before it: kube-scheduler's walk from its `nextStartNodeIndex`.
-    pub fn nodes_from(&self, start: usize) -> impl Iterator<Item = (ObjId, &NodeInfo)> + '_ {
-        let at = start.checked_rem(self.node_ids.len()).unwrap_or(0);
-        let (before, after) = self.node_ids.split_at(at);
-        after.iter().chain(before).filter_map(|&id| {
-            self.node_info[id.0 as usize]
-                .as_ref()
-                .map(|info| (id, info))
-        })
+        self.node_walk.len()
     }
 
     /// The live Nodes in the scheduler's walk order (name order), each with its position,
     /// from position `start` (modulo their count) on round to the one before it:
-    /// kube-scheduler's walk from its `nextStartNodeIndex`. The same nodes `nodes_from`
-    /// gives, read from one vector.
+    /// kube-scheduler's walk from its `nextStartNodeIndex`.
     pub fn walk_from(&self, start: usize) -> impl Iterator<Item = (usize, &WalkNode)> + '_ {
         let at = start.checked_rem(self.node_walk.len()).unwrap_or(0);
         let (before, after) = self.node_walk.split_at(at);
@@ -999,8 +968,8 @@ mod tests {
         assert_eq!(ids(4), [2, 4, 3]);
         let positions: Vec<usize> = ix.walk_from(4).map(|(at, _)| at).collect();
         assert_eq!(positions, [1, 2, 0]);
-        let nodes: Vec<u32> = ix.nodes_from(4).map(|(id, _)| id.0).collect();
-        assert_eq!(nodes, ids(4));
+        let nodes: Vec<u32> = ix.nodes().map(|(id, _)| id.0).collect();
+        assert_eq!(nodes, ids(0));
     }
 
     #[test]
