@@ -86,7 +86,10 @@ pub fn repo_vm_up(store: &Store, name: &str) -> bool {
 /// `spec.unschedulable` counts when there is no affinity); a CD-ROM or containerDisk. It
 /// does not read KubeVirt's LiveMigratable condition: such a VMI is left for the drain,
 /// which never migrates it.
-pub fn non_live_migratable(vmi: &Obj, nodes: &[Snap]) -> Option<&'static str> {
+pub fn non_live_migratable<'a>(
+    vmi: &Obj,
+    nodes: impl IntoIterator<Item = &'a Obj>,
+) -> Option<&'static str> {
     let b = vmi.vmi();
     let d = &b.domain;
     if d.node_selector.is_some() {
@@ -95,7 +98,7 @@ pub fn non_live_migratable(vmi: &Obj, nodes: &[Snap]) -> Option<&'static str> {
     if d.host_devices.iter().any(|h| h.in_host_devices()) {
         return Some("pcie or usb devices");
     }
-    let migratable = nodes.iter().any(|n| {
+    let migratable = nodes.into_iter().any(|n| {
         n.meta.name != b.node
             && !n.node().unschedulable
             && d.node_affinity
@@ -192,9 +195,10 @@ impl JobRunner {
 
     /// The live-migrate detector with `--shutdown`.
     fn detect(&self, ctx: &mut Ctx<'_>, node: &str, upgrade: &str) -> Result<(), ReconcileError> {
-        let nodes: Vec<Snap> = ctx.api().store.list_all(Kind::Node).cloned().collect();
-        // v1.6.0+ counts non-witness nodes; hvsim has no witness nodes.
-        if nodes.len() == 1 {
+        // v1.6.0+ counts non-witness nodes; hvsim has no witness nodes. The nodes are read
+        // where a VMI needs them, in place: the real detector's list holds the cache's
+        // pointers, and a copy of a 1,000-node list per drained node grew as nodes².
+        if ctx.api().store.indexes().node_count() == 1 {
             return Ok(());
         }
         let mut stop = Vec::new();
@@ -208,7 +212,8 @@ impl JobRunner {
                 }
             };
             if listed {
-                if let Some(why) = non_live_migratable(&vmi, &nodes) {
+                let nodes = ctx.api().store.list_all(Kind::Node).map(|n| &**n);
+                if let Some(why) = non_live_migratable(&vmi, nodes) {
                     let key = vmi.meta.key();
                     ctx.log(|| format!("{key} considered non-live migratable due to {why}"));
                     stop.push((vmi.meta.namespace.clone(), vmi.meta.name.clone(), is_repo));
