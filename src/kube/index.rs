@@ -74,40 +74,25 @@ pub struct NodeInfo {
     slot: u32,
 }
 
-/// What the scheduler's filter reads of a node, kept as the node and its pods change
-/// (`refresh_room`) in the node's place in the walk, so the walk over hundreds of nodes per
-/// pod reads one vector in order, 56 bytes a node: per resource, what is left of the capacity (`i64::MAX`: no capacity for it, or a capacity
-/// of `i64::MAX`, which a saturating sum never exceeds), and the resources already over it.
-#[derive(Clone, Copy, Debug)]
-struct Room {
-    free: [i64; 4],
-    /// Bit `r`: pods use resource `r` and their sum exceeds the capacity.
-    over: u8,
-    /// Unschedulable, not Ready or drain-tainted.
-    blocked: bool,
-}
+/// `WalkNode::refuse`'s bit for a node that is unschedulable, not Ready or drain-tainted;
+/// no `Need::mask` has it, so such a node admits no pod.
+const BLOCKED: u8 = 1 << 7;
 
-impl Default for Room {
-    fn default() -> Self {
-        Room {
-            free: [i64::MAX; 4],
-            over: 0,
-            blocked: true,
-        }
-    }
-}
-
-/// A pod's limits as the scheduler's filter compares them with a `Room`.
+/// A pod's limits as the scheduler's filter compares them with a node's room.
 #[derive(Clone, Copy, Debug)]
 pub struct Need {
     /// Bit `r`: the pod has a limit for resource `r`.
     mask: u8,
+    /// Per resource, the limit; `i64::MIN` where the pod has none, which every room admits.
     q: [i64; 4],
 }
 
 impl Need {
     pub fn of(limits: &ResourceList) -> Need {
-        let mut need = Need { mask: 0, q: [0; 4] };
+        let mut need = Need {
+            mask: 0,
+            q: [i64::MIN; 4],
+        };
         for (r, q) in limits.iter() {
             need.mask |= 1 << r as usize;
             need.q[r as usize] = q.0;
@@ -116,14 +101,19 @@ impl Need {
     }
 }
 
-/// A live Node in the scheduler's walk: its id, resourceVersion, usage slot and room.
+/// A live Node in the scheduler's walk, with what the filter reads of it, kept as the node
+/// and its pods change (`refresh_room`) in the node's place in the walk, so the walk over
+/// hundreds of nodes per pod reads one vector in order, 48 bytes a node.
 #[derive(Clone, Copy, Debug)]
 pub struct WalkNode {
     pub id: ObjId,
+    /// Bit `r`: pods use resource `r` and their sum exceeds the capacity; `BLOCKED`.
+    refuse: u8,
     /// The node object's `metadata.resourceVersion` (its labels change only with it).
     pub resource_version: u64,
-    slot: u32,
-    room: Room,
+    /// Per resource, what is left of the capacity (`i64::MAX`: no capacity for it, or a
+    /// capacity of `i64::MAX`, which a saturating sum never exceeds).
+    free: [i64; 4],
 }
 
 #[derive(Default)]
@@ -462,6 +452,7 @@ impl Indexes {
             }
             return;
         };
+        let mut joined = false;
         let n = o.node();
         let name = o.meta.name.as_str();
         let found = self.node_names.binary_search_by(|m| m.as_str().cmp(name));
@@ -477,12 +468,12 @@ impl Indexes {
                     at,
                     WalkNode {
                         id,
+                        refuse: BLOCKED,
                         resource_version: o.meta.resource_version,
-                        slot,
-                        room: Room::default(),
+                        free: [i64::MAX; 4],
                     },
                 );
-                self.walk_moved();
+                joined = true;
                 slot
             }
             (None, Ok(_)) => unreachable!("a node name listed without its node"),
@@ -495,6 +486,9 @@ impl Indexes {
             ready: n.ready,
             slot,
         });
+        if joined {
+            self.walk_moved();
+        }
         self.refresh_room(slot);
     }
 
@@ -510,7 +504,7 @@ impl Indexes {
         self.walk_generation += 1;
         self.slot_pos.iter_mut().for_each(|p| *p = u32::MAX);
         for (at, w) in self.node_walk.iter().enumerate() {
-            let i = w.slot as usize;
+            let i = self.node_info[w.id.0 as usize].expect("a walked node").slot as usize;
             if self.slot_pos.len() <= i {
                 self.slot_pos.resize(i + 1, u32::MAX);
             }
@@ -518,7 +512,7 @@ impl Indexes {
         }
     }
 
-    /// How many times Nodes joined or left the walk: positions `walk_from` gives keep
+    /// How many times Nodes joined or left the walk: positions in `walk` keep
     /// naming the same Nodes while it stays.
     pub fn walk_generation(&self) -> u64 {
         self.walk_generation
@@ -536,24 +530,26 @@ impl Indexes {
             return;
         };
         let u = &self.usage[i];
-        let mut room = Room {
-            free: [i64::MAX; 4],
-            over: 0,
-            blocked: info.unschedulable || !info.ready || info.drain_taint,
-        };
+        let mut free = [i64::MAX; 4];
+        let mut refuse = 0;
+        if info.unschedulable || !info.ready || info.drain_taint {
+            refuse |= BLOCKED;
+        }
         for r in Resource::ALL {
             let k = r as usize;
             match info.capacity.get(r) {
                 Some(c) if c.0 != i64::MAX => {
-                    room.free[k] = c.0.saturating_sub(u.sum[k]);
+                    free[k] = c.0.saturating_sub(u.sum[k]);
                     if u.with[k] > 0 && u.sum[k] > c.0 {
-                        room.over |= 1 << k;
+                        refuse |= 1 << k;
                     }
                 }
                 _ => {}
             }
         }
-        self.node_walk[at as usize].room = room;
+        let w = &mut self.node_walk[at as usize];
+        w.free = free;
+        w.refuse = refuse;
     }
 
     /// The usage slot of a node name, assigned on first sight.
@@ -607,22 +603,22 @@ impl Indexes {
         self.node_walk.len()
     }
 
-    /// The live Nodes in the scheduler's walk order (name order), each with its position,
-    /// from position `start` (modulo their count) on round to the one before it:
-    /// kube-scheduler's walk from its `nextStartNodeIndex`.
-    pub fn walk_from(&self, start: usize) -> impl Iterator<Item = (usize, &WalkNode)> + '_ {
-        let at = start.checked_rem(self.node_walk.len()).unwrap_or(0);
-        let (before, after) = self.node_walk.split_at(at);
-        (at..).zip(after).chain((0..).zip(before))
+    /// Whether the node is schedulable, Ready and not drain-tainted and a pod of this need
+    /// fits beside what its pods use: `fits(node, limits)`, on the node's room.
+    pub fn admits(node: &WalkNode, need: &Need) -> bool {
+        let (q, f) = (&need.q, &node.free);
+        // `&`, not `&&`: four compares and no branch per resource (a lane the pod has no
+        // limit for holds `i64::MIN`).
+        ((node.refuse & !need.mask) == 0)
+            & (q[0] <= f[0])
+            & (q[1] <= f[1])
+            & (q[2] <= f[2])
+            & (q[3] <= f[3])
     }
 
-    /// Whether the node is schedulable, Ready and not drain-tainted and a pod of this need
-    /// fits beside what its pods use: `!blocked && fits(node, limits)` on the node's room.
-    pub fn admits(node: &WalkNode, need: &Need) -> bool {
-        let room = &node.room;
-        !room.blocked
-            && room.over & !need.mask == 0
-            && (0..4).all(|k| need.mask & (1 << k) == 0 || need.q[k] <= room.free[k])
+    /// The live Nodes in the scheduler's walk order (name order).
+    pub fn walk(&self) -> &[WalkNode] {
+        &self.node_walk
     }
 
     /// What the Pending and Running pods bound to a node use (`usage_on` its name, or
@@ -880,7 +876,7 @@ mod tests {
                                 ix.usage_of(&info).add(&l).fits_within(&info.capacity),
                                 "used {used:?} cap {cap:?}/{cap_mem:?} limits {l:?}"
                             );
-                            let walk = ix.walk_from(0).next().expect("the node").1;
+                            let walk = &ix.walk()[0];
                             assert_eq!(
                                 Indexes::admits(walk, &Need::of(&l)),
                                 ix.fits(&info, &l),
@@ -919,7 +915,7 @@ mod tests {
                 ObjId(1),
                 Some(&Obj::new(Meta::named("", "n1"), Body::Node(body))),
             );
-            let walk = *ix.walk_from(0).next().expect("the node").1;
+            let walk = ix.walk()[0];
             let open = !unschedulable && ready && !drain_taint;
             assert_eq!(
                 Indexes::admits(&walk, &need),
@@ -938,15 +934,15 @@ mod tests {
                 ObjId(1),
                 Some(&Obj::new(Meta::named("", "n1"), Body::Node(body))),
             );
-            let walk = *ix.walk_from(0).next().expect("the node").1;
+            let walk = ix.walk()[0];
             assert!(Indexes::admits(&walk, &need));
             ix.set_node(ObjId(1), None);
-            assert_eq!(ix.walk_from(0).count(), 0);
+            assert!(ix.walk().is_empty());
         }
     }
 
     #[test]
-    fn the_walk_gives_the_nodes_in_name_order_from_the_start_position_round() {
+    fn the_walk_gives_the_nodes_in_name_order() {
         use crate::kube::object::NodeBody;
         let mut ix = Indexes::default();
         for (id, name) in [(4, "node2"), (2, "node10"), (3, "node1")] {
@@ -962,14 +958,10 @@ mod tests {
                 Some(&Obj::new(Meta::named("", name), Body::Node(body))),
             );
         }
-        let ids = |start| ix.walk_from(start).map(|(_, w)| w.id.0).collect::<Vec<_>>();
-        assert_eq!(ids(0), [3, 2, 4]);
-        assert_eq!(ids(2), [4, 3, 2]);
-        assert_eq!(ids(4), [2, 4, 3]);
-        let positions: Vec<usize> = ix.walk_from(4).map(|(at, _)| at).collect();
-        assert_eq!(positions, [1, 2, 0]);
+        let ids: Vec<u32> = ix.walk().iter().map(|w| w.id.0).collect();
+        assert_eq!(ids, [3, 2, 4]);
         let nodes: Vec<u32> = ix.nodes().map(|(id, _)| id.0).collect();
-        assert_eq!(nodes, ids(0));
+        assert_eq!(nodes, ids);
     }
 
     #[test]

@@ -23,14 +23,14 @@
 //! order they were added): nodes are walked in name order.
 
 use crate::engine::{Choice, ChoiceKind};
-use crate::kube::index::{Indexes, Need};
+use crate::kube::index::{Indexes, Need, WalkNode};
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
 use crate::models::kubevirt::node_labeller::matches;
 use std::collections::BTreeMap;
 
 /// The scheduler's nodes and per-node usage are its cache's (kube-scheduler's `NodeInfo`
-/// with `Requested`, kept as nodes change and pods are bound and finish: `Indexes::walk_from`
-/// in name order, with each node's room left compared with a pod's limits by
+/// with `Requested`, kept as nodes change and pods are bound and finish: `Indexes::walk`
+/// in name order, walked round from `next_start_node_index`, with each node's room left compared with a pod's limits by
 /// `Indexes::admits`, which is `Indexes::fits` on precomputed sums); whether a node's
 /// labels satisfy a pod's `nodeSelector` is remembered per node and resourceVersion (labels
 /// change only with a write), for each distinct selector seen.
@@ -78,32 +78,33 @@ impl Scheduler {
             }
         }
     }
+}
 
-    /// Whether the node (at position `at` of the walk) has labels that match the selector,
-    /// its object read only when its resourceVersion moved since the last look.
-    fn node_matches(
-        &mut self,
-        sel: usize,
-        at: usize,
-        id: ObjId,
-        rv: u64,
-        read: Reader<'_>,
-    ) -> bool {
-        let memo = &mut self.matched[sel];
-        if memo.len() <= at {
-            memo.resize(at + 1, 0);
-        }
-        // The resourceVersion plus one, so that 0 is never a looked-at node's.
-        let seen = rv.wrapping_add(1);
-        if memo[at] >> 1 == seen {
-            return memo[at] & 1 == 1;
-        }
-        let m = read
-            .obj(id)
-            .is_some_and(|n| matches(&n.meta.labels, &self.selectors[sel]));
-        memo[at] = seen << 1 | u64::from(m);
-        m
+/// A walk of `n` nodes from position `start` (modulo `n`) round to the one before, as the
+/// two position ranges it covers in turn (`lo..hi`), so each is walked as one slice.
+fn segments(n: usize, start: usize) -> [(usize, usize); 2] {
+    let at = start.checked_rem(n).unwrap_or(0);
+    [(at, n), (0, at)]
+}
+
+/// Whether the node (at its position's entry of `memo`) has labels that match the
+/// selector, its object read only when its resourceVersion moved since the last look.
+fn node_matches(
+    memo: &mut u64,
+    selector: &BTreeMap<String, String>,
+    w: &WalkNode,
+    read: Reader<'_>,
+) -> bool {
+    // The resourceVersion plus one, so that 0 is never a looked-at node's.
+    let seen = w.resource_version.wrapping_add(1);
+    if *memo >> 1 == seen {
+        return *memo & 1 == 1;
     }
+    let m = read
+        .obj(w.id)
+        .is_some_and(|n| matches(&n.meta.labels, selector));
+    *memo = seen << 1 | u64::from(m);
+    m
 }
 
 impl Reconciler for Scheduler {
@@ -173,17 +174,27 @@ impl Reconciler for Scheduler {
             self.walk_generation = ix.walk_generation();
             self.matched.iter_mut().for_each(Vec::clear);
         }
-        for (at, w) in ix.walk_from(self.next_start_node_index) {
-            processed += 1;
-            let id = w.id;
-            if avoid.is_none_or(|a| a != Some(id))
-                && require.is_none_or(|r| r == Some(id))
-                && Indexes::admits(w, &need)
-                && self.node_matches(sel, at, id, w.resource_version, read)
-            {
-                candidates.push(id);
-                if candidates.len() == to_find {
-                    break;
+        // Not the node the pod avoids; the node it requires, if it names one (a name no
+        // node has: none passes).
+        let avoid = avoid.flatten();
+        let (any, required) = (require.is_none(), require.flatten());
+        let walk = ix.walk();
+        let memo = &mut self.matched[sel];
+        memo.resize(walk.len().max(memo.len()), 0);
+        let selector = &self.selectors[sel];
+        'search: for (lo, hi) in segments(walk.len(), self.next_start_node_index) {
+            for (w, seen) in walk[lo..hi].iter().zip(&mut memo[lo..hi]) {
+                processed += 1;
+                let id = Some(w.id);
+                if id != avoid
+                    && (any || id == required)
+                    && Indexes::admits(w, &need)
+                    && node_matches(seen, selector, w, read)
+                {
+                    candidates.push(w.id);
+                    if candidates.len() == to_find {
+                        break 'search;
+                    }
                 }
             }
         }
@@ -220,7 +231,22 @@ impl Reconciler for Scheduler {
 
 #[cfg(test)]
 mod tests {
-    use super::num_feasible_nodes_to_find;
+    use super::{num_feasible_nodes_to_find, segments};
+
+    #[test]
+    fn a_search_walks_round_from_its_start_position_to_the_one_before() {
+        let walk = |n, start| {
+            segments(n, start)
+                .into_iter()
+                .flat_map(|(lo, hi)| lo..hi)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(walk(3, 0), [0, 1, 2]);
+        assert_eq!(walk(3, 2), [2, 0, 1]);
+        // The start is taken modulo the nodes (the node list may have shrunk).
+        assert_eq!(walk(3, 4), [1, 2, 0]);
+        assert_eq!(walk(0, 5), Vec::<usize>::new());
+    }
 
     #[test]
     fn clusters_of_up_to_100_nodes_are_searched_whole() {
