@@ -15,6 +15,11 @@
 //! the whole list of sizes K times in turn, so that every size meets the same drift, and
 //! prints beside the median the fastest run of each size and the ratio of the fastest runs:
 //! interference only ever adds time, so the fastest run is the closest to the code's own cost.
+//! The fastest of the many runs of a small size is a minimum over more draws than the
+//! fastest of a large size's few, so that ratio leans against the large size; the bench
+//! also prints, per round, the ratio of each size's events/s over all its runs of that
+//! round (at least `HVSIM_SCALE_MIN_SECS` of wall each, taken minutes apart at most), and
+//! the median and range of those ratios.
 //! Peak memory is read in the first round, where the sizes still grow.
 
 // The allocator the hvsim binary uses, so the figures are the binary's.
@@ -120,6 +125,8 @@ fn main() {
     let mut times: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); sizes.len()];
     let mut outs: Vec<Option<hvsim::check::RunOutcome>> = sizes.iter().map(|_| None).collect();
     let mut rss: Vec<f64> = vec![f64::NAN; sizes.len()];
+    // Per size, per round: events and wall seconds summed over the round's runs.
+    let mut per_round: Vec<Vec<(f64, f64)>> = vec![Vec::new(); sizes.len()];
     for round in 0..rounds {
         for (k, &nodes) in sizes.iter().enumerate() {
             // Loaded afresh for each size and round, so a size's peak memory holds no
@@ -127,17 +134,20 @@ fn main() {
             let scn = scenario::load_str("scale.ron", &cluster(nodes)).expect("a valid scenario");
             let scn = &scn;
             let mut spent = 0.0;
+            let mut events = 0.0;
             let mut first = true;
             while first || spent < min_secs {
                 first = false;
                 let (t, o) = run_once(scn, version);
                 spent += t.0;
+                events += o.steps as f64;
                 times[k].push(t);
                 if let Some(prev) = &outs[k] {
                     assert_eq!(prev.steps, o.steps, "a repetition gave other events");
                 }
                 outs[k] = Some(o);
             }
+            per_round[k].push((events, spent));
             if round == 0 {
                 rss[k] = peak_rss_mib();
             }
@@ -211,6 +221,21 @@ fn main() {
             println!(
                 "fastest runs' events/s at the largest size / at the smallest: {:.2}",
                 last.2 / first.2
+            );
+            let (small, large) = (&per_round[0], &per_round[sizes.len() - 1]);
+            let mut ratios: Vec<f64> = small
+                .iter()
+                .zip(large)
+                .map(|(&(es, ss), &(el, sl))| (el / sl) / (es / ss))
+                .collect();
+            let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+            ratios.sort_by(f64::total_cmp);
+            println!(
+                "per round, events/s over the round's runs at the largest size / at the smallest: {} (median {:.2}, range {:.2} to {:.2})",
+                shown.join(", "),
+                ratios[ratios.len() / 2],
+                ratios[0],
+                ratios[ratios.len() - 1]
             );
         }
     }
