@@ -117,7 +117,7 @@ fn running_uid(w: &World) -> String {
     let i = vmi(w).expect("a VMI");
     assert_eq!(i.vmi().phase, VmiPhase::Running, "VMI phase");
     assert_eq!(printable(w), "Running");
-    i.meta.uid.clone()
+    i.meta.uid.to_string()
 }
 
 #[test]

@@ -257,7 +257,7 @@ impl Reconciler for SelectorBlindScheduler {
             .read()
             .list_all(Kind::Node)
             .filter(|(_, n)| b.avoid_node.as_deref() != Some(n.meta.name.as_str()))
-            .map(|(_, n)| n.meta.name.clone())
+            .map(|(_, n)| n.meta.name.to_string())
             .collect();
         if nodes.is_empty() {
             return Ok(Outcome::Done);

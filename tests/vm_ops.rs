@@ -36,7 +36,7 @@ fn vmi_uid(w: &World, vm: &str) -> Option<(String, VmiPhase)> {
     w.cluster
         .api
         .get(Kind::VirtualMachineInstance, "ns1", vm)
-        .map(|i| (i.meta.uid.clone(), i.vmi().phase))
+        .map(|i| (i.meta.uid.to_string(), i.vmi().phase))
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn a_vm_restarted_after_a_migration_keeps_no_pod_of_its_old_vmi() {
             .api
             .store
             .list(Kind::VirtualMachineInstance, "ns1")
-            .map(|i| i.meta.uid.clone())
+            .map(|i| i.meta.uid.to_string())
             .collect();
         for p in w.cluster.api.store.list(Kind::Pod, "ns1") {
             let by = p.label("kubevirt.io/created-by").unwrap_or_default();

@@ -67,7 +67,7 @@ fn vmims_left_seed(scn: &Scenario, seed: u64) -> (Vec<String>, Vec<String>) {
         .api
         .store
         .list(Kind::VirtualMachineInstanceMigration, "ns1")
-        .map(|m| (m.meta.creation_timestamp, m.meta.name.clone()))
+        .map(|m| (m.meta.creation_timestamp, m.meta.name.to_string()))
         .collect();
     left.sort();
     let created: Vec<String> = w

@@ -39,7 +39,7 @@ pub fn id(o: &Obj) -> String {
     let m = &o.meta;
     let name = match generated_prefix(&m.name) {
         Some(prefix) => format!("{prefix}*"),
-        None => m.name.clone(),
+        None => m.name.to_string(),
     };
     if m.namespace.is_empty() {
         format!("{} {name}", o.body.kind().name())

@@ -10,6 +10,7 @@ use super::resources::ResourceList;
 use super::store::Store;
 use super::validation;
 use crate::engine::SimTime;
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -62,9 +63,9 @@ pub struct ApiRecord {
     /// The object's kind.
     pub kind: Kind,
     /// The object's name (as given, or generated on create).
-    pub name: String,
+    pub name: SmolStr,
     /// The object's namespace (empty for cluster-scoped kinds).
-    pub namespace: String,
+    pub namespace: SmolStr,
     /// The stored object before the request (`None` on create, or when absent).
     pub before: Option<Snap>,
     /// The stored object after it (`None` when refused, or on delete).
@@ -192,11 +193,11 @@ impl ApiServer {
             .and_then(|id| self.store.get(id))
     }
 
-    fn next_uid(&mut self) -> String {
+    fn next_uid(&mut self) -> SmolStr {
         self.serial += 1;
         let a = mix(self.serial);
         let b = mix(a);
-        format!(
+        smol_str::format_smolstr!(
             "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
             (a >> 32) as u32,
             (a >> 16) as u16,
@@ -310,7 +311,7 @@ impl ApiServer {
     /// quota admission (pods) and webhooks.
     pub fn create(&mut self, actor: ActorId, mut obj: Obj) -> Result<Snap, ApiError> {
         if obj.meta.name.is_empty() && !obj.meta.generate_name.is_empty() {
-            obj.meta.name = format!("{}{}", obj.meta.generate_name, self.name_suffix());
+            obj.meta.name = format!("{}{}", obj.meta.generate_name, self.name_suffix()).into();
         }
         let kind = obj.kind();
         // `ValidateNamespaceName` is a DNS-1123 label; the other kinds here use subdomains.
@@ -327,7 +328,7 @@ impl ApiServer {
         if !errs.is_empty() {
             let e = ApiError::Invalid {
                 kind,
-                name: obj.meta.name.clone(),
+                name: obj.meta.name.to_string(),
                 errors: errs,
             };
             return Err(self.fail(actor, Verb::Create, &obj, None, e));
@@ -338,7 +339,7 @@ impl ApiServer {
         {
             let e = ApiError::AlreadyExists {
                 kind,
-                name: obj.meta.name.clone(),
+                name: obj.meta.name.to_string(),
             };
             return Err(self.fail(actor, Verb::Create, &obj, None, e));
         }
@@ -354,7 +355,7 @@ impl ApiServer {
         obj.meta.resource_version = self.next_rv();
         obj.meta.generation = 1;
         obj.meta.creation_timestamp = self.now;
-        obj.meta.generate_name.clear();
+        obj.meta.generate_name = SmolStr::default();
         self.share_node_selector(&mut obj);
         let id = self.store.intern(kind, &obj.meta.namespace, &obj.meta.name);
         let snap = Rc::new(obj);
@@ -400,8 +401,8 @@ impl ApiServer {
                     }
                 }
                 return Err(ApiError::QuotaExceeded(Box::new(QuotaDenial {
-                    pod: pod.meta.name.clone(),
-                    quota: rq.meta.name.clone(),
+                    pod: pod.meta.name.to_string(),
+                    quota: rq.meta.name.to_string(),
                     requested: masked.masked(&exceeded),
                     used: b.status_used.masked(&exceeded),
                     limited: b.status_hard.masked(&exceeded),
@@ -424,21 +425,21 @@ impl ApiServer {
         let Some(id) = self.store.id_of(kind, &obj.meta.namespace, &obj.meta.name) else {
             let e = ApiError::NotFound {
                 kind,
-                name: obj.meta.name.clone(),
+                name: obj.meta.name.to_string(),
             };
             return Err(self.fail(actor, verb, &obj, None, e));
         };
         let Some(cur) = self.store.get(id).cloned() else {
             let e = ApiError::NotFound {
                 kind,
-                name: obj.meta.name.clone(),
+                name: obj.meta.name.to_string(),
             };
             return Err(self.fail(actor, verb, &obj, None, e));
         };
         if obj.meta.resource_version != cur.meta.resource_version {
             let e = ApiError::Conflict {
                 kind,
-                name: obj.meta.name.clone(),
+                name: obj.meta.name.to_string(),
             };
             return Err(self.fail(actor, verb, &obj, Some(cur), e));
         }
@@ -455,7 +456,7 @@ impl ApiServer {
             if !errs.is_empty() {
                 let e = ApiError::Invalid {
                     kind,
-                    name: next.meta.name.clone(),
+                    name: next.meta.name.to_string(),
                     errors: errs,
                 };
                 return Err(self.fail(actor, verb, &next, Some(cur), e));
@@ -614,8 +615,8 @@ impl ApiServer {
     /// Seeds an object at t=0 without admission (the scenario's initial state).
     pub fn seed(&mut self, mut obj: Obj) -> Snap {
         if obj.meta.name.is_empty() && !obj.meta.generate_name.is_empty() {
-            obj.meta.name = format!("{}{}", obj.meta.generate_name, self.name_suffix());
-            obj.meta.generate_name.clear();
+            obj.meta.name = format!("{}{}", obj.meta.generate_name, self.name_suffix()).into();
+            obj.meta.generate_name = SmolStr::default();
         }
         obj.meta.uid = self.next_uid();
         obj.meta.resource_version = self.next_rv();

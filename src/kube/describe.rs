@@ -235,7 +235,7 @@ fn summary(o: &Obj) -> String {
 /// or the error with its code.
 pub fn describe_record(r: &ApiRecord) -> String {
     let key = if r.namespace.is_empty() {
-        r.name.clone()
+        r.name.to_string()
     } else {
         format!("{}/{}", r.namespace, r.name)
     };

@@ -174,7 +174,7 @@ impl WriteGate {
         self.writes += 1;
         if self.due.map(|(_, w)| w) == Some(self.writes) {
             let object = if rec.namespace.is_empty() {
-                rec.name.clone()
+                rec.name.to_string()
             } else {
                 format!("{}/{}", rec.namespace, rec.name)
             };

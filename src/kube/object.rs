@@ -5,6 +5,7 @@ use super::labels::StrMap;
 use super::resources::ResourceList;
 pub use super::upgrade_nodes::{NodeUpgradeState, UpgradeNodes};
 use crate::engine::SimTime;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
@@ -128,13 +129,13 @@ impl Kind {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Meta {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// Used on create only: the server appends a random-looking suffix.
-    pub generate_name: String,
+    pub generate_name: SmolStr,
     /// `metadata.namespace`; empty for cluster-scoped kinds.
-    pub namespace: String,
+    pub namespace: SmolStr,
     /// `metadata.uid`: set by the API server on create, unique for the run.
-    pub uid: String,
+    pub uid: SmolStr,
     /// `metadata.resourceVersion`: bumped by the API server on every write.
     pub resource_version: u64,
     /// `metadata.generation`: 1 on create, bumped by the API server when the body changes.
@@ -167,7 +168,7 @@ impl Meta {
     /// cluster-scoped.
     pub fn key(&self) -> String {
         if self.namespace.is_empty() {
-            self.name.clone()
+            self.name.to_string()
         } else {
             format!("{}/{}", self.namespace, self.name)
         }

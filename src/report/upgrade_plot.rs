@@ -113,7 +113,7 @@ impl UpgradeSampler {
                 .map(|(n, _)| Track::new(n.clone()))
                 .collect();
             self.repo = Some(Track::new(format!("repo ({})", repo_vm_name(&name))));
-            self.upgrade = Some(name.clone());
+            self.upgrade = Some(name.to_string());
         }
         let mut changed = false;
         for ((_, s), track) in up.upgrade().nodes.iter().zip(self.nodes.iter_mut()) {
@@ -156,10 +156,10 @@ impl UpgradeSampler {
                         .meta
                         .name
                         .strip_prefix("kubevirt-evacuation-")
-                        .map_or(m.meta.name.clone(), |s| format!("evac-{s}"));
+                        .map_or(m.meta.name.to_string(), |s| format!("evac-{s}"));
                     let label = format!("{short} {}", b.vmi_name);
                     self.migrations
-                        .push((m.meta.name.clone(), Track::new(label)));
+                        .push((m.meta.name.to_string(), Track::new(label)));
                     self.migrations.len() - 1
                 }
             };

@@ -241,7 +241,9 @@ fn read_kind(
             let meta = read_meta(node, &kind, true, origin)?;
             let meta = Meta {
                 // Unmodelled kinds keep the namespace they were written with ("" when none).
-                namespace: opt_str(node, &["metadata", "namespace"], origin)?.unwrap_or_default(),
+                namespace: opt_str(node, &["metadata", "namespace"], origin)?
+                    .unwrap_or_default()
+                    .into(),
                 ..meta
             };
             let crd = read_crd(node, &api_version, &kind, &meta, origin)?;
@@ -575,7 +577,7 @@ fn read_meta(
                     let at = get(md, "namespace").expect("read above");
                     return Err(origin.fail(at, invalid(kind, &ns, "metadata.namespace", &errs)));
                 }
-                ns
+                ns.into()
             }
             None => "default".into(),
         };
@@ -742,7 +744,11 @@ fn describe(n: &Node<'_>) -> String {
 /// The key an object has in the API server: its kind, namespace and name. Unmodelled kinds
 /// share one store kind, so two of them with one name collide (see `bootstrap_load::load`).
 pub fn store_key(o: &Obj) -> (Kind, String, String) {
-    (o.kind(), o.meta.namespace.clone(), o.meta.name.clone())
+    (
+        o.kind(),
+        o.meta.namespace.to_string(),
+        o.meta.name.to_string(),
+    )
 }
 
 #[cfg(test)]

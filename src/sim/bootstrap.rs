@@ -232,7 +232,7 @@ impl Boot {
                     }),
                 );
                 let name = match cluster.api.create(self.kubelet_actor, pod) {
-                    Ok(p) => p.meta.name.clone(),
+                    Ok(p) => p.meta.name.to_string(),
                     Err(_) => "harvester".into(),
                 };
                 emit_records(cluster, trace, mark, step, now);

@@ -417,7 +417,7 @@ impl World {
             }
             let mut meta = Meta {
                 generate_name: "default-".into(),
-                namespace: ns.name.clone(),
+                namespace: ns.name.as_str().into(),
                 ..Meta::default()
             };
             meta.labels
@@ -600,7 +600,7 @@ impl World {
                     return;
                 }
                 let meta = Meta {
-                    generate_name: format!("{vm}-"),
+                    generate_name: format!("{vm}-").into(),
                     namespace: vmi.meta.namespace.clone(),
                     finalizers: vec![virt_api::MIGRATION_FINALIZER.into()],
                     ..Meta::default()

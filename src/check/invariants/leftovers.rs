@@ -49,7 +49,7 @@ fn migrating(w: &World, ns: &str) -> Vec<(String, String)> {
             let uid = store
                 .list(Kind::VirtualMachineInstance, ns)
                 .find(|v| v.meta.name == name)
-                .map(|v| v.meta.uid.clone())
+                .map(|v| v.meta.uid.to_string())
                 .unwrap_or_default();
             (name, uid)
         })
@@ -125,7 +125,10 @@ impl Invariant for Leftovers {
                 continue;
             };
             let (b, a) = (before.node(), after.node());
-            let set = self.user_set.entry(after.meta.name.clone()).or_default();
+            let set = self
+                .user_set
+                .entry(after.meta.name.to_string())
+                .or_default();
             if b.unschedulable != a.unschedulable {
                 set.0 = Some(a.unschedulable);
             }
@@ -146,7 +149,11 @@ impl Invariant for Leftovers {
         } else {
             store.list_all(Kind::Node).find_map(|n| {
                 let b = n.node();
-                let user = self.user_set.get(&n.meta.name).copied().unwrap_or_default();
+                let user = self
+                    .user_set
+                    .get(n.meta.name.as_str())
+                    .copied()
+                    .unwrap_or_default();
                 // The user's own cordon or taint is desired state.
                 let cordoned = b.unschedulable && user.0 != Some(true);
                 let tainted = b.drain_taint && user.1 != Some(true);

@@ -40,14 +40,14 @@ impl Invariant for NoQuotaBlockWithinBase {
                 (Verb::Update, Kind::Namespace, Ok(()), Some(b), Some(a)) => {
                     let old = base_of(b);
                     if old != base_of(a) {
-                        self.unapplied.entry(a.meta.name.clone()).or_insert(old);
+                        self.unapplied.entry(a.meta.name.to_string()).or_insert(old);
                     }
                     continue;
                 }
                 (Verb::Update, Kind::ResourceQuota, Ok(()), _, _)
                     if w.cluster.actor_name(r.actor) == AGENT =>
                 {
-                    self.unapplied.remove(&r.namespace);
+                    self.unapplied.remove(r.namespace.as_str());
                     continue;
                 }
                 _ => {}
@@ -57,7 +57,7 @@ impl Invariant for NoQuotaBlockWithinBase {
             else {
                 continue;
             };
-            let base = match self.unapplied.get(&r.namespace) {
+            let base = match self.unapplied.get(r.namespace.as_str()) {
                 Some(before) => *before,
                 None => rancher_base(w, &r.namespace),
             };

@@ -55,17 +55,17 @@ impl QuotaConverges {
                     .store
                     .list(Kind::VirtualMachineInstance, &r.namespace)
                     .find(|v| v.meta.uid == uid)
-                    .map(|v| v.meta.name.clone())
+                    .map(|v| v.meta.name.to_string())
             };
             for k in old.keys().filter(|k| !new.contains_key(k)) {
                 if let Some(vm) = vm_of(k) {
-                    self.scaled_with.remove(&(r.namespace.clone(), vm));
+                    self.scaled_with.remove(&(r.namespace.to_string(), vm));
                 }
             }
             for k in new.keys().filter(|k| !old.contains_key(k)) {
                 if let Some(vm) = vm_of(k) {
                     self.scaled_with
-                        .insert((r.namespace.clone(), vm), w.behaviours.overhead_ratio);
+                        .insert((r.namespace.to_string(), vm), w.behaviours.overhead_ratio);
                 }
             }
         }
@@ -121,7 +121,7 @@ impl QuotaConverges {
                                 b.memory_request,
                                 b.cpu.value(),
                                 self.scaled_with
-                                    .get(&(ns.name.clone(), vmi.meta.name.clone()))
+                                    .get(&(ns.name.clone(), vmi.meta.name.to_string()))
                                     .copied()
                                     .unwrap_or(w.behaviours.overhead_ratio),
                             ),

@@ -53,11 +53,11 @@ impl Invariant for WorkloadSafety {
             match r.kind {
                 Kind::VirtualMachineInstance
                     if after.vmi().phase == VmiPhase::Running
-                        && !self.user_ended.contains(&after.meta.uid) =>
+                        && !self.user_ended.contains(after.meta.uid.as_str()) =>
                 {
                     self.ran
                         .entry(after.meta.key())
-                        .or_insert_with(|| after.meta.uid.clone());
+                        .or_insert_with(|| after.meta.uid.to_string());
                 }
                 Kind::VirtualMachine if r.verb == Verb::Update => {
                     if let Some(before) = &r.before {
@@ -68,7 +68,7 @@ impl Invariant for WorkloadSafety {
                                 &after.meta.namespace,
                                 &after.meta.name,
                             );
-                            self.user_ended.extend(vmi.map(|i| i.meta.uid.clone()));
+                            self.user_ended.extend(vmi.map(|i| i.meta.uid.to_string()));
                             self.ran.remove(&key);
                             self.stopped.remove(&key);
                         } else if asks_stop(before, after) {
@@ -90,7 +90,7 @@ impl Invariant for WorkloadSafety {
             let (ns, name) = vm.split_once('/').unwrap_or(("", vm));
             let vmi = w.cluster.api.get(Kind::VirtualMachineInstance, ns, name);
             let why = match vmi {
-                Some(v) if v.vmi().phase == VmiPhase::Running && &v.meta.uid == uid => continue,
+                Some(v) if v.vmi().phase == VmiPhase::Running && v.meta.uid == *uid => continue,
                 Some(v) if v.vmi().phase == VmiPhase::Running => {
                     "was restarted (it runs with a new VMI)".to_string()
                 }

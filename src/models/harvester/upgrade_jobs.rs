@@ -188,7 +188,7 @@ impl JobRunner {
                 && !nb.unschedulable
                 && self
                     .cpus
-                    .get(&n.meta.name)
+                    .get(n.meta.name.as_str())
                     .is_some_and(|h| can_run(h, &b.domain.cpu_model, origin).is_ok())
         })
     }

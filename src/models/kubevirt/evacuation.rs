@@ -32,13 +32,14 @@ use crate::kube::object::VmimBody;
 use crate::kube::{
     Body, Ctx, Kind, Meta, MigrationPhase, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler,
 };
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Default)]
 pub struct EvacuationController {
     /// Per node name: evacuation migrations created and not yet observed (`ExpectCreations`
     /// less `CreationObserved`), and when they were expected.
-    expecting: BTreeMap<String, (i64, SimTime)>,
+    expecting: BTreeMap<SmolStr, (i64, SimTime)>,
 }
 
 const RECHECK: SimDuration = SimDuration::from_secs(5);
@@ -211,11 +212,11 @@ impl Reconciler for EvacuationController {
                 ..Meta::default()
             };
             meta.annotations
-                .insert(EVACUATION_ANNOTATION.into(), name.clone());
+                .insert(EVACUATION_ANNOTATION.into(), name.to_string());
             let created = ctx.create(Obj::new(
                 meta,
                 Body::VirtualMachineInstanceMigration(VmimBody {
-                    vmi_name: vmi,
+                    vmi_name: vmi.to_string(),
                     phase: MigrationPhase::Unset,
                     rejected_by_quota: false,
                     target_node: None,

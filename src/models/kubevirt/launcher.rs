@@ -71,15 +71,15 @@ pub fn launcher_limits(vmi: &Obj, cfg: LauncherConfig) -> ResourceList {
 
 pub(crate) fn launcher_pod(vmi: &Obj, cfg: LauncherConfig, migration_uid: Option<&str>) -> Obj {
     let mut meta = Meta {
-        generate_name: format!("virt-launcher-{}-", vmi.meta.name),
+        generate_name: format!("virt-launcher-{}-", vmi.meta.name).into(),
         namespace: vmi.meta.namespace.clone(),
         ..Meta::default()
     };
     meta.labels.insert(LABEL_APP.into(), "virt-launcher".into());
     meta.labels
-        .insert(LABEL_CREATED_BY.into(), vmi.meta.uid.clone());
+        .insert(LABEL_CREATED_BY.into(), vmi.meta.uid.to_string());
     meta.labels
-        .insert(LABEL_VM_NAME.into(), vmi.meta.name.clone());
+        .insert(LABEL_VM_NAME.into(), vmi.meta.name.to_string());
     if let Some(uid) = migration_uid {
         meta.labels
             .insert(LABEL_MIGRATION_JOB_UID.into(), uid.into());
@@ -91,7 +91,7 @@ pub(crate) fn launcher_pod(vmi: &Obj, cfg: LauncherConfig, migration_uid: Option
             phase: PodPhase::Pending,
             ready: false,
             limits: launcher_limits(vmi, cfg),
-            vmi: vmi.meta.name.clone(),
+            vmi: vmi.meta.name.to_string(),
             migration_uid: migration_uid.map(str::to_string),
             avoid_node: None,
             require_node: None,

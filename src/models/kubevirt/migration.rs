@@ -143,7 +143,7 @@ fn finalized_to_collect(read: Reader<'_>, ns: &str, vmi: &str) -> Vec<String> {
         .iter()
         .filter_map(|&i| read.obj(i))
         .filter(|m| m.vmim().phase.is_final() && m.meta.deletion_timestamp.is_none())
-        .map(|m| (m.meta.creation_timestamp, m.meta.name.clone()))
+        .map(|m| (m.meta.creation_timestamp, m.meta.name.to_string()))
         .collect();
     done.sort();
     let excess = done.len().saturating_sub(FINALIZED_MIGRATION_GC_BUFFER);
@@ -344,7 +344,7 @@ impl Reconciler for MigrationController {
                     out.extend(
                         read.in_name_order(ix.vmims_of(ns, &obj.pod().vmi))
                             .into_iter()
-                            .filter(|(_, m)| &m.meta.uid == uid)
+                            .filter(|(_, m)| m.meta.uid == *uid)
                             .map(|(i, _)| i),
                     );
                 }
@@ -461,7 +461,7 @@ impl Reconciler for MigrationController {
                 if let Some(pod) = target_pod(read, &vmim) {
                     self.expecting_pod.remove(&key);
                     let mut next = (*vmim).clone();
-                    next.vmim_mut().target_pod = Some(pod.meta.name.clone());
+                    next.vmim_mut().target_pod = Some(pod.meta.name.to_string());
                     next.vmim_mut().phase = MigrationPhase::Scheduling;
                     next.vmim_mut().rejected_by_quota = false;
                     ctx.update_status(next)?;
@@ -567,7 +567,7 @@ impl Reconciler for MigrationController {
                 let mut next = (*vmi).clone();
                 let source = next.vmi().node.clone();
                 next.vmi_mut().migration_state = Some(Box::new(MigrationState {
-                    migration_uid: vmim.meta.uid.clone(),
+                    migration_uid: vmim.meta.uid.to_string(),
                     source_node: source,
                     target_node: pod.pod().node.clone().unwrap_or_default(),
                     ..MigrationState::default()

@@ -148,7 +148,7 @@ pub fn stop_vm(ctx: &mut Ctx<'_>, vm: &Obj) -> Result<(), ReconcileError> {
             &vm.meta.namespace,
             &vm.meta.name,
         )
-        .map(|i| i.meta.uid.clone());
+        .map(|i| i.meta.uid.to_string());
     let mut next = vm.clone();
     match vm.vm().run_strategy {
         RunStrategy::Always => next.vm_mut().run_strategy = RunStrategy::Halted,

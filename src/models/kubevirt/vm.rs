@@ -333,7 +333,7 @@ impl Reconciler for VmController {
             }
             Kind::PersistentVolumeClaim => out.extend(
                 read.list(Kind::VirtualMachine, ns)
-                    .filter(|(_, vm)| vm.vm().claims.contains(&obj.meta.name))
+                    .filter(|(_, vm)| vm.vm().claims.iter().any(|c| *c == obj.meta.name))
                     .map(|(i, _)| i),
             ),
             _ => {}

@@ -119,7 +119,7 @@ impl Reconciler for VmiController {
             }
             Kind::PersistentVolumeClaim => out.extend(
                 read.list(Kind::VirtualMachine, ns)
-                    .filter(|(_, vm)| vm.vm().claims.contains(&obj.meta.name))
+                    .filter(|(_, vm)| vm.vm().claims.iter().any(|c| *c == obj.meta.name))
                     .filter_map(|(_, vm)| {
                         read.id_of(Kind::VirtualMachineInstance, ns, &vm.meta.name)
                     }),
@@ -170,13 +170,13 @@ impl Reconciler for VmiController {
             return Ok(Outcome::Done);
         }
         if b.phase.is_final() {
-            self.expecting_pod.remove(&vmi.meta.uid);
+            self.expecting_pod.remove(vmi.meta.uid.as_str());
             // `allPodsDeleted`: its pods, terminating ones too, must be gone;
             // `deleteAllMatchingPods` skips those already being deleted.
             let pods: Vec<(String, bool)> = all_pods(ctx.read(), &ns, &vmi.meta.name)
                 .iter()
                 .filter(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
-                .map(|(_, p)| (p.meta.name.clone(), p.meta.deletion_timestamp.is_some()))
+                .map(|(_, p)| (p.meta.name.to_string(), p.meta.deletion_timestamp.is_some()))
                 .collect();
             if pods.is_empty() && vmi.meta.finalizers.iter().any(|f| f == VMI_FINALIZER) {
                 // `updateStatus`: "All pods have been deleted, removing finalizer".
@@ -195,10 +195,10 @@ impl Reconciler for VmiController {
             .find(|(_, p)| p.label(LABEL_CREATED_BY).is_none_or(|u| u == vmi.meta.uid))
             .map(|(_, p)| p.clone());
         if pod.is_some() {
-            self.expecting_pod.remove(&vmi.meta.uid);
+            self.expecting_pod.remove(vmi.meta.uid.as_str());
         }
         let Some(pod) = pod else {
-            if b.phase != VmiPhase::Pending || self.expecting_pod.contains(&vmi.meta.uid) {
+            if b.phase != VmiPhase::Pending || self.expecting_pod.contains(vmi.meta.uid.as_str()) {
                 return Ok(Outcome::Done);
             }
             let claims = ctx
@@ -218,7 +218,7 @@ impl Reconciler for VmiController {
                 }
             }
             ctx.create(launcher_pod(&vmi, self.launcher, None))?;
-            self.expecting_pod.insert(vmi.meta.uid.clone());
+            self.expecting_pod.insert(vmi.meta.uid.to_string());
             return Ok(Outcome::Done);
         };
         let p = pod.pod();
