@@ -54,7 +54,7 @@ fn a_draining_node_never_has_more_than_two_outbound_migrations_with_target_pods(
                         .api
                         .get(Kind::VirtualMachineInstance, &m.meta.namespace, &b.vmi_name);
                 if let Some(vmi) = vmi {
-                    *by_node.entry(vmi.vmi().node.clone()).or_default() += 1;
+                    *by_node.entry(vmi.vmi().node.to_string()).or_default() += 1;
                 }
             }
             most = most.max(by_node.values().copied().max().unwrap_or(0));

@@ -44,7 +44,7 @@ fn vmi_node(w: &World, vm: &str) -> String {
         .api
         .get(Kind::VirtualMachineInstance, "ns1", vm)
         .unwrap();
-    vmi.vmi().node.clone()
+    vmi.vmi().node.to_string()
 }
 
 #[test]

@@ -268,7 +268,7 @@ impl Reconciler for SelectorBlindScheduler {
             nodes.len() as u64 - 1,
         );
         let mut next = (*pod).clone();
-        next.pod_mut().node = Some(nodes[i as usize].clone());
+        next.pod_mut().node = Some(nodes[i as usize].as_str().into());
         ctx.update(next)?;
         Ok(Outcome::Done)
     }

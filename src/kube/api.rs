@@ -647,7 +647,7 @@ mod tests {
 
     fn pod(node: Option<&str>, phase: PodPhase) -> Obj {
         let mut p = selector_pod(POD, &[]);
-        p.pod_mut().node = node.map(str::to_string);
+        p.pod_mut().node = node.map(Into::into);
         p.pod_mut().phase = phase;
         p
     }

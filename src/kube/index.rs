@@ -691,7 +691,7 @@ mod tests {
         Obj::new(
             Meta::named("ns", "p"),
             Body::Pod(PodBody {
-                node: node.map(str::to_string),
+                node: node.map(Into::into),
                 phase,
                 ready: false,
                 limits: ResourceList::new().with(Resource::LimitsCpu, Quantity(cpu)),
@@ -772,7 +772,7 @@ mod tests {
                     })
                 }),
                 domain: Domain::default(),
-                cpu_origin: String::new(),
+                cpu_origin: Default::default(),
             }),
         )
     }

@@ -275,7 +275,7 @@ pub struct ResourceQuotaBody {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct PodBody {
     /// `spec.nodeName`: the node the pod is bound to; `None` until scheduled.
-    pub node: Option<String>,
+    pub node: Option<SmolStr>,
     /// `status.phase`.
     pub phase: PodPhase,
     /// The `Ready` condition.
@@ -283,13 +283,13 @@ pub struct PodBody {
     /// `spec.containers[*].resources.limits`, summed (what ResourceQuota admission counts).
     pub limits: ResourceList,
     /// Name of the VMI this virt-launcher pod runs (`kubevirt.io/created-by`).
-    pub vmi: String,
+    pub vmi: SmolStr,
     /// Set on a migration target pod: the VMIM's uid (`kubevirt.io/migrationJobUID`).
-    pub migration_uid: Option<String>,
+    pub migration_uid: Option<SmolStr>,
     /// Node the pod must not land on (the anti-affinity keeping a target off its source).
-    pub avoid_node: Option<String>,
+    pub avoid_node: Option<SmolStr>,
     /// Node the pod must land on (a targeted migration).
-    pub require_node: Option<String>,
+    pub require_node: Option<SmolStr>,
     /// `spec.nodeSelector`: labels the node must carry. Shared (`Arc`: scenarios, which hold objects, cross threads): the API server keeps one
     /// copy of each distinct selector its pods carry (`ApiServer::create`), since every
     /// virt-launcher pod of a CPU model carries the same one.
@@ -512,11 +512,11 @@ pub struct VmBody {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct MigrationState {
     /// `migrationUid`: the uid of the VirtualMachineInstanceMigration.
-    pub migration_uid: String,
+    pub migration_uid: SmolStr,
     /// `sourceNode`: the node the VMI migrates from.
-    pub source_node: String,
+    pub source_node: SmolStr,
     /// `targetNode`: the node the VMI migrates to.
-    pub target_node: String,
+    pub target_node: SmolStr,
     /// `targetNodeAddress`: set by the target's virt-handler once it is ready to receive.
     pub target_node_address: Option<String>,
     /// `startTimestamp`: when the source began sending.
@@ -538,7 +538,7 @@ pub struct MigrationState {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct VmiBody {
     /// `status.nodeName`: the node the guest runs on; empty until scheduled.
-    pub node: String,
+    pub node: SmolStr,
     /// `status.phase`.
     pub phase: VmiPhase,
     /// `spec.domain.resources.limits.cpu` (also the vCPU count).
@@ -553,22 +553,22 @@ pub struct VmiBody {
     pub domain: Domain,
     /// The node whose CPU the guest's CPU was defined on when it started (its host-model
     /// or host-passthrough CPU); empty until the VMI first runs.
-    pub cpu_origin: String,
+    pub cpu_origin: SmolStr,
 }
 
 /// The body of a VirtualMachineInstanceMigration.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct VmimBody {
     /// `spec.vmiName`: the VMI to migrate (same namespace).
-    pub vmi_name: String,
+    pub vmi_name: SmolStr,
     /// `status.phase`.
     pub phase: MigrationPhase,
     /// Condition `migrationRejectedByResourceQuota`.
     pub rejected_by_quota: bool,
     /// The node the migration must go to (a targeted migration); `None` lets the scheduler choose.
-    pub target_node: Option<String>,
+    pub target_node: Option<SmolStr>,
     /// The name of the target virt-launcher pod, once created.
-    pub target_pod: Option<String>,
+    pub target_pod: Option<SmolStr>,
     /// `status.migrationState.failureReason` once Failed.
     pub failure_reason: Option<String>,
     /// When the phase became final.

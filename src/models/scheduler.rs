@@ -220,7 +220,7 @@ impl Reconciler for Scheduler {
         let node = ctx
             .read()
             .obj(candidates[i as usize])
-            .map(|n| n.meta.name.to_string());
+            .map(|n| n.meta.name.clone());
         let mut next = (*pod).clone();
         next.pod_mut().node = node;
         next.pod_mut().unschedulable = false;

@@ -32,6 +32,7 @@ use crate::models::harvester::settings_validator::SettingValidator;
 use crate::models::rke2::deploy::{KUBEVIRT_CRD, MANIFESTS_DIR};
 use crate::scenario::bootstrap::Bootstrap;
 use crate::scenario::Scenario;
+use smol_str::SmolStr;
 use std::hash::{Hash, Hasher};
 
 /// The install's external events, its own codes (`feature::Codes`).
@@ -218,11 +219,11 @@ impl Boot {
                 let pod = Obj::new(
                     meta,
                     Body::Pod(PodBody {
-                        node: Some(self.first_node.clone()),
+                        node: Some(self.first_node.as_str().into()),
                         phase: PodPhase::Running,
                         ready: false,
                         limits: ResourceList::new(),
-                        vmi: String::new(),
+                        vmi: SmolStr::default(),
                         migration_uid: None,
                         avoid_node: None,
                         require_node: None,

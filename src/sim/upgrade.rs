@@ -112,20 +112,20 @@ fn seed(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, b: Behaviours
     let vmi = api.seed(Obj::new(
         meta,
         Body::VirtualMachineInstance(VmiBody {
-            node: spec.repo_node.clone(),
+            node: spec.repo_node.as_str().into(),
             phase: VmiPhase::Running,
             cpu: vb.cpu,
             memory: vb.memory,
             memory_request: memory_request(vb.memory),
             migration_state: None,
             domain: vb.domain.clone(),
-            cpu_origin: spec.repo_node.clone(),
+            cpu_origin: spec.repo_node.as_str().into(),
         }),
     ));
     let mut pod = launcher_pod(&vmi, b.launcher(), None);
     {
         let p = pod.pod_mut();
-        p.node = Some(spec.repo_node.clone());
+        p.node = Some(spec.repo_node.as_str().into());
         p.phase = PodPhase::Running;
         p.ready = true;
     }

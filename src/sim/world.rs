@@ -36,6 +36,7 @@ use crate::models::rancher::namespace_quota::{
 use crate::models::rancher::resource_quota_sync::derive_spec;
 use crate::models::ui::HostPage;
 use crate::scenario::{Action, Behaviours, QuotaSpec, Scenario, Version};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// At most this many extra faults of one kind per run (swarm).
@@ -382,20 +383,20 @@ impl World {
             let vmi = api.seed(Obj::new(
                 meta,
                 Body::VirtualMachineInstance(VmiBody {
-                    node: vm.node.clone(),
+                    node: vm.node.as_str().into(),
                     phase: VmiPhase::Running,
                     cpu: vm.cpu,
                     memory: vm.memory,
                     memory_request: memory_request(vm.memory),
                     migration_state: None,
                     domain,
-                    cpu_origin: vm.node.clone(),
+                    cpu_origin: vm.node.as_str().into(),
                 }),
             ));
             let mut pod = launcher_pod(&vmi, b.launcher(), None);
             {
                 let p = pod.pod_mut();
-                p.node = Some(vm.node.clone());
+                p.node = Some(vm.node.as_str().into());
                 p.phase = PodPhase::Running;
                 p.ready = true;
             }
@@ -606,10 +607,10 @@ impl World {
                     ..Meta::default()
                 };
                 let body = VmimBody {
-                    vmi_name: vm.clone(),
+                    vmi_name: vm.as_str().into(),
                     phase: MigrationPhase::Unset,
                     rejected_by_quota: false,
-                    target_node: target.clone(),
+                    target_node: target.as_deref().map(SmolStr::from),
                     target_pod: None,
                     failure_reason: None,
                     finished_at: None,

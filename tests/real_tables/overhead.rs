@@ -324,7 +324,7 @@ fn vmi(cpu: i64, memory: i64) -> Obj {
             memory_request: memory_request(q(memory)),
             migration_state: None,
             domain: Default::default(),
-            cpu_origin: String::new(),
+            cpu_origin: Default::default(),
         }),
     )
 }

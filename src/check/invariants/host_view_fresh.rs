@@ -83,7 +83,7 @@ impl HostViewFresh {
                         &vm.meta.namespace,
                         &vm.meta.name,
                     )
-                    .map(|vmi| vmi.vmi().node.clone());
+                    .map(|vmi| vmi.vmi().node.to_string());
                 let listed = rows.contains(&key);
                 if listed != (runs_on.as_deref() == Some(page.node.as_str())) {
                     self.wrong.entry((pi, key)).or_insert(Spell {

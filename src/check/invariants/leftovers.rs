@@ -45,7 +45,7 @@ fn migrating(w: &World, ns: &str) -> Vec<(String, String)> {
         .list(Kind::VirtualMachineInstanceMigration, ns)
         .filter(|m| !m.vmim().phase.is_final())
         .map(|m| {
-            let name = m.vmim().vmi_name.clone();
+            let name = m.vmim().vmi_name.to_string();
             let uid = store
                 .list(Kind::VirtualMachineInstance, ns)
                 .find(|v| v.meta.name == name)

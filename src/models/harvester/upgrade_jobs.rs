@@ -177,7 +177,7 @@ impl JobRunner {
     /// Whether some other node could run this VMI's guest CPU now (the proposed policy).
     fn compatible_target(&self, ctx: &Ctx<'_>, vmi: &Obj, node: &str) -> bool {
         let b = vmi.vmi();
-        let Some(origin) = self.cpus.get(&b.cpu_origin) else {
+        let Some(origin) = self.cpus.get(b.cpu_origin.as_str()) else {
             return false;
         };
         ctx.api().store.list_all(Kind::Node).any(|n| {

@@ -216,7 +216,7 @@ impl Reconciler for EvacuationController {
             let created = ctx.create(Obj::new(
                 meta,
                 Body::VirtualMachineInstanceMigration(VmimBody {
-                    vmi_name: vmi.to_string(),
+                    vmi_name: vmi,
                     phase: MigrationPhase::Unset,
                     rejected_by_quota: false,
                     target_node: None,

@@ -21,6 +21,7 @@
 use super::overhead::{memory_overhead, KubeVirtRelease};
 use crate::kube::object::PodBody;
 use crate::kube::{Body, Meta, Obj, PodPhase, Quantity, Resource, ResourceList};
+use smol_str::SmolStr;
 
 pub(crate) const LABEL_APP: &str = "kubevirt.io";
 pub(crate) const LABEL_CREATED_BY: &str = "kubevirt.io/created-by";
@@ -91,8 +92,8 @@ pub(crate) fn launcher_pod(vmi: &Obj, cfg: LauncherConfig, migration_uid: Option
             phase: PodPhase::Pending,
             ready: false,
             limits: launcher_limits(vmi, cfg),
-            vmi: vmi.meta.name.to_string(),
-            migration_uid: migration_uid.map(str::to_string),
+            vmi: vmi.meta.name.clone(),
+            migration_uid: migration_uid.map(SmolStr::from),
             avoid_node: None,
             require_node: None,
             node_selector: std::sync::Arc::new(super::node_labeller::launcher_selector(

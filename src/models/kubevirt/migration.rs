@@ -461,7 +461,7 @@ impl Reconciler for MigrationController {
                 if let Some(pod) = target_pod(read, &vmim) {
                     self.expecting_pod.remove(&key);
                     let mut next = (*vmim).clone();
-                    next.vmim_mut().target_pod = Some(pod.meta.name.to_string());
+                    next.vmim_mut().target_pod = Some(pod.meta.name.clone());
                     next.vmim_mut().phase = MigrationPhase::Scheduling;
                     next.vmim_mut().rejected_by_quota = false;
                     ctx.update_status(next)?;
@@ -567,7 +567,7 @@ impl Reconciler for MigrationController {
                 let mut next = (*vmi).clone();
                 let source = next.vmi().node.clone();
                 next.vmi_mut().migration_state = Some(Box::new(MigrationState {
-                    migration_uid: vmim.meta.uid.to_string(),
+                    migration_uid: vmim.meta.uid.clone(),
                     source_node: source,
                     target_node: pod.pod().node.clone().unwrap_or_default(),
                     ..MigrationState::default()

@@ -68,7 +68,7 @@ impl VirtHandler {
         if vmi.vmi().domain.cpu_model != CpuMode::HostPassthrough {
             return None;
         }
-        let origin = self.cpus.get(&vmi.vmi().cpu_origin)?;
+        let origin = self.cpus.get(vmi.vmi().cpu_origin.as_str())?;
         let dest = self.cpus.get(target)?;
         let missing = passthrough_missing(origin, dest);
         (!missing.is_empty()).then(|| libvirt_cpu_mismatch(&missing))
@@ -191,7 +191,7 @@ impl Reconciler for VirtHandler {
         }
         next.meta
             .labels
-            .insert(LABEL_NODE_NAME.into(), target.clone());
+            .insert(LABEL_NODE_NAME.into(), target.to_string());
         ctx.update(next)?;
         self.done_at.remove(&key);
         ctx.log(|| format!("Migrated: The VirtualMachineInstance migrated to node {target}."));

@@ -27,6 +27,7 @@ use crate::kube::{
     Body, Ctx, Kind, Meta, Obj, ObjId, Outcome, Reader, ReconcileError, ReconcileResult,
     Reconciler, VmiPhase,
 };
+use smol_str::SmolStr;
 use std::collections::BTreeSet;
 
 /// KubeVirt's VirtualMachine controller (see the module documentation).
@@ -77,14 +78,14 @@ pub fn vmi_for(vm: &Obj) -> Obj {
     Obj::new(
         meta,
         Body::VirtualMachineInstance(VmiBody {
-            node: String::new(),
+            node: SmolStr::default(),
             phase: VmiPhase::Pending,
             cpu: b.cpu,
             memory: b.memory,
             memory_request: memory_request(b.memory),
             migration_state: None,
             domain: b.domain.clone(),
-            cpu_origin: String::new(),
+            cpu_origin: SmolStr::default(),
         }),
     )
 }
