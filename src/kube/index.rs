@@ -14,6 +14,7 @@ use super::object::{Kind, Obj, ObjId, PodPhase};
 use super::quantity::Quantity;
 use super::resources::{Resource, ResourceList};
 use super::selector::SelectorKey;
+use smol_str::SmolStr;
 use std::collections::BTreeSet;
 
 /// The label virt-handler sets to the node a VMI runs on (`kubevirt.io/nodeName`).
@@ -127,7 +128,7 @@ pub struct Indexes {
     /// by: every node name seen (a Node object's, a pod's `spec.nodeName`, a VMI's node,
     /// label or migration target), kept for the life of the indexes. A lookup-only hash map
     /// (never iterated: no order of it reaches anything).
-    node_slots: FxMap<Box<str>, u32>,
+    node_slots: FxMap<SmolStr, u32>,
     /// Per slot: what the node's Pending and Running pods use.
     usage: Vec<Usage>,
     /// Per Node object id: what the scheduler filters on (`None` for ids not a live Node
@@ -189,7 +190,7 @@ fn remove_at(m: &mut BySlot, slot: u32, id: ObjId) {
 }
 
 /// The slot of a node name, assigned (with its `usage`) on first sight.
-fn slot_for(slots: &mut FxMap<Box<str>, u32>, usage: &mut Vec<Usage>, node: &str) -> u32 {
+fn slot_for(slots: &mut FxMap<SmolStr, u32>, usage: &mut Vec<Usage>, node: &str) -> u32 {
     if let Some(&s) = slots.get(node) {
         return s;
     }
@@ -202,7 +203,7 @@ fn slot_for(slots: &mut FxMap<Box<str>, u32>, usage: &mut Vec<Usage>, node: &str
 /// Moves an id from one node's entry of a slot index to another's (`None`: no entry),
 /// where the names differ.
 fn move_key(
-    slots: &mut FxMap<Box<str>, u32>,
+    slots: &mut FxMap<SmolStr, u32>,
     usage: &mut Vec<Usage>,
     m: &mut BySlot,
     a: Option<&str>,
