@@ -33,7 +33,7 @@ use crate::kube::{
     Body, Ctx, Kind, Meta, MigrationPhase, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler,
 };
 use smol_str::SmolStr;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 #[derive(Default)]
 pub struct EvacuationController {
@@ -143,24 +143,28 @@ impl Reconciler for EvacuationController {
         let ix = read.indexes();
         // The VMIs on the node (virt-controller's VMI indexer `node`), in name order.
         let on_node = read.in_name_order(ix.vmis_on(&name));
-        let names_on_node: BTreeSet<&str> =
+        // Sorted vectors rather than B-tree sets: built on every reconcile of a draining
+        // node, for tens of names, and only searched.
+        let mut names_on_node: Vec<&str> =
             on_node.iter().map(|(_, v)| v.meta.name.as_str()).collect();
+        names_on_node.sort_unstable();
         // Unfinished migrations (deleted ones too): which VMIs they are for, how many run,
         // and how many of those are of a VMI of this node (`numOfVMIMForThisSourceNode`
         // matches by VMI name alone).
-        let mut migrating: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut migrating: Vec<(&str, &str)> = Vec::new();
         let (mut unfinished, mut running, mut from_node) = (0usize, 0usize, 0usize);
         for m in ix.unfinished_vmims().iter().filter_map(|&i| read.obj(i)) {
             let b = m.vmim();
             unfinished += 1;
-            migrating.insert((m.meta.namespace.as_str(), b.vmi_name.as_str()));
+            migrating.push((m.meta.namespace.as_str(), b.vmi_name.as_str()));
             if is_running(b.phase) {
                 running += 1;
-                if names_on_node.contains(b.vmi_name.as_str()) {
+                if names_on_node.binary_search(&b.vmi_name.as_str()).is_ok() {
                     from_node += 1;
                 }
             }
         }
+        migrating.sort_unstable();
         // `filterRunningNonMigratingVMIs`.
         let (mut candidates, mut non_migratable) = (Vec::new(), 0usize);
         for (_, v) in &on_node {
@@ -172,7 +176,10 @@ impl Reconciler for EvacuationController {
                 non_migratable += 1;
                 continue;
             }
-            if migrating.contains(&(v.meta.namespace.as_str(), v.meta.name.as_str())) {
+            if migrating
+                .binary_search(&(v.meta.namespace.as_str(), v.meta.name.as_str()))
+                .is_ok()
+            {
                 continue;
             }
             candidates.push((v.meta.namespace.clone(), v.meta.name.clone()));
