@@ -152,10 +152,9 @@ impl Reconciler for EvacuationController {
         // and how many of those are of a VMI of this node (`numOfVMIMForThisSourceNode`
         // matches by VMI name alone).
         let mut migrating: Vec<(&str, &str)> = Vec::new();
-        let (mut unfinished, mut running, mut from_node) = (0usize, 0usize, 0usize);
+        let (mut running, mut from_node) = (0usize, 0usize);
         for m in ix.unfinished_vmims().iter().filter_map(|&i| read.obj(i)) {
             let b = m.vmim();
-            unfinished += 1;
             migrating.push((m.meta.namespace.as_str(), b.vmi_name.as_str()));
             if is_running(b.phase) {
                 running += 1;
@@ -201,7 +200,7 @@ impl Reconciler for EvacuationController {
                 Outcome::Done
             });
         }
-        let n_cand = candidates.len();
+        let (n_cand, unfinished) = (candidates.len(), migrating.len());
         if tracing {
             ctx.log(|| {
                 format!(
