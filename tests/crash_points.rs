@@ -38,9 +38,7 @@ impl Reconciler for ThreeWrites {
         let mut failed = None;
         for step in ["1", "2", "3"] {
             let mut next = cur.clone();
-            next.meta
-                .labels
-                .insert("example.com/step".into(), step.into());
+            next.meta.labels.insert("example.com/step", step);
             match ctx.update(next) {
                 Ok(s) => cur = (*s).clone(),
                 Err(e) => {

@@ -226,9 +226,7 @@ impl Reconciler for Nondeterministic {
             return Ok(Outcome::Done);
         };
         let mut next = (*ns).clone();
-        next.meta
-            .annotations
-            .insert("example.com/touched".into(), "yes".into());
+        next.meta.annotations.insert("example.com/touched", "yes");
         ctx.update(next)?;
         Ok(Outcome::Done)
     }

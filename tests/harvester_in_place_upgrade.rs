@@ -89,10 +89,11 @@ fn upgrade_mid_migration_leaves_no_annotation_and_the_quota_at_base() {
         assert!(t[deleted..].starts_with(": -annotation"), "seed {seed}");
 
         let rq = final_quota(&w);
-        let left: Vec<&String> = rq
+        let left: Vec<&str> = rq
             .meta
             .annotations
             .keys()
+            .map(|k| k.as_str())
             .filter(|k| k.starts_with("harvesterhci.io/migrating"))
             .collect();
         assert!(left.is_empty(), "seed {seed}: {left:?}");

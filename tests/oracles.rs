@@ -197,9 +197,7 @@ impl Reconciler for Flipper {
         } else {
             "a"
         };
-        next.meta
-            .labels
-            .insert("example.com/side".into(), flip.into());
+        next.meta.labels.insert("example.com/side", flip);
         ctx.update(next)?;
         Ok(Outcome::RequeueAfter(SimDuration::from_secs(20)))
     }

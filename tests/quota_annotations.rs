@@ -64,16 +64,14 @@ fn default_quota(w: &World) -> Obj {
 fn set_ns_annotation(w: &mut World, value: &str) {
     let actor = w.cluster.add_actor("test");
     let mut ns = (**w.cluster.api.get(Kind::Namespace, "", "ns1").unwrap()).clone();
-    ns.meta
-        .annotations
-        .insert(ANNOTATION_RESOURCE_QUOTA.into(), value.into());
+    ns.meta.annotations.insert(ANNOTATION_RESOURCE_QUOTA, value);
     w.cluster.api.update(actor, ns).unwrap();
 }
 
 fn add_rq_annotation(w: &mut World, key: &str, value: &str) {
     let actor = w.cluster.add_actor("test");
     let mut rq = default_quota(w);
-    rq.meta.annotations.insert(key.into(), value.into());
+    rq.meta.annotations.insert(key, value);
     w.cluster.api.update(actor, rq).unwrap();
 }
 

@@ -83,10 +83,10 @@ pub fn fields(o: &Obj) -> Option<Fields> {
         if kind == Kind::VirtualMachineInstance && k == LABEL_NODE_NAME {
             continue;
         }
-        f.insert(format!("metadata.labels[{k}]"), v.clone());
+        f.insert(format!("metadata.labels[{k}]"), v.to_string());
     }
     for (k, v) in &o.meta.annotations {
-        f.insert(format!("metadata.annotations[{k}]"), v.clone());
+        f.insert(format!("metadata.annotations[{k}]"), v.to_string());
     }
     match &o.body {
         Body::Namespace(b) => {

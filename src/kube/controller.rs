@@ -198,6 +198,10 @@ pub enum ReconcileError {
     Api(ApiError),
     /// The handler's own error.
     Other(String),
+    /// An API request failed, with what the handler was doing (Go's
+    /// `fmt.Errorf("<context>: %v", err)`), kept apart so the request's error is formatted
+    /// only when shown: a quota denial's text names every resource and quantity.
+    Wrapped(String, ApiError),
 }
 
 impl From<ApiError> for ReconcileError {
@@ -211,6 +215,7 @@ impl std::fmt::Display for ReconcileError {
         match self {
             ReconcileError::Api(e) => write!(f, "{e}"),
             ReconcileError::Other(s) => f.write_str(s),
+            ReconcileError::Wrapped(context, e) => write!(f, "{context}: {e}"),
         }
     }
 }

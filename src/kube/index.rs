@@ -756,7 +756,7 @@ mod tests {
         use crate::kube::object::{Domain, MigrationState, VmiBody, VmiPhase};
         let mut meta = Meta::named("ns", "vm");
         if let Some(l) = label {
-            meta.labels.insert(LABEL_NODE_NAME.into(), l.into());
+            meta.labels.insert(LABEL_NODE_NAME, l);
         }
         Obj::new(
             meta,

@@ -170,7 +170,9 @@ impl Meta {
         if self.namespace.is_empty() {
             self.name.to_string()
         } else {
-            format!("{}/{}", self.namespace, self.name)
+            // Not `format!`: keys are built on hot paths (logs, error contexts), and the
+            // formatting machinery costs several times the copy.
+            [self.namespace.as_str(), "/", self.name.as_str()].concat()
         }
     }
 }
@@ -452,8 +454,8 @@ impl NodeSelectorRequirement {
     pub fn matches(&self, labels: &StrMap) -> bool {
         let v = labels.get(&self.key);
         match self.operator {
-            NodeSelectorOperator::In => v.is_some_and(|v| self.values.contains(v)),
-            NodeSelectorOperator::NotIn => v.is_none_or(|v| !self.values.contains(v)),
+            NodeSelectorOperator::In => v.is_some_and(|v| self.values.iter().any(|x| x == v)),
+            NodeSelectorOperator::NotIn => v.is_none_or(|v| !self.values.iter().any(|x| x == v)),
             NodeSelectorOperator::Exists => v.is_some(),
             NodeSelectorOperator::DoesNotExist => v.is_none(),
         }
@@ -815,12 +817,12 @@ impl Obj {
 
     /// The annotation `key`, if set.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.meta.annotations.get(key).map(String::as_str)
+        self.meta.annotations.get(key).map(SmolStr::as_str)
     }
 
     /// The label `key`, if set.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.meta.labels.get(key).map(String::as_str)
+        self.meta.labels.get(key).map(SmolStr::as_str)
     }
 }
 

@@ -74,8 +74,7 @@ mod tests {
     #[test]
     fn a_label_selector_admits_only_the_value_it_names() {
         let mut meta = Meta::named("", "ns1");
-        meta.labels
-            .insert("kubevirt.io/nodeName".into(), "n1".into());
+        meta.labels.insert("kubevirt.io/nodeName", "n1");
         let obj = Obj::new(meta, Body::Namespace(NamespaceBody::default()));
         assert!(Selector::label("kubevirt.io/nodeName", "n1").admits(&obj));
         assert!(!Selector::label("kubevirt.io/nodeName", "n2").admits(&obj));

@@ -97,10 +97,16 @@ pub fn is_dns1123_label(value: &str) -> Vec<String> {
 /// `IsQualifiedName`: an optional DNS-1123-subdomain prefix and `/`, then a name part.
 pub fn is_qualified_name(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
-    let parts: Vec<&str> = value.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
+    // `strings.Split(value, "/")` into one part or two; more is the error below. Split
+    // without collecting: every label and annotation key of every write comes here.
+    let parts = match value.split_once('/') {
+        None => Some((None, value)),
+        Some((prefix, name)) if !name.contains('/') => Some((Some(prefix), name)),
+        Some(_) => None,
+    };
+    let name = match parts {
+        Some((None, name)) => name,
+        Some((Some(prefix), name)) => {
             if prefix.is_empty() {
                 errs.push("prefix part must be non-empty".to_string());
             } else {
@@ -108,9 +114,9 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
                     errs.push(format!("prefix part {m}"));
                 }
             }
-            *name
+            name
         }
-        _ => {
+        None => {
             errs.push(format!(
                 "a qualified name {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
                 regex_error(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"])
@@ -190,7 +196,13 @@ pub fn validate_annotations(annotations: &StrMap) -> Vec<String> {
     let mut errs = Vec::new();
     let mut total = 0usize;
     for (k, v) in annotations {
-        for m in is_qualified_name(&k.to_lowercase()) {
+        // Lower-cased only where it changes anything (a copy per key of every write).
+        let lower = if !k.is_ascii() || k.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(k.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(k.as_str())
+        };
+        for m in is_qualified_name(&lower) {
             errs.push(field_invalid("metadata.annotations", k, &m));
         }
         total += k.len() + v.len();

@@ -12,7 +12,8 @@
 //! are libvirt's; microcode-dependent flags are left out except `waitpkg`, the feature of
 //! the libvirt failure quoted in Harvester #5755.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 pub struct CatalogueEntry {
@@ -249,6 +250,10 @@ pub fn model_features(model: &str) -> Option<&'static BTreeSet<String>> {
     let i = CATALOGUE.iter().position(|e| e.model == model)?;
     Some(&all_model_features()[i])
 }
+
+/// Each node's CPU by node name: a catalogue model's borrowed from the catalogue (a copy
+/// is hundreds of feature strings), an explicit one owned.
+pub type HostCpus = BTreeMap<String, Cow<'static, HostCpu>>;
 
 /// The host of each catalogue model, computed once.
 pub fn catalogue_host(model: &str) -> Option<&'static HostCpu> {

@@ -342,7 +342,10 @@ fn read_pvc(node: &Node<'_>, origin: &Origin) -> Result<Obj, ScenarioError> {
             ));
         }
     }
-    let image = meta.annotations.get(ANNOTATION_IMAGE_ID).cloned();
+    let image = meta
+        .annotations
+        .get(ANNOTATION_IMAGE_ID)
+        .map(|s| s.to_string());
     Ok(Obj::new(
         meta,
         Body::PersistentVolumeClaim(PvcBody {

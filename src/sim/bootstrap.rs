@@ -212,10 +212,8 @@ impl Boot {
                     namespace: HARVESTER_NAMESPACE.into(),
                     ..Meta::default()
                 };
-                meta.labels
-                    .insert(LABEL_APP_NAME.into(), "harvester".into());
-                meta.labels
-                    .insert(LABEL_COMPONENT.into(), "apiserver".into());
+                meta.labels.insert(LABEL_APP_NAME, "harvester");
+                meta.labels.insert(LABEL_COMPONENT, "apiserver");
                 let pod = Obj::new(
                     meta,
                     Body::Pod(PodBody {

@@ -8,7 +8,7 @@
 //! process's list below (`virt_controller`, `harvester`, or a new `Proc` in `cluster`).
 
 use crate::kube::{Cluster, Kind, ProcessTiming, Reconciler};
-use crate::models::cpu::HostCpu;
+use crate::models::cpu::HostCpus;
 use crate::models::harvester::migration::MigrationAnnotationController;
 use crate::models::harvester::resource_quota::ResourceQuotaController as HarvesterRqController;
 use crate::models::harvester::upgrade::UpgradeController;
@@ -26,7 +26,6 @@ use crate::models::rke2::deploy::DeployController;
 use crate::models::scheduler::Scheduler;
 use crate::scenario::bootstrap::Bootstrap;
 use crate::scenario::{Action, Behaviours, MigrationQuota, Scenario, Timing, UpgradeSpec};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 pub const KUBE_CONTROLLER_MANAGER: &str = "kube-controller-manager";
@@ -155,7 +154,7 @@ pub struct Topology<'a> {
     pub behaviours: Behaviours,
     pub features: Features,
     pub timing: ProcessTiming,
-    pub cpus: Rc<BTreeMap<String, HostCpu>>,
+    pub cpus: Rc<HostCpus>,
 }
 
 impl Topology<'_> {

@@ -60,11 +60,9 @@ impl Feature for NodeUpgrade {
 /// The repo VM of a version (harvester-facts.md 3.1).
 pub fn repo_vm(upgrade: &str, b: Behaviours) -> Obj {
     let mut meta = Meta::named(NAMESPACE, &repo_vm_name(upgrade));
-    meta.labels.insert(LABEL_UPGRADE.into(), upgrade.into());
-    meta.labels
-        .insert(LABEL_UPGRADE_COMPONENT.into(), "repo".into());
-    meta.labels
-        .insert("harvesterhci.io/creator".into(), "harvester".into());
+    meta.labels.insert(LABEL_UPGRADE, upgrade);
+    meta.labels.insert(LABEL_UPGRADE_COMPONENT, "repo");
+    meta.labels.insert("harvesterhci.io/creator", "harvester");
     Obj::new(
         meta,
         Body::VirtualMachine(VmBody {
@@ -104,8 +102,7 @@ fn seed(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, b: Behaviours
     let vb = vm.vm().clone();
     let mut meta = Meta::named(NAMESPACE, &vm.meta.name);
     meta.labels = vm.meta.labels.clone();
-    meta.labels
-        .insert(LABEL_NODE_NAME.into(), spec.repo_node.clone());
+    meta.labels.insert(LABEL_NODE_NAME, spec.repo_node.clone());
     meta.finalizers
         .push(crate::models::kubevirt::vmi::VMI_FINALIZER.into());
     api.seed(vm);
@@ -131,10 +128,8 @@ fn seed(cluster: &mut Cluster, scn: &Scenario, spec: &UpgradeSpec, b: Behaviours
     }
     api.seed(pod);
     let mut meta = Meta::named(NAMESPACE, &spec.name);
-    meta.labels.insert(
-        "harvesterhci.io/upgradeState".into(),
-        "UpgradingNodes".into(),
-    );
+    meta.labels
+        .insert("harvesterhci.io/upgradeState", "UpgradingNodes");
     api.seed(Obj::new(
         meta,
         Body::Upgrade(UpgradeBody {

@@ -21,7 +21,7 @@ use crate::kube::{ActorId, CrashPoint, Resource, ResourceList, VmiPhase};
 use crate::kube::{
     Body, Cluster, Ev, Kind, Meta, MigrationPhase, Obj, PodPhase, ProcessTiming, Reconciler,
 };
-use crate::models::cpu::{HostCpu, DEFAULT_MODEL};
+use crate::models::cpu::{catalogue_host, HostCpu, HostCpus, DEFAULT_MODEL};
 use crate::models::harvester::data_init;
 use crate::models::harvester::namespace_webhook::NamespaceValidator;
 use crate::models::kubectl::{self, NodeOp};
@@ -37,6 +37,7 @@ use crate::models::rancher::resource_quota_sync::derive_spec;
 use crate::models::ui::HostPage;
 use crate::scenario::{Action, Behaviours, QuotaSpec, Scenario, Version};
 use smol_str::SmolStr;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// At most this many extra faults of one kind per run (swarm).
@@ -120,14 +121,21 @@ pub fn quota_list(q: &QuotaSpec) -> ResourceList {
 }
 
 /// Each node's CPU: its catalogue model, or its explicit features.
-pub fn host_cpus(scn: &Scenario) -> BTreeMap<String, HostCpu> {
+///
+/// A catalogue model's CPU is borrowed from the catalogue, not copied: a run builds this map
+/// a few times, and a copy was hundreds of feature strings.
+pub fn host_cpus(scn: &Scenario) -> HostCpus {
     scn.nodes
         .iter()
         .map(|n| {
             let model = n.cpu_model.as_deref().unwrap_or(DEFAULT_MODEL);
             let cpu = match &n.cpu_features {
-                Some(f) => HostCpu::explicit(n.cpu_vendor.as_deref().unwrap_or("Intel"), model, f),
-                None => HostCpu::of(model).expect("validated: a catalogue model"),
+                Some(f) => Cow::Owned(HostCpu::explicit(
+                    n.cpu_vendor.as_deref().unwrap_or("Intel"),
+                    model,
+                    f,
+                )),
+                None => Cow::Borrowed(catalogue_host(model).expect("validated: a catalogue model")),
             };
             (n.name.clone(), cpu)
         })
@@ -323,8 +331,7 @@ impl World {
             if let Some(cpu) = cpus.get(&n.name) {
                 meta.labels = node_labels(cpu);
             }
-            meta.labels
-                .insert("kubernetes.io/hostname".into(), n.name.clone());
+            meta.labels.insert("kubernetes.io/hostname", n.name.clone());
             let capacity = ResourceList::new()
                 .with(Resource::LimitsCpu, n.cpu)
                 .with(Resource::LimitsMemory, n.memory);
@@ -344,7 +351,7 @@ impl World {
             let requested = ns.quota.as_ref().map(quota_list);
             if let Some(r) = &requested {
                 meta.annotations
-                    .insert(ANNOTATION_RESOURCE_QUOTA.into(), to_annotation(r));
+                    .insert(ANNOTATION_RESOURCE_QUOTA, to_annotation(r));
             }
             let project_default = ns.project_default.as_ref().map(quota_list).or(requested);
             api.seed(Obj::new(
@@ -377,7 +384,7 @@ impl World {
                 }),
             ));
             let mut meta = Meta::named(&vm.namespace, &vm.name);
-            meta.labels.insert(LABEL_NODE_NAME.into(), vm.node.clone());
+            meta.labels.insert(LABEL_NODE_NAME, vm.node.clone());
             meta.finalizers
                 .push(crate::models::kubevirt::vmi::VMI_FINALIZER.into());
             let vmi = api.seed(Obj::new(
@@ -421,10 +428,8 @@ impl World {
                 namespace: ns.name.as_str().into(),
                 ..Meta::default()
             };
-            meta.labels
-                .insert(LABEL_DEFAULT_RESOURCE_QUOTA.into(), "true".into());
-            meta.labels
-                .insert("cattle.io/creator".into(), "norman".into());
+            meta.labels.insert(LABEL_DEFAULT_RESOURCE_QUOTA, "true");
+            meta.labels.insert("cattle.io/creator", "norman");
             api.seed(Obj::new(
                 meta,
                 Body::ResourceQuota(ResourceQuotaBody {
@@ -686,10 +691,9 @@ impl World {
                     cpu: *cpu,
                     memory: *memory,
                 };
-                next.meta.annotations.insert(
-                    ANNOTATION_RESOURCE_QUOTA.into(),
-                    to_annotation(&quota_list(&q)),
-                );
+                next.meta
+                    .annotations
+                    .insert(ANNOTATION_RESOURCE_QUOTA, to_annotation(&quota_list(&q)));
                 let _ = self.cluster.api.update(self.user, next);
                 self.trace_user_records();
             }

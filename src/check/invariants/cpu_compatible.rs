@@ -27,10 +27,10 @@ impl CpuCompatible {
         let mut distinct: Vec<HostCpu> = Vec::new();
         let mut cpus = BTreeMap::new();
         for (n, c) in host_cpus(scn) {
-            let i = match distinct.iter().position(|d| *d == c) {
+            let i = match distinct.iter().position(|d| *d == *c) {
                 Some(i) => i,
                 None => {
-                    distinct.push(c);
+                    distinct.push(c.into_owned());
                     distinct.len() - 1
                 }
             };

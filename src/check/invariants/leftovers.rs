@@ -20,6 +20,7 @@ use crate::models::harvester::migration_keys::{MIGRATING_NAME_PREFIX, MIGRATING_
 use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
 use crate::scenario::Scenario;
 use crate::sim::World;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 pub struct Leftovers {
@@ -70,7 +71,7 @@ fn quota_leftover(w: &World, rq: &Obj) -> Option<String> {
     }
     let ns = &rq.meta.namespace;
     let active = migrating(w, ns);
-    let left: Vec<&String> = rq
+    let left: Vec<&SmolStr> = rq
         .meta
         .annotations
         .keys()

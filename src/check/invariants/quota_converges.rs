@@ -11,6 +11,7 @@ use crate::models::kubevirt::overhead::memory_overhead;
 use crate::models::rancher::namespace_quota::LABEL_DEFAULT_RESOURCE_QUOTA;
 use crate::scenario::{NamespaceSpec, Scenario};
 use crate::sim::World;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 pub struct QuotaConverges {
@@ -172,7 +173,7 @@ impl QuotaConverges {
                 ));
             }
             if active.is_empty() {
-                let leaked: Vec<&String> = rq
+                let leaked: Vec<&SmolStr> = rq
                     .meta
                     .annotations
                     .keys()

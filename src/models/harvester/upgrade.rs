@@ -50,8 +50,8 @@ fn create_job(
         return Ok(());
     }
     let mut meta = Meta::named(NAMESPACE, &name);
-    meta.labels.insert(LABEL_UPGRADE.into(), upgrade.into());
-    meta.labels.insert(LABEL_JOB_TYPE.into(), t.name().into());
+    meta.labels.insert(LABEL_UPGRADE, upgrade);
+    meta.labels.insert(LABEL_JOB_TYPE, t.name());
     match ctx.create(Obj::new(
         meta,
         Body::Job(JobBody {
@@ -106,7 +106,7 @@ impl Reconciler for UpgradeController {
             next.upgrade_mut().state = "Succeeded".into();
             next.meta
                 .labels
-                .insert("harvesterhci.io/upgradeState".into(), "Succeeded".into());
+                .insert("harvesterhci.io/upgradeState", "Succeeded");
             ctx.update(next)?;
             ctx.log(|| format!("upgrade {name} Succeeded"));
             return Ok(Outcome::Done);

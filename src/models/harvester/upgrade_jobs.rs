@@ -39,7 +39,7 @@ use crate::kube::{
     Reconciler, Snap, VmiPhase,
 };
 use crate::models::behaviours::{Behaviours, RepoVmPolicy};
-use crate::models::cpu::HostCpu;
+use crate::models::cpu::HostCpus;
 use crate::models::kubevirt::migration::EVACUATION_ANNOTATION;
 use crate::models::kubevirt::node_labeller::can_run;
 use crate::models::kubevirt::virt_api::{start_vm, stop_vm};
@@ -129,7 +129,7 @@ pub struct JobRunner {
     behaviours: Behaviours,
     /// The `upgrade-config` setting's `restoreVM`.
     restore_vm: bool,
-    cpus: Rc<BTreeMap<String, HostCpu>>,
+    cpus: Rc<HostCpus>,
     os_upgrade: (SimDuration, SimDuration),
     reboot: (SimDuration, SimDuration),
     /// Each job's progress through its script (lost if the runner restarts: the job's pod
@@ -141,7 +141,7 @@ impl JobRunner {
     pub fn new(
         behaviours: Behaviours,
         restore_vm: bool,
-        cpus: Rc<BTreeMap<String, HostCpu>>,
+        cpus: Rc<HostCpus>,
         os_upgrade: (SimDuration, SimDuration),
         reboot: (SimDuration, SimDuration),
     ) -> Self {

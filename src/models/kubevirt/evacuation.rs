@@ -218,7 +218,7 @@ impl Reconciler for EvacuationController {
                 ..Meta::default()
             };
             meta.annotations
-                .insert(EVACUATION_ANNOTATION.into(), name.to_string());
+                .insert(EVACUATION_ANNOTATION, name.to_string());
             let created = ctx.create(Obj::new(
                 meta,
                 Body::VirtualMachineInstanceMigration(VmimBody {

@@ -76,14 +76,11 @@ pub(crate) fn launcher_pod(vmi: &Obj, cfg: LauncherConfig, migration_uid: Option
         namespace: vmi.meta.namespace.clone(),
         ..Meta::default()
     };
-    meta.labels.insert(LABEL_APP.into(), "virt-launcher".into());
-    meta.labels
-        .insert(LABEL_CREATED_BY.into(), vmi.meta.uid.to_string());
-    meta.labels
-        .insert(LABEL_VM_NAME.into(), vmi.meta.name.to_string());
+    meta.labels.insert(LABEL_APP, "virt-launcher");
+    meta.labels.insert(LABEL_CREATED_BY, vmi.meta.uid.clone());
+    meta.labels.insert(LABEL_VM_NAME, vmi.meta.name.clone());
     if let Some(uid) = migration_uid {
-        meta.labels
-            .insert(LABEL_MIGRATION_JOB_UID.into(), uid.into());
+        meta.labels.insert(LABEL_MIGRATION_JOB_UID, uid);
     }
     Obj::new(
         meta,

@@ -537,9 +537,15 @@ impl Reconciler for MigrationController {
                             let _ = ctx.update_status(next);
                         }
                         let k = vmim.meta.key();
-                        Err(ReconcileError::Other(format!(
-                            "reenqueuing Migration {k}: failed to create vmi migration target pod: {e}"
-                        )))
+                        Err(ReconcileError::Wrapped(
+                            [
+                                "reenqueuing Migration ",
+                                &k,
+                                ": failed to create vmi migration target pod",
+                            ]
+                            .concat(),
+                            e,
+                        ))
                     }
                 }
             }

@@ -91,10 +91,10 @@ pub fn host_model_target_selector(
     let mut found = false;
     for (k, v) in source_node {
         if let Some(model) = k.strip_prefix(HOST_MODEL_CPU) {
-            s.insert(format!("{CPU_MODEL_MIGRATION}{model}"), v.clone());
+            s.insert([CPU_MODEL_MIGRATION, model].concat(), v.to_string());
             found = true;
         } else if let Some(f) = k.strip_prefix(HOST_MODEL_REQUIRED_FEATURES) {
-            s.insert(format!("{CPU_FEATURE}{f}"), v.clone());
+            s.insert([CPU_FEATURE, f].concat(), v.to_string());
         }
     }
     if !found {
@@ -108,7 +108,9 @@ pub fn host_model_target_selector(
 
 /// Whether a node's labels satisfy a selector.
 pub fn matches(labels: &StrMap, selector: &BTreeMap<String, String>) -> bool {
-    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    selector
+        .iter()
+        .all(|(k, v)| labels.get(k).is_some_and(|x| x == v))
 }
 
 /// Whether a host can run a guest whose CPU was defined on `origin` in `mode`: the ground

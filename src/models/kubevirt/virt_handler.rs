@@ -23,7 +23,7 @@ use crate::engine::{ChoiceKind, SimDuration, SimTime};
 use crate::kube::object::CpuMode;
 use crate::kube::selector::{Selector, SelectorKey};
 use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler};
-use crate::models::cpu::HostCpu;
+use crate::models::cpu::HostCpus;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -40,18 +40,14 @@ pub fn libvirt_cpu_mismatch(missing: &[String]) -> String {
 pub struct VirtHandler {
     node: String,
     /// Every node's CPU (what libvirt on each host knows of its own CPU).
-    cpus: Rc<BTreeMap<String, HostCpu>>,
+    cpus: Rc<HostCpus>,
     transfer: (SimDuration, SimDuration),
     /// When the transfer of an in-flight outbound migration completes (in memory only).
     done_at: BTreeMap<ObjId, SimTime>,
 }
 
 impl VirtHandler {
-    pub fn new(
-        node: &str,
-        transfer: (SimDuration, SimDuration),
-        cpus: Rc<BTreeMap<String, HostCpu>>,
-    ) -> Self {
+    pub fn new(node: &str, transfer: (SimDuration, SimDuration), cpus: Rc<HostCpus>) -> Self {
         VirtHandler {
             node: node.to_string(),
             cpus,
@@ -189,9 +185,7 @@ impl Reconciler for VirtHandler {
             m.end_timestamp = Some(ctx.now);
             b.node = target.clone();
         }
-        next.meta
-            .labels
-            .insert(LABEL_NODE_NAME.into(), target.to_string());
+        next.meta.labels.insert(LABEL_NODE_NAME, target.to_string());
         ctx.update(next)?;
         self.done_at.remove(&key);
         ctx.log(|| format!("Migrated: The VirtualMachineInstance migrated to node {target}."));

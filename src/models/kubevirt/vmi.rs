@@ -238,9 +238,7 @@ impl Reconciler for VmiController {
             if vmi.label(LABEL_NODE_NAME) != Some(node.as_str()) {
                 // `kubevirt.io/nodeName`, which node-local selectors (the upgrade's
                 // live-migrate detector and wait loop) list by.
-                next.meta
-                    .labels
-                    .insert(LABEL_NODE_NAME.into(), node.to_string());
+                next.meta.labels.insert(LABEL_NODE_NAME, node.to_string());
                 ctx.update(next)?;
             } else {
                 ctx.update_status(next)?;

@@ -102,10 +102,8 @@ impl Reconciler for ResourceQuotaSync {
                     namespace: ns.meta.name.clone(),
                     ..Meta::default()
                 };
-                meta.labels
-                    .insert(LABEL_DEFAULT_RESOURCE_QUOTA.into(), "true".into());
-                meta.labels
-                    .insert("cattle.io/creator".into(), "norman".into());
+                meta.labels.insert(LABEL_DEFAULT_RESOURCE_QUOTA, "true");
+                meta.labels.insert("cattle.io/creator", "norman");
                 let body = ResourceQuotaBody {
                     spec_hard: hard,
                     ..ResourceQuotaBody::default()
