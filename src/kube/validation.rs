@@ -99,14 +99,9 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
     // `strings.Split(value, "/")` into one part or two; more is the error below. Split
     // without collecting: every label and annotation key of every write comes here.
-    let parts = match value.split_once('/') {
-        None => Some((None, value)),
-        Some((prefix, name)) if !name.contains('/') => Some((Some(prefix), name)),
-        Some(_) => None,
-    };
-    let name = match parts {
-        Some((None, name)) => name,
-        Some((Some(prefix), name)) => {
+    let name = match value.split_once('/') {
+        None => value,
+        Some((prefix, name)) if !name.contains('/') => {
             if prefix.is_empty() {
                 errs.push("prefix part must be non-empty".to_string());
             } else {
@@ -116,7 +111,7 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
             }
             name
         }
-        None => {
+        Some(_) => {
             errs.push(format!(
                 "a qualified name {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
                 regex_error(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"])

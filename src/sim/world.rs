@@ -120,10 +120,7 @@ pub fn quota_list(q: &QuotaSpec) -> ResourceList {
     rl
 }
 
-/// Each node's CPU: its catalogue model, or its explicit features.
-///
-/// A catalogue model's CPU is borrowed from the catalogue, not copied: a run builds this map
-/// a few times, and a copy was hundreds of feature strings.
+/// Each node's CPU: its catalogue model (borrowed, see `HostCpus`), or its explicit features.
 pub fn host_cpus(scn: &Scenario) -> HostCpus {
     scn.nodes
         .iter()
