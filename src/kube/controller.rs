@@ -401,3 +401,21 @@ pub trait Reconciler {
     /// The process died: drop in-memory state.
     fn reset(&mut self) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrapped_api_error_reads_as_its_context_then_the_error() {
+        let e = ApiError::Conflict {
+            kind: Kind::Pod,
+            name: "p".into(),
+        };
+        let want = format!("creating the target pod: {e}");
+        assert_eq!(
+            ReconcileError::Wrapped("creating the target pod".into(), e).to_string(),
+            want
+        );
+    }
+}

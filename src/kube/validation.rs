@@ -272,6 +272,15 @@ mod tests {
     }
 
     #[test]
+    fn an_annotation_key_is_judged_in_lower_case_so_an_upper_case_prefix_passes() {
+        let ok: StrMap = [("Example.COM/MyName", "v"), ("ÀB.io/x", "v")].into();
+        let errs = validate_annotations(&ok);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("ÀB.io/x"), "{errs:?}");
+        assert!(!validate_labels(&[("Example.COM/MyName", "v")].into()).is_empty());
+    }
+
+    #[test]
     fn leading_or_trailing_punctuation_in_name_part_is_invalid() {
         assert!(!is_qualified_name("-abc").is_empty());
         assert!(!is_qualified_name("abc.").is_empty());
