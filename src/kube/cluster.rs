@@ -8,6 +8,7 @@ use super::api::{ActorId, ApiServer};
 use super::controller::{Cache, Ctx, Outcome, Reader, ReconcileError, Reconciler};
 use super::fault::Faults;
 use super::fxhash::FxMap;
+use super::index::Indexers;
 use super::object::{Kind, ObjId, Snap};
 use super::selector::{any_admits, Selector, SelectorKey};
 use super::store::Store;
@@ -83,6 +84,42 @@ struct Stream {
     last: SimTime,
 }
 
+/// A kind a process watches: the selectors its watch carries, what they admitted and the
+/// stream of its watch events. Held together, in the process's own vector, because a
+/// delivery to a process reads all of them: at 1,000 nodes each process's state is a cache
+/// miss, and one record is fewer misses than a field per kind spread over the process.
+struct Watch {
+    kind: Kind,
+    /// The selectors (`Reconciler::selector`) from the current controllers; `None`: every
+    /// object of the kind.
+    sel: Option<Box<[Selector]>>,
+    /// With selectors, the objects the watch has admitted (server side: what the next
+    /// change of each is judged against, to send ADDED, MODIFIED or DELETED), sorted.
+    members: Vec<ObjId>,
+    stream: Stream,
+}
+
+impl Watch {
+    fn is_member(&self, id: ObjId) -> bool {
+        self.members.binary_search(&id).is_ok()
+    }
+
+    fn admit(&mut self, id: ObjId) {
+        if let Err(at) = self.members.binary_search(&id) {
+            self.members.insert(at, id);
+        }
+    }
+
+    fn expel(&mut self, id: ObjId) {
+        if let Ok(at) = self.members.binary_search(&id) {
+            self.members.remove(at);
+        }
+    }
+}
+
+/// `Process::watch_at` of a kind the process does not watch.
+const UNWATCHED: u8 = u8::MAX;
+
 struct Slot {
     rec: Box<dyn Reconciler>,
     queue: WorkQueue,
@@ -157,15 +194,11 @@ pub struct Process {
     pub actor: ActorId,
     pub up: bool,
     epoch: u32,
-    watches: [bool; Kind::COUNT],
-    /// Per kind, the selectors its watch carries (`Reconciler::selector`), from its
-    /// current controllers.
-    sel: Vec<Option<Vec<Selector>>>,
-    /// Per selected kind, the objects its watch has admitted (server side: what the next
-    /// change of each is judged against, to send ADDED, MODIFIED or DELETED).
-    members: Vec<BTreeSet<ObjId>>,
+    /// Per kind, its place in `watches` (`UNWATCHED`: none).
+    watch_at: [u8; Kind::COUNT],
+    /// The watched kinds, in `Kind` order.
+    watches: Vec<Watch>,
     cache: Cache,
-    streams: [Stream; Kind::COUNT],
     slots: Vec<Slot>,
     /// Controllers the process runs from its next start (an upgraded image).
     next_slots: Option<Vec<Slot>>,
@@ -183,11 +216,9 @@ impl Process {
         self.up = false;
         self.epoch += 1;
         self.cache.clear();
-        for m in self.members.iter_mut() {
-            m.clear();
-        }
-        for s in self.streams.iter_mut() {
-            *s = Stream::default();
+        for w in self.watches.iter_mut() {
+            w.members.clear();
+            w.stream = Stream::default();
         }
         for s in self.slots.iter_mut() {
             s.queue.clear();
@@ -206,24 +237,56 @@ impl Process {
     /// only if every controller watching it selects (the union of theirs); a kind only
     /// `also_watches` names is not.
     fn refresh_selectors(&mut self) {
-        self.sel = Kind::ALL
-            .iter()
-            .map(|&k| {
-                if !self.watches[k as usize] {
-                    return None;
+        for w in self.watches.iter_mut() {
+            let k = w.kind;
+            let mut all: Vec<Selector> = Vec::new();
+            let mut any = false;
+            let mut every = true;
+            for s in &self.slots {
+                if !s.rec.watches().contains(&k) {
+                    continue;
                 }
-                let mut all: Vec<Selector> = Vec::new();
-                let mut any = false;
-                for s in &self.slots {
-                    if !s.rec.watches().contains(&k) {
-                        continue;
-                    }
-                    any = true;
-                    all.extend(s.rec.selector(k)?);
+                any = true;
+                match s.rec.selector(k) {
+                    Some(sels) => all.extend(sels),
+                    None => every = false,
                 }
-                any.then_some(all)
-            })
+            }
+            w.sel = (any && every).then(|| all.into_boxed_slice());
+        }
+    }
+
+    /// The watch of a kind, if the process watches it.
+    fn watch(&self, kind: usize) -> Option<&Watch> {
+        let at = self.watch_at[kind];
+        (at != UNWATCHED).then(|| &self.watches[at as usize])
+    }
+
+    /// Watches `kinds` too (kept in `Kind` order), with empty streams.
+    fn watch_kinds(&mut self, kinds: &[Kind]) {
+        let mut all: Vec<Kind> = self.watches.iter().map(|w| w.kind).collect();
+        all.extend(kinds.iter().copied());
+        let mut old: Vec<Option<Watch>> = std::mem::take(&mut self.watches)
+            .into_iter()
+            .map(Some)
             .collect();
+        self.watch_at = [UNWATCHED; Kind::COUNT];
+        for k in Kind::ALL {
+            if !all.contains(&k) {
+                continue;
+            }
+            let w = old
+                .iter_mut()
+                .find_map(|w| w.take_if(|w| w.kind == k))
+                .unwrap_or(Watch {
+                    kind: k,
+                    sel: None,
+                    members: Vec::new(),
+                    stream: Stream::default(),
+                });
+            self.watch_at[k as usize] = self.watches.len() as u8;
+            self.watches.push(w);
+        }
     }
 }
 
@@ -275,11 +338,9 @@ impl Routes {
             by_value: (0..Kind::COUNT).map(|_| BTreeMap::new()).collect(),
         };
         for (pi, p) in procs.iter().enumerate() {
-            for k in 0..Kind::COUNT {
-                if !p.watches[k] {
-                    continue;
-                }
-                match &p.sel[k] {
+            for w in &p.watches {
+                let k = w.kind as usize;
+                match &w.sel {
                     None => r.plain[k].push(pi as u16),
                     Some(sels) => {
                         for s in sels {
@@ -357,10 +418,6 @@ impl Cluster {
         controllers: Vec<Box<dyn Reconciler>>,
     ) -> u16 {
         let actor = self.add_actor(name);
-        let mut w = [false; Kind::COUNT];
-        for k in watches {
-            w[*k as usize] = true;
-        }
         let slots = Slot::for_controllers(controllers);
         self.routes = None;
         self.procs.push(Process {
@@ -368,18 +425,18 @@ impl Cluster {
             actor,
             up: false,
             epoch: 0,
-            watches: w,
-            sel: vec![None; Kind::COUNT],
-            members: vec![BTreeSet::new(); Kind::COUNT],
+            watch_at: [UNWATCHED; Kind::COUNT],
+            watches: Vec::new(),
             cache: Cache::default(),
-            streams: Default::default(),
             slots,
             next_slots: None,
             timing,
             restarts: 0,
             lag: None,
         });
-        self.procs.last_mut().expect("pushed").refresh_selectors();
+        let p = self.procs.last_mut().expect("pushed");
+        p.watch_kinds(watches);
+        p.refresh_selectors();
         u16::try_from(self.procs.len() - 1)
             .expect("validated: a scenario's nodes and sessions keep processes below u16::MAX")
     }
@@ -423,9 +480,7 @@ impl Cluster {
     pub fn add_watches(&mut self, proc: u16, kinds: &[Kind]) {
         let p = &mut self.procs[proc as usize];
         debug_assert!(!p.up, "watches change only while a process is down");
-        for k in kinds {
-            p.watches[*k as usize] = true;
-        }
+        p.watch_kinds(kinds);
         p.refresh_selectors();
         self.routes = None;
     }
@@ -508,21 +563,23 @@ impl Cluster {
             };
             for &pi in receivers {
                 let p = &mut self.procs[pi as usize];
-                if !p.up || !p.watches[k] {
+                let at = p.watch_at[k];
+                if !p.up || at == UNWATCHED {
                     continue;
                 }
-                let (obj, deleted) = match &p.sel[k] {
+                let w = &mut p.watches[at as usize];
+                let (obj, deleted) = match &w.sel {
                     None => (n.obj.clone(), n.deleted),
                     Some(sels) => {
-                        let was = p.members[k].contains(&n.id);
+                        let was = w.is_member(n.id);
                         let now_in = !n.deleted && any_admits(sels, &n.obj);
                         match (was, now_in) {
                             (_, true) => {
-                                p.members[k].insert(n.id);
+                                w.admit(n.id);
                                 (n.obj.clone(), false)
                             }
                             (true, false) => {
-                                p.members[k].remove(&n.id);
+                                w.expel(n.id);
                                 // Out of the selection: DELETED, with the state it had.
                                 let last = if n.deleted { None } else { n.prev.clone() };
                                 (last.unwrap_or_else(|| n.obj.clone()), true)
@@ -540,7 +597,7 @@ impl Cluster {
                             + sim.pick_duration(ChoiceKind::WatchLatency, p.actor as u32, lo, hi);
                     }
                 }
-                let s = &mut p.streams[k];
+                let s = &mut p.watches[at as usize].stream;
                 // A watch is an ordered stream: a later change never overtakes an earlier one.
                 let t = (now + lat).max(s.last);
                 s.last = t;
@@ -652,34 +709,33 @@ impl Cluster {
         if let Some(slots) = p.next_slots.take() {
             p.slots = slots;
         }
-        let indexed = p.slots.iter().any(|s| s.rec.indexed());
-        p.cache.reset(indexed);
+        let indexers = p
+            .slots
+            .iter()
+            .fold(Indexers::NONE, |a, s| a | s.rec.indexers());
+        p.cache.reset(indexers);
         p.refresh_selectors();
         self.routes = None;
         if sim.steps() > 1 && sim.now() > SimTime::ZERO {
             p.restarts += 1;
         }
         let now = sim.now();
-        for s in p.streams.iter_mut() {
-            s.last = now;
-        }
         // The initial LIST fills the cache at this instant; then every object fires OnChange.
         let mut listed = 0usize;
-        for kind in Kind::ALL {
-            if !p.watches[kind as usize] {
-                continue;
-            }
-            let sels = p.sel[kind as usize].as_deref();
-            p.members[kind as usize].clear();
-            for id in listed_ids(&self.api.store, kind, sels) {
+        for w in p.watches.iter_mut() {
+            w.stream.last = now;
+            let sels = w.sel.as_deref();
+            w.members.clear();
+            for id in listed_ids(&self.api.store, w.kind, sels) {
                 if let Some(o) = self.api.store.get(id) {
                     if sels.is_some() {
-                        p.members[kind as usize].insert(id);
+                        w.members.push(id);
                     }
                     p.cache.set(id, Some(o.clone()));
                     listed += 1;
                 }
             }
+            w.members.sort_unstable();
         }
         let name = p.name.clone();
         trace.emit(sim.steps(), now, &name, TraceCat::Start, || {
@@ -687,16 +743,16 @@ impl Cluster {
         });
         for kind in Kind::ALL {
             let p = &self.procs[proc as usize];
-            if !p.watches[kind as usize] {
+            let Some(w) = p.watch(kind as usize) else {
                 continue;
-            }
+            };
             // In namespace and name order, as the LIST returned them.
-            let ids: Vec<ObjId> = if p.sel[kind as usize].is_some() {
+            let ids: Vec<ObjId> = if w.sel.is_some() {
                 let read = Reader {
                     cache: &p.cache,
                     store: &self.api.store,
                 };
-                read.in_name_order(&p.members[kind as usize])
+                read.in_name_order(&w.members)
                     .into_iter()
                     .map(|(id, _)| id)
                     .collect()
@@ -751,7 +807,12 @@ impl Cluster {
         if p.epoch != epoch || !p.up {
             return;
         }
-        let Some((_, d)) = p.streams[kind as usize].pending.pop_front() else {
+        let at = p.watch_at[kind as usize];
+        let Some((_, d)) = p
+            .watches
+            .get_mut(at as usize)
+            .and_then(|w| w.stream.pending.pop_front())
+        else {
             return;
         };
         let mut cause = None;
@@ -973,8 +1034,8 @@ impl Cluster {
                     None => 0u8.hash(h),
                 }
             }
-            for s in &p.streams {
-                for (t, d) in &s.pending {
+            for w in &p.watches {
+                for (t, d) in &w.stream.pending {
                     (t, d.id, d.deleted).hash(h);
                     obj(h, &d.obj);
                 }

@@ -5,7 +5,7 @@
 use super::api::{ActorId, ApiServer};
 use super::errors::ApiError;
 use super::fault::WriteGate;
-use super::index::Indexes;
+use super::index::{Indexers, Indexes};
 use super::object::{Kind, Obj, ObjId, Snap};
 use super::selector::Selector;
 use super::store::Store;
@@ -13,11 +13,13 @@ use super::workqueue::RateLimiterKind;
 use crate::engine::{Choice, ChoiceKind, Choices, SimDuration, SimTime, Trace, TraceCat};
 
 /// An informer cache: the objects this process has been told about, by id, and the
-/// indexers its controllers registered (`Reconciler::indexed`).
+/// indexers its controllers registered (`Reconciler::indexers`).
 #[derive(Default)]
 pub struct Cache {
     objs: Pages,
-    index: Option<Indexes>,
+    /// Boxed: most processes keep none, and a process's own fields are read on every
+    /// delivery to it.
+    index: Option<Box<Indexes>>,
 }
 
 /// Objects by id in pages of `PAGE` slots, a page allocated on its first object, and
@@ -73,12 +75,11 @@ impl Pages {
 }
 
 impl Cache {
-    /// A cache with the hot-path indexers.
-    pub fn indexed() -> Cache {
-        Cache {
-            objs: Pages::default(),
-            index: Some(Indexes::default()),
-        }
+    /// A cache that keeps these indexers.
+    pub fn keeping(indexers: Indexers) -> Cache {
+        let mut c = Cache::default();
+        c.reset(indexers);
+        c
     }
 
     /// The cached object of this id, if the process has been told of it.
@@ -95,10 +96,10 @@ impl Cache {
         }
     }
 
-    /// Empties the cache; with `indexed`, its indexers are kept (empty) or dropped.
-    pub fn reset(&mut self, indexed: bool) {
+    /// Empties the cache; it keeps these indexers (empty) from now on.
+    pub fn reset(&mut self, indexers: Indexers) {
         self.objs.clear();
-        self.index = indexed.then(Indexes::default);
+        self.index = (!indexers.is_empty()).then(|| Box::new(Indexes::keeping(indexers)));
     }
 
     /// Empties the cache and its indexers (the indexers are kept).
@@ -109,12 +110,12 @@ impl Cache {
         }
     }
 
-    /// The indexers. Panics if none of the process's controllers declared `indexed`: a
-    /// lookup there would silently find nothing.
+    /// The indexers. Panics if none of the process's controllers registered any
+    /// (`Reconciler::indexers`): a lookup there would silently find nothing.
     pub fn indexes(&self) -> &Indexes {
         self.index
             .as_ref()
-            .expect("a controller reading indexes declares Reconciler::indexed")
+            .expect("a controller reading indexes registers them in Reconciler::indexers")
     }
 }
 
@@ -147,7 +148,7 @@ impl<'a> Reader<'a> {
         self.cache.get(id)
     }
 
-    /// The cache's indexers (see `Reconciler::indexed`).
+    /// The cache's indexers (see `Reconciler::indexers`).
     pub fn indexes(&self) -> &'a Indexes {
         self.cache.indexes()
     }
@@ -392,11 +393,11 @@ pub trait Reconciler {
     fn selector(&self, _kind: Kind) -> Option<Vec<Selector>> {
         None
     }
-    /// Whether it reads its cache through the indexers (`Reader::indexes`), as a
-    /// controller that registers `cache.Indexers` on its informers does. A process's cache
-    /// keeps them if one of its controllers says so.
-    fn indexed(&self) -> bool {
-        false
+    /// The indexers it reads its cache through (`Reader::indexes`), as a controller
+    /// registers `cache.Indexers` on its informers. A process's cache keeps the union of
+    /// its controllers' indexers, and only those.
+    fn indexers(&self) -> Indexers {
+        Indexers::NONE
     }
     /// The process died: drop in-memory state.
     fn reset(&mut self) {}

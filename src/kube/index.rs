@@ -117,8 +117,63 @@ pub struct WalkNode {
     free: [i64; 4],
 }
 
-#[derive(Default)]
+/// Which indexers a cache keeps (client-go `Indexers`, registered per informer by the
+/// controllers that read them): a cache maintains only those, and a lookup in one it does
+/// not keep panics (it would silently find nothing). The API server's store keeps all.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Indexers(u16);
+
+impl Indexers {
+    /// None (a cache without indexers).
+    pub const NONE: Indexers = Indexers(0);
+    /// Pods by `spec.nodeName` (`pods_on`).
+    pub const PODS_BY_NODE: Indexers = Indexers(1);
+    /// Pods by the VMI that created them (`pods_of_vmi`).
+    pub const PODS_BY_VMI: Indexers = Indexers(1 << 1);
+    /// Pods no node is bound to (`unbound_pods`).
+    pub const UNBOUND_PODS: Indexers = Indexers(1 << 2);
+    /// The scheduler's view of the live Nodes and what their pods use (`walk`, `nodes`,
+    /// `node_count`, `usage_on`, `usage_of`, `fits`).
+    pub const NODES: Indexers = Indexers(1 << 3);
+    /// VMIs by `status.nodeName` (`vmis_on`).
+    pub const VMIS_BY_NODE: Indexers = Indexers(1 << 4);
+    /// VMIs by the `kubevirt.io/nodeName` label (`vmis_labelled`).
+    pub const VMIS_BY_NODE_LABEL: Indexers = Indexers(1 << 5);
+    /// VMIs by migration target node (`selected`).
+    pub const VMIS_BY_MIGRATION_TARGET: Indexers = Indexers(1 << 6);
+    /// Migrations by VMI (`vmims_of`).
+    pub const VMIMS_BY_VMI: Indexers = Indexers(1 << 7);
+    /// Migrations not finished (`unfinished_vmims`).
+    pub const UNFINISHED_VMIMS: Indexers = Indexers(1 << 8);
+    /// Every indexer (the API server's store).
+    pub const ALL: Indexers = Indexers((1 << 9) - 1);
+
+    /// Both sets.
+    pub const fn union(self, other: Indexers) -> Indexers {
+        Indexers(self.0 | other.0)
+    }
+
+    /// Whether every indexer of `other` is in this set.
+    pub const fn has(self, other: Indexers) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set has no indexer.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::ops::BitOr for Indexers {
+    type Output = Indexers;
+    fn bitor(self, other: Indexers) -> Indexers {
+        self.union(other)
+    }
+}
+
 pub struct Indexes {
+    /// The indexers kept; the others stay empty.
+    kept: Indexers,
     /// Per node slot (see `node_slots`): pods with that `spec.nodeName`.
     pods_by_node: BySlot,
     /// (namespace, `kubevirt.io/created-by` VMI) -> pods.
@@ -153,6 +208,13 @@ pub struct Indexes {
     /// (namespace, `spec.vmiName`) -> migrations.
     vmims_by_vmi: ByNsName,
     unfinished_vmims: BTreeSet<ObjId>,
+}
+
+impl Default for Indexes {
+    /// Every indexer (the API server's store).
+    fn default() -> Indexes {
+        Indexes::keeping(Indexers::ALL)
+    }
 }
 
 /// A small set of ids (a node's pods or VMIs, a VMI's pods or migrations: usually tens),
@@ -249,10 +311,47 @@ fn active(p: PodPhase) -> bool {
 }
 
 impl Indexes {
+    /// Empty indexes that keep these indexers.
+    pub fn keeping(kept: Indexers) -> Indexes {
+        Indexes {
+            kept,
+            pods_by_node: Vec::new(),
+            pods_by_vmi: Default::default(),
+            unbound_pods: BTreeSet::new(),
+            node_slots: Default::default(),
+            usage: Vec::new(),
+            node_info: Vec::new(),
+            node_names: Vec::new(),
+            node_walk: Vec::new(),
+            walk_generation: 0,
+            slot_pos: Vec::new(),
+            vmis_by_node: Vec::new(),
+            vmis_by_node_label: Vec::new(),
+            vmis_by_migration_target: Vec::new(),
+            vmims_by_vmi: Default::default(),
+            unfinished_vmims: BTreeSet::new(),
+        }
+    }
+
+    /// The indexers kept.
+    pub fn kept(&self) -> Indexers {
+        self.kept
+    }
+
+    /// Panics unless `x` is kept: a lookup in an indexer no controller registered.
+    fn kept_or_panic(&self, x: Indexers, what: &str) {
+        assert!(
+            self.kept.has(x),
+            "{what}: a controller reading this index registers it in Reconciler::indexers"
+        );
+    }
+
     /// Moves an object from its old index entries to its new ones.
     pub fn update(&mut self, id: ObjId, old: Option<&Obj>, new: Option<&Obj>) {
         if old.or(new).is_some_and(|o| o.kind() == Kind::Node) {
-            self.set_node(id, new);
+            if self.kept.has(Indexers::NODES) {
+                self.set_node(id, new);
+            }
             return;
         }
         if let (Some(a), Some(b)) = (old, new) {
@@ -268,7 +367,7 @@ impl Indexes {
     }
 
     pub fn clear(&mut self) {
-        *self = Indexes::default();
+        *self = Indexes::keeping(self.kept);
     }
 
     /// Moves the entries that differ between two states of one object (one id: same kind,
@@ -278,9 +377,10 @@ impl Indexes {
     fn moved(&mut self, id: ObjId, a: &Obj, b: &Obj) {
         use super::object::Body;
         let ns = b.meta.namespace.as_str();
+        let kept = self.kept;
         match (&a.body, &b.body) {
             (Body::Pod(x), Body::Pod(y)) => {
-                if x.vmi != y.vmi {
+                if x.vmi != y.vmi && kept.has(Indexers::PODS_BY_VMI) {
                     remove2(&mut self.pods_by_vmi, ns, &x.vmi, id);
                     add2(&mut self.pods_by_vmi, ns, &y.vmi, id);
                 }
@@ -289,23 +389,28 @@ impl Indexes {
                         None => {
                             self.unbound_pods.remove(&id);
                         }
-                        Some(n) => {
+                        Some(n) if kept.has(Indexers::PODS_BY_NODE) => {
                             let s = self.node_slot(n);
                             remove_at(&mut self.pods_by_node, s, id);
                         }
+                        Some(_) => {}
                     }
                     match y.node.as_deref() {
-                        None => {
+                        None if kept.has(Indexers::UNBOUND_PODS) => {
                             self.unbound_pods.insert(id);
                         }
-                        Some(n) => {
+                        None => {}
+                        Some(n) if kept.has(Indexers::PODS_BY_NODE) => {
                             let s = self.node_slot(n);
                             add_at(&mut self.pods_by_node, s, id);
                         }
+                        Some(_) => {}
                     }
                 }
                 let (ax, ay) = (active(x.phase), active(y.phase));
-                if x.node != y.node || ax != ay || x.limits != y.limits {
+                if (x.node != y.node || ax != ay || x.limits != y.limits)
+                    && kept.has(Indexers::NODES)
+                {
                     if let (Some(n), true) = (x.node.as_deref(), ax) {
                         let slot = self.node_slot(n);
                         self.apply_usage(slot, &x.limits, -1);
@@ -317,34 +422,38 @@ impl Indexes {
                 }
             }
             (Body::VirtualMachineInstance(x), Body::VirtualMachineInstance(y)) => {
-                if x.node != y.node {
+                if x.node != y.node && kept.has(Indexers::VMIS_BY_NODE) {
                     let s = self.node_slot(&x.node);
                     remove_at(&mut self.vmis_by_node, s, id);
                     let s = self.node_slot(&y.node);
                     add_at(&mut self.vmis_by_node, s, id);
                 }
-                move_key(
-                    &mut self.node_slots,
-                    &mut self.usage,
-                    &mut self.vmis_by_node_label,
-                    a.label(LABEL_NODE_NAME),
-                    b.label(LABEL_NODE_NAME),
-                    id,
-                );
-                move_key(
-                    &mut self.node_slots,
-                    &mut self.usage,
-                    &mut self.vmis_by_migration_target,
-                    SelectorKey::VmiMigrationTarget.value_of(a),
-                    SelectorKey::VmiMigrationTarget.value_of(b),
-                    id,
-                );
+                if kept.has(Indexers::VMIS_BY_NODE_LABEL) {
+                    move_key(
+                        &mut self.node_slots,
+                        &mut self.usage,
+                        &mut self.vmis_by_node_label,
+                        a.label(LABEL_NODE_NAME),
+                        b.label(LABEL_NODE_NAME),
+                        id,
+                    );
+                }
+                if kept.has(Indexers::VMIS_BY_MIGRATION_TARGET) {
+                    move_key(
+                        &mut self.node_slots,
+                        &mut self.usage,
+                        &mut self.vmis_by_migration_target,
+                        SelectorKey::VmiMigrationTarget.value_of(a),
+                        SelectorKey::VmiMigrationTarget.value_of(b),
+                        id,
+                    );
+                }
             }
             (
                 Body::VirtualMachineInstanceMigration(x),
                 Body::VirtualMachineInstanceMigration(y),
             ) => {
-                if x.vmi_name != y.vmi_name {
+                if x.vmi_name != y.vmi_name && kept.has(Indexers::VMIMS_BY_VMI) {
                     remove2(&mut self.vmims_by_vmi, ns, &x.vmi_name, id);
                     add2(&mut self.vmims_by_vmi, ns, &y.vmi_name, id);
                 }
@@ -352,7 +461,7 @@ impl Indexes {
                     (false, true) => {
                         self.unfinished_vmims.remove(&id);
                     }
-                    (true, false) => {
+                    (true, false) if kept.has(Indexers::UNFINISHED_VMIMS) => {
                         self.unfinished_vmims.insert(id);
                     }
                     _ => {}
@@ -363,42 +472,59 @@ impl Indexes {
     }
 
     fn entries(&mut self, id: ObjId, o: &Obj, insert: bool) {
+        let kept = self.kept;
         match &o.body {
             super::object::Body::Pod(p) => {
                 let ns = o.meta.namespace.as_str();
-                if insert {
-                    add2(&mut self.pods_by_vmi, ns, &p.vmi, id);
-                } else {
-                    remove2(&mut self.pods_by_vmi, ns, &p.vmi, id);
+                if kept.has(Indexers::PODS_BY_VMI) {
+                    if insert {
+                        add2(&mut self.pods_by_vmi, ns, &p.vmi, id);
+                    } else {
+                        remove2(&mut self.pods_by_vmi, ns, &p.vmi, id);
+                    }
                 }
                 match p.node.as_deref() {
-                    None if insert => {
+                    None if insert && kept.has(Indexers::UNBOUND_PODS) => {
                         self.unbound_pods.insert(id);
                     }
                     None => {
                         self.unbound_pods.remove(&id);
                     }
                     Some(n) => {
-                        let slot = self.node_slot(n);
-                        if insert {
-                            add_at(&mut self.pods_by_node, slot, id);
-                        } else {
-                            remove_at(&mut self.pods_by_node, slot, id);
+                        let (by_node, usage) = (
+                            kept.has(Indexers::PODS_BY_NODE),
+                            kept.has(Indexers::NODES) && active(p.phase),
+                        );
+                        if !(by_node || usage) {
+                            return;
                         }
-                        if active(p.phase) {
+                        let slot = self.node_slot(n);
+                        if by_node {
+                            if insert {
+                                add_at(&mut self.pods_by_node, slot, id);
+                            } else {
+                                remove_at(&mut self.pods_by_node, slot, id);
+                            }
+                        }
+                        if usage {
                             self.apply_usage(slot, &p.limits, if insert { 1 } else { -1 });
                         }
                     }
                 }
             }
             super::object::Body::VirtualMachineInstance(v) => {
-                let slot = self.node_slot(&v.node);
-                if insert {
-                    add_at(&mut self.vmis_by_node, slot, id);
-                } else {
-                    remove_at(&mut self.vmis_by_node, slot, id);
+                if kept.has(Indexers::VMIS_BY_NODE) {
+                    let slot = self.node_slot(&v.node);
+                    if insert {
+                        add_at(&mut self.vmis_by_node, slot, id);
+                    } else {
+                        remove_at(&mut self.vmis_by_node, slot, id);
+                    }
                 }
-                if let Some(n) = o.label(LABEL_NODE_NAME) {
+                if let Some(n) = o
+                    .label(LABEL_NODE_NAME)
+                    .filter(|_| kept.has(Indexers::VMIS_BY_NODE_LABEL))
+                {
                     let slot = self.node_slot(n);
                     if insert {
                         add_at(&mut self.vmis_by_node_label, slot, id);
@@ -406,7 +532,10 @@ impl Indexes {
                         remove_at(&mut self.vmis_by_node_label, slot, id);
                     }
                 }
-                if let Some(t) = SelectorKey::VmiMigrationTarget.value_of(o) {
+                if let Some(t) = SelectorKey::VmiMigrationTarget
+                    .value_of(o)
+                    .filter(|_| kept.has(Indexers::VMIS_BY_MIGRATION_TARGET))
+                {
                     let slot = self.node_slot(t);
                     if insert {
                         add_at(&mut self.vmis_by_migration_target, slot, id);
@@ -417,15 +546,17 @@ impl Indexes {
             }
             super::object::Body::VirtualMachineInstanceMigration(m) => {
                 let ns = o.meta.namespace.as_str();
-                if insert {
-                    add2(&mut self.vmims_by_vmi, ns, &m.vmi_name, id);
-                } else {
-                    remove2(&mut self.vmims_by_vmi, ns, &m.vmi_name, id);
+                if kept.has(Indexers::VMIMS_BY_VMI) {
+                    if insert {
+                        add2(&mut self.vmims_by_vmi, ns, &m.vmi_name, id);
+                    } else {
+                        remove2(&mut self.vmims_by_vmi, ns, &m.vmi_name, id);
+                    }
                 }
                 if !m.phase.is_final() {
-                    if insert {
+                    if insert && kept.has(Indexers::UNFINISHED_VMIMS) {
                         self.unfinished_vmims.insert(id);
-                    } else {
+                    } else if !insert {
                         self.unfinished_vmims.remove(&id);
                     }
                 }
@@ -568,11 +699,13 @@ impl Indexes {
 
     /// Pods bound to a node (`spec.nodeName`), any phase.
     pub fn pods_on(&self, node: &str) -> &[ObjId] {
+        self.kept_or_panic(Indexers::PODS_BY_NODE, "pods by node");
         self.at(&self.pods_by_node, node)
     }
 
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
     pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &[ObjId] {
+        self.kept_or_panic(Indexers::PODS_BY_VMI, "pods by VMI");
         self.pods_by_vmi
             .get(&(NameKey::new(ns), NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
@@ -580,18 +713,21 @@ impl Indexes {
 
     /// Pods no node is bound to yet.
     pub fn unbound_pods(&self) -> &BTreeSet<ObjId> {
+        self.kept_or_panic(Indexers::UNBOUND_PODS, "unbound pods");
         &self.unbound_pods
     }
 
     /// The summed limits of the Pending and Running pods bound to a node, or `None` if it
     /// has none (as a fold over those pods would give).
     pub fn usage_on(&self, node: &str) -> Option<ResourceList> {
+        self.kept_or_panic(Indexers::NODES, "node usage");
         let u = &self.usage[*self.node_slots.get(node)? as usize];
         (u.pods > 0).then(|| u.list())
     }
 
     /// The live Nodes' ids in name order, each with its scheduler view.
     pub fn nodes(&self) -> impl Iterator<Item = (ObjId, &NodeInfo)> + '_ {
+        self.kept_or_panic(Indexers::NODES, "nodes");
         self.node_walk.iter().filter_map(|w| {
             self.node_info[w.id.0 as usize]
                 .as_ref()
@@ -601,6 +737,7 @@ impl Indexes {
 
     /// How many live Nodes there are (what `nodes` gives).
     pub fn node_count(&self) -> usize {
+        self.kept_or_panic(Indexers::NODES, "nodes");
         self.node_walk.len()
     }
 
@@ -619,12 +756,14 @@ impl Indexes {
 
     /// The live Nodes in the scheduler's walk order (name order).
     pub fn walk(&self) -> &[WalkNode] {
+        self.kept_or_panic(Indexers::NODES, "nodes");
         &self.node_walk
     }
 
     /// What the Pending and Running pods bound to a node use (`usage_on` its name, or
     /// empty).
     pub fn usage_of(&self, node: &NodeInfo) -> ResourceList {
+        self.kept_or_panic(Indexers::NODES, "node usage");
         self.usage[node.slot as usize].list()
     }
 
@@ -632,6 +771,7 @@ impl Indexes {
     /// `usage_of(node).add(limits).fits_within(&node.capacity)`, computed on the sums
     /// without building the lists (the scheduler asks it of every node for every pod).
     pub fn fits(&self, node: &NodeInfo, limits: &ResourceList) -> bool {
+        self.kept_or_panic(Indexers::NODES, "node usage");
         let u = &self.usage[node.slot as usize];
         Resource::ALL.into_iter().all(|r| {
             let i = r as usize;
@@ -647,11 +787,13 @@ impl Indexes {
 
     /// VMIs whose `status.nodeName` is the node.
     pub fn vmis_on(&self, node: &str) -> &[ObjId] {
+        self.kept_or_panic(Indexers::VMIS_BY_NODE, "VMIs by node");
         self.at(&self.vmis_by_node, node)
     }
 
     /// VMIs labelled `kubevirt.io/nodeName=<node>`.
     pub fn vmis_labelled(&self, node: &str) -> &[ObjId] {
+        self.kept_or_panic(Indexers::VMIS_BY_NODE_LABEL, "VMIs by node label");
         self.at(&self.vmis_by_node_label, node)
     }
 
@@ -664,6 +806,7 @@ impl Indexes {
                 Some(self.vmis_labelled(value))
             }
             (Kind::VirtualMachineInstance, SelectorKey::VmiMigrationTarget) => {
+                self.kept_or_panic(Indexers::VMIS_BY_MIGRATION_TARGET, "VMIs by target");
                 Some(self.at(&self.vmis_by_migration_target, value))
             }
             _ => None,
@@ -672,6 +815,7 @@ impl Indexes {
 
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
     pub fn vmims_of(&self, ns: &str, vmi: &str) -> &[ObjId] {
+        self.kept_or_panic(Indexers::VMIMS_BY_VMI, "migrations by VMI");
         self.vmims_by_vmi
             .get(&(NameKey::new(ns), NameKey::new(vmi)))
             .unwrap_or(&EMPTY)
@@ -679,6 +823,7 @@ impl Indexes {
 
     /// Migrations not yet Succeeded or Failed.
     pub fn unfinished_vmims(&self) -> &BTreeSet<ObjId> {
+        self.kept_or_panic(Indexers::UNFINISHED_VMIMS, "unfinished migrations");
         &self.unfinished_vmims
     }
 }
@@ -795,6 +940,107 @@ mod tests {
     }
 
     /// Everything the indexes answer about these names, to compare two indexes by.
+    /// What the lookups of one indexer answer.
+    fn answers_of(ix: &Indexes, x: Indexers) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in ["", "n1", "n2"] {
+            out.push(match x {
+                Indexers::PODS_BY_NODE => format!("{:?}", ix.pods_on(n)),
+                Indexers::NODES => format!("{:?}", ix.usage_on(n)),
+                Indexers::VMIS_BY_NODE => format!("{:?}", ix.vmis_on(n)),
+                Indexers::VMIS_BY_NODE_LABEL => format!("{:?}", ix.vmis_labelled(n)),
+                Indexers::VMIS_BY_MIGRATION_TARGET => format!(
+                    "{:?}",
+                    ix.selected(
+                        Kind::VirtualMachineInstance,
+                        SelectorKey::VmiMigrationTarget,
+                        n
+                    )
+                ),
+                _ => String::new(),
+            });
+        }
+        for v in ["vm", "vm2"] {
+            out.push(match x {
+                Indexers::PODS_BY_VMI => format!("{:?}", ix.pods_of_vmi("ns", v)),
+                Indexers::VMIMS_BY_VMI => format!("{:?}", ix.vmims_of("ns", v)),
+                _ => String::new(),
+            });
+        }
+        out.push(match x {
+            Indexers::UNBOUND_PODS => format!("{:?}", ix.unbound_pods()),
+            Indexers::UNFINISHED_VMIMS => format!("{:?}", ix.unfinished_vmims()),
+            _ => String::new(),
+        });
+        out
+    }
+
+    const EACH: [Indexers; 9] = [
+        Indexers::PODS_BY_NODE,
+        Indexers::PODS_BY_VMI,
+        Indexers::UNBOUND_PODS,
+        Indexers::NODES,
+        Indexers::VMIS_BY_NODE,
+        Indexers::VMIS_BY_NODE_LABEL,
+        Indexers::VMIS_BY_MIGRATION_TARGET,
+        Indexers::VMIMS_BY_VMI,
+        Indexers::UNFINISHED_VMIMS,
+    ];
+
+    #[test]
+    fn the_named_indexers_are_every_indexer() {
+        let all = EACH.iter().fold(Indexers::NONE, |a, &x| a | x);
+        assert_eq!(all, Indexers::ALL);
+    }
+
+    #[test]
+    fn an_indexer_kept_alone_answers_as_it_does_beside_all_the_others() {
+        use crate::kube::MigrationPhase;
+        let mut states = Vec::new();
+        for node in [None, Some("n1"), Some("n2")] {
+            for phase in [PodPhase::Pending, PodPhase::Running, PodPhase::Succeeded] {
+                states.push(pod(node, phase, 1000));
+            }
+        }
+        for (node, label, target) in [
+            ("n1", Some("n1"), None),
+            ("n1", Some("n1"), Some("n2")),
+            ("n2", Some("n2"), Some("")),
+        ] {
+            states.push(vmi(node, label, target));
+        }
+        for phase in [MigrationPhase::Scheduling, MigrationPhase::Succeeded] {
+            states.push(vmim("vm", phase));
+        }
+        for x in EACH {
+            let (mut alone, mut all) = (Indexes::keeping(x), Indexes::default());
+            for (i, a) in states.iter().enumerate() {
+                for b in &states {
+                    if a.kind() != b.kind() {
+                        continue;
+                    }
+                    let id = ObjId(10 + i as u32);
+                    for ix in [&mut alone, &mut all] {
+                        ix.update(id, None, Some(a));
+                        ix.update(id, Some(a), Some(b));
+                    }
+                    assert_eq!(answers_of(&alone, x), answers_of(&all, x), "{x:?}");
+                    for ix in [&mut alone, &mut all] {
+                        ix.update(id, Some(b), None);
+                    }
+                }
+            }
+            assert_eq!(alone.kept(), x);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "pods by node: a controller reading this index registers it")]
+    fn a_lookup_in_an_indexer_the_cache_does_not_keep_panics() {
+        let ix = Indexes::keeping(Indexers::PODS_BY_VMI | Indexers::NODES);
+        ix.pods_on("n1");
+    }
+
     fn answers(ix: &Indexes) -> Vec<String> {
         let mut out = Vec::new();
         for n in ["", "n1", "n2"] {

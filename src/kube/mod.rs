@@ -26,6 +26,7 @@ pub use controller::{Cache, Ctx, Outcome, Reader, ReconcileError, ReconcileResul
 pub use deadlines::Deadlines;
 pub use errors::{ApiError, QuotaDenial};
 pub use fault::{CrashPoint, WriteTally};
+pub use index::Indexers;
 pub use object::{Body, Kind, Meta, MigrationPhase, Obj, ObjId, PodPhase, Snap, VmiPhase};
 pub use quantity::Quantity;
 pub use resources::{Resource, ResourceList};

@@ -8,6 +8,7 @@
 //! asking every process.
 
 use super::object::{Body, Obj};
+use smol_str::SmolStr;
 
 /// What a selector compares.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -43,14 +44,14 @@ impl SelectorKey {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Selector {
     pub key: SelectorKey,
-    pub value: String,
+    pub value: SmolStr,
 }
 
 impl Selector {
     pub fn label(key: &'static str, value: &str) -> Selector {
         Selector {
             key: SelectorKey::Label(key),
-            value: value.to_string(),
+            value: value.into(),
         }
     }
 

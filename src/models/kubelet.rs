@@ -12,7 +12,8 @@
 
 use crate::engine::{ChoiceKind, SimDuration, SimTime};
 use crate::kube::{
-    Ctx, Deadlines, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler,
+    Ctx, Deadlines, Indexers, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult,
+    Reconciler,
 };
 use std::collections::BTreeMap;
 
@@ -89,8 +90,8 @@ impl Reconciler for Kubelet {
         vec![Kind::Pod, Kind::VirtualMachineInstance]
     }
 
-    fn indexed(&self) -> bool {
-        true
+    fn indexers(&self) -> Indexers {
+        Indexers::PODS_BY_VMI
     }
 
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {

@@ -24,7 +24,9 @@
 
 use crate::engine::{Choice, ChoiceKind};
 use crate::kube::index::{Indexes, Need, WalkNode};
-use crate::kube::{Ctx, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler};
+use crate::kube::{
+    Ctx, Indexers, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler,
+};
 use crate::models::kubevirt::node_labeller::matches;
 use std::collections::BTreeMap;
 
@@ -120,8 +122,8 @@ impl Reconciler for Scheduler {
         vec![Kind::Pod, Kind::Node]
     }
 
-    fn indexed(&self) -> bool {
-        true
+    fn indexers(&self) -> Indexers {
+        Indexers::UNBOUND_PODS | Indexers::NODES
     }
 
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {

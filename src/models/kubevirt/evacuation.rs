@@ -30,7 +30,8 @@ use super::migration::{EVACUATION_ANNOTATION, PARALLEL_OUTBOUND_PER_NODE, PARALL
 use crate::engine::{SimDuration, SimTime, TraceCat};
 use crate::kube::object::VmimBody;
 use crate::kube::{
-    Body, Ctx, Kind, Meta, MigrationPhase, Obj, ObjId, Outcome, Reader, ReconcileResult, Reconciler,
+    Body, Ctx, Indexers, Kind, Meta, MigrationPhase, Obj, ObjId, Outcome, Reader, ReconcileResult,
+    Reconciler,
 };
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
@@ -83,8 +84,8 @@ impl Reconciler for EvacuationController {
         ]
     }
 
-    fn indexed(&self) -> bool {
-        true
+    fn indexers(&self) -> Indexers {
+        Indexers::VMIS_BY_NODE | Indexers::UNFINISHED_VMIMS
     }
 
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {

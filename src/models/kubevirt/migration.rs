@@ -40,8 +40,8 @@ use crate::engine::{SimDuration, SimTime};
 use crate::kube::object::{CpuMode, MigrationState};
 use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
-    ApiError, Ctx, Kind, MigrationPhase, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileError,
-    ReconcileResult, Reconciler,
+    ApiError, Ctx, Indexers, Kind, MigrationPhase, Obj, ObjId, Outcome, PodPhase, Reader,
+    ReconcileError, ReconcileResult, Reconciler,
 };
 use std::collections::BTreeSet;
 
@@ -317,8 +317,8 @@ impl Reconciler for MigrationController {
         RateLimiterKind::ClientGoDefault
     }
 
-    fn indexed(&self) -> bool {
-        true
+    fn indexers(&self) -> Indexers {
+        Indexers::PODS_BY_VMI | Indexers::VMIMS_BY_VMI | Indexers::UNFINISHED_VMIMS
     }
 
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {

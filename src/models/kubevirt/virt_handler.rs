@@ -86,7 +86,7 @@ impl Reconciler for VirtHandler {
                 Selector::label(LABEL_NODE_NAME, &self.node),
                 Selector {
                     key: SelectorKey::VmiMigrationTarget,
-                    value: self.node.clone(),
+                    value: self.node.as_str().into(),
                 },
             ]
         })

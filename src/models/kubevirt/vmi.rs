@@ -25,8 +25,8 @@ use crate::engine::{ChoiceKind, SimDuration};
 use crate::kube::object::PvcPhase;
 use crate::kube::workqueue::RateLimiterKind;
 use crate::kube::{
-    Ctx, Deadlines, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult, Reconciler,
-    VmiPhase,
+    Ctx, Deadlines, Indexers, Kind, Obj, ObjId, Outcome, PodPhase, Reader, ReconcileResult,
+    Reconciler, VmiPhase,
 };
 use std::collections::BTreeSet;
 
@@ -100,8 +100,8 @@ impl Reconciler for VmiController {
         ]
     }
 
-    fn indexed(&self) -> bool {
-        true
+    fn indexers(&self) -> Indexers {
+        Indexers::PODS_BY_VMI
     }
 
     fn keys_for(&self, id: ObjId, obj: &Obj, read: Reader<'_>, out: &mut Vec<ObjId>) {
