@@ -713,8 +713,9 @@ impl Cluster {
             .slots
             .iter()
             .fold(Indexers::NONE, |a, s| a | s.rec.indexers());
-        p.cache.reset(indexers);
         p.refresh_selectors();
+        let sparse = !p.watches.is_empty() && p.watches.iter().all(|w| w.sel.is_some());
+        p.cache.reset(indexers, sparse);
         self.routes = None;
         if sim.steps() > 1 && sim.now() > SimTime::ZERO {
             p.restarts += 1;

@@ -5,6 +5,7 @@
 use super::api::{ActorId, ApiServer};
 use super::errors::ApiError;
 use super::fault::WriteGate;
+use super::fxhash::FxMap;
 use super::index::{Indexers, Indexes};
 use super::object::{Kind, Obj, ObjId, Snap};
 use super::selector::Selector;
@@ -16,7 +17,7 @@ use crate::engine::{Choice, ChoiceKind, Choices, SimDuration, SimTime, Trace, Tr
 /// indexers its controllers registered (`Reconciler::indexers`).
 #[derive(Default)]
 pub struct Cache {
-    objs: Pages,
+    objs: Objs,
     /// Boxed: most processes keep none, and a process's own fields are read on every
     /// delivery to it.
     index: Option<Box<Indexes>>,
@@ -28,6 +29,39 @@ pub struct Cache {
 /// not a slot (nor a page pointer) for every id the server has assigned, while a full cache
 /// reads as a vector does. At 1,000 nodes a flat list of page pointers was 30 KB per
 /// virt-handler, grown again as ids were assigned (30 MB, and 2% of the run resizing them).
+/// The cached objects by id: in pages where the cache holds every object of its kinds,
+/// in a hash map where every watch of the process selects (a node's virt-handler holds
+/// its node's few VMIs: a page per object and a directory per region of ids was 15 KB
+/// per handler at 1,000 nodes, and three dependent loads per lookup). A lookup-only map:
+/// nothing iterates it, so no order of it reaches anything.
+enum Objs {
+    Dense(Pages),
+    Sparse(FxMap<u32, Snap>),
+}
+
+impl Default for Objs {
+    fn default() -> Objs {
+        Objs::Dense(Pages::default())
+    }
+}
+
+impl Objs {
+    fn get(&self, i: usize) -> Option<&Snap> {
+        match self {
+            Objs::Dense(p) => p.get(i),
+            Objs::Sparse(m) => m.get(&(i as u32)),
+        }
+    }
+
+    fn replace(&mut self, i: usize, obj: Option<Snap>) -> Option<Snap> {
+        match (self, obj) {
+            (Objs::Dense(p), obj) => p.replace(i, obj),
+            (Objs::Sparse(m), Some(o)) => m.insert(i as u32, o),
+            (Objs::Sparse(m), None) => m.remove(&(i as u32)),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Pages {
     dirs: Vec<Option<Box<Dir>>>,
@@ -78,7 +112,7 @@ impl Cache {
     /// A cache that keeps these indexers.
     pub fn keeping(indexers: Indexers) -> Cache {
         let mut c = Cache::default();
-        c.reset(indexers);
+        c.reset(indexers, false);
         c
     }
 
@@ -96,15 +130,24 @@ impl Cache {
         }
     }
 
-    /// Empties the cache; it keeps these indexers (empty) from now on.
-    pub fn reset(&mut self, indexers: Indexers) {
-        self.objs.clear();
+    /// Empties the cache; it keeps these indexers (empty) from now on, and with `sparse`
+    /// (every watch of the process selects: it holds a few objects among all the ids) its
+    /// objects in a hash map instead of pages.
+    pub fn reset(&mut self, indexers: Indexers, sparse: bool) {
+        self.objs = if sparse {
+            Objs::Sparse(FxMap::default())
+        } else {
+            Objs::Dense(Pages::default())
+        };
         self.index = (!indexers.is_empty()).then(|| Box::new(Indexes::keeping(indexers)));
     }
 
     /// Empties the cache and its indexers (the indexers are kept).
     pub fn clear(&mut self) {
-        self.objs.clear();
+        match &mut self.objs {
+            Objs::Dense(p) => p.clear(),
+            Objs::Sparse(m) => m.clear(),
+        }
         if let Some(ix) = &mut self.index {
             ix.clear();
         }
@@ -406,6 +449,39 @@ pub trait Reconciler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sparse_cache_holds_what_a_dense_one_does() {
+        use crate::kube::object::{Body, Meta, NamespaceBody};
+        use std::rc::Rc;
+        let (mut dense, mut sparse) = (Cache::default(), Cache::default());
+        sparse.reset(Indexers::NONE, true);
+        // Ids on one page, across pages and directories, set, replaced and removed.
+        let ids = [0u32, 1, 31, 32, 2047, 2048, 70_000, 5];
+        let obj = |i: usize| {
+            Rc::new(Obj::new(
+                Meta::named("", &format!("ns{i}")),
+                Body::Namespace(NamespaceBody::default()),
+            ))
+        };
+        let seen = |c: &Cache| {
+            (0..70_010)
+                .filter_map(|i| c.get(ObjId(i)).map(|o| (i, o.meta.name.clone())))
+                .collect::<Vec<_>>()
+        };
+        for (step, &id) in ids.iter().chain(&ids[..4]).enumerate() {
+            for c in [&mut dense, &mut sparse] {
+                c.set(ObjId(id), Some(obj(step)));
+                if step % 3 == 2 {
+                    c.set(ObjId(ids[step % ids.len()]), None);
+                }
+            }
+            assert_eq!(seen(&dense), seen(&sparse), "after step {step}");
+        }
+        assert!(!seen(&sparse).is_empty());
+        sparse.clear();
+        assert_eq!(seen(&sparse), vec![]);
+    }
 
     #[test]
     fn a_wrapped_api_error_reads_as_its_context_then_the_error() {
