@@ -797,20 +797,22 @@ impl Indexes {
         self.at(&self.vmis_by_node_label, node)
     }
 
-    /// The objects of a kind a selector admits, where an index answers it (a server-side
-    /// LIST with that selector); `None` where the selector must be judged object by object.
+    /// The objects of a kind a selector admits, where a kept index answers it (a
+    /// server-side LIST with that selector); `None` where the selector must be judged
+    /// object by object.
     pub fn selected(&self, kind: Kind, key: SelectorKey, value: &str) -> Option<&[ObjId]> {
-        match (kind, key) {
-            (Kind::Pod, SelectorKey::PodNode) => Some(self.pods_on(value)),
+        let (x, m) = match (kind, key) {
+            (Kind::Pod, SelectorKey::PodNode) => (Indexers::PODS_BY_NODE, &self.pods_by_node),
             (Kind::VirtualMachineInstance, SelectorKey::Label(LABEL_NODE_NAME)) => {
-                Some(self.vmis_labelled(value))
+                (Indexers::VMIS_BY_NODE_LABEL, &self.vmis_by_node_label)
             }
-            (Kind::VirtualMachineInstance, SelectorKey::VmiMigrationTarget) => {
-                self.kept_or_panic(Indexers::VMIS_BY_MIGRATION_TARGET, "VMIs by target");
-                Some(self.at(&self.vmis_by_migration_target, value))
-            }
-            _ => None,
-        }
+            (Kind::VirtualMachineInstance, SelectorKey::VmiMigrationTarget) => (
+                Indexers::VMIS_BY_MIGRATION_TARGET,
+                &self.vmis_by_migration_target,
+            ),
+            _ => return None,
+        };
+        self.kept.has(x).then(|| self.at(m, value))
     }
 
     /// Migrations of a VMI (`spec.vmiName`), finished or not.

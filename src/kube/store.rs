@@ -3,12 +3,19 @@
 //! another name, so caches and queues can be vectors indexed by id.
 
 use super::fxhash::FxMap;
-use super::index::Indexes;
+use super::index::{Indexers, Indexes};
 use super::name_key::NameKey;
 use super::object::{Kind, ObjId, Snap};
 use std::collections::BTreeMap;
 
-#[derive(Default)]
+/// The indexers the store keeps: the ones its readers use (the upgrade jobs' label
+/// selectors and lookups, and the LISTs of selecting watches); the scheduler's view and
+/// the by-node indexes of the controllers live in their own caches.
+const STORE_INDEXERS: Indexers = Indexers::PODS_BY_VMI
+    .union(Indexers::VMIS_BY_NODE_LABEL)
+    .union(Indexers::VMIS_BY_MIGRATION_TARGET)
+    .union(Indexers::VMIMS_BY_VMI);
+
 pub struct Store {
     objs: Vec<Option<Snap>>,
     kinds: Vec<Kind>,
@@ -20,6 +27,21 @@ pub struct Store {
     ids: FxMap<(Kind, NameKey, NameKey), ObjId>,
     /// The hot-path indexes (pods and VMIs by node, migrations by VMI, ...).
     by: Indexes,
+    /// Live objects per kind.
+    live: [u32; Kind::COUNT],
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store {
+            objs: Vec::new(),
+            kinds: Vec::new(),
+            index: Default::default(),
+            ids: FxMap::default(),
+            by: Indexes::keeping(STORE_INDEXERS),
+            live: [0; Kind::COUNT],
+        }
+    }
 }
 
 impl Store {
@@ -59,6 +81,13 @@ impl Store {
     }
 
     pub fn set(&mut self, id: ObjId, obj: Option<Snap>) {
+        let i = id.0 as usize;
+        let live = &mut self.live[self.kinds[i] as usize];
+        match (self.objs[i].is_some(), obj.is_some()) {
+            (false, true) => *live += 1,
+            (true, false) => *live -= 1,
+            _ => {}
+        }
         let old = std::mem::replace(&mut self.objs[id.0 as usize], obj);
         self.by
             .update(id, old.as_deref(), self.objs[id.0 as usize].as_deref());
@@ -67,6 +96,11 @@ impl Store {
     /// The indexes over the live objects.
     pub fn indexes(&self) -> &Indexes {
         &self.by
+    }
+
+    /// How many objects of a kind are live.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.live[kind as usize] as usize
     }
 
     pub fn len_ids(&self) -> usize {
@@ -95,5 +129,40 @@ impl Store {
 
     pub fn list_all<'a>(&'a self, kind: Kind) -> impl Iterator<Item = &'a Snap> + 'a {
         self.ids_of(kind).filter_map(move |id| self.get(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kube::object::{Body, Meta, NamespaceBody, Obj};
+    use std::rc::Rc;
+
+    #[test]
+    fn the_live_count_of_a_kind_follows_its_creates_replacements_and_deletes() {
+        let mut s = Store::new();
+        let ns = |n: &str| {
+            Some(Rc::new(Obj::new(
+                Meta::named("", n),
+                Body::Namespace(NamespaceBody::default()),
+            )))
+        };
+        let (a, b) = (
+            s.intern(Kind::Namespace, "", "a"),
+            s.intern(Kind::Namespace, "", "b"),
+        );
+        assert_eq!(s.count(Kind::Namespace), 0, "named is not live");
+        s.set(a, ns("a"));
+        s.set(b, ns("b"));
+        s.set(a, ns("a"));
+        assert_eq!(
+            s.count(Kind::Namespace),
+            2,
+            "a replacement is not a second object"
+        );
+        s.set(a, None);
+        s.set(a, None);
+        assert_eq!(s.count(Kind::Namespace), 1);
+        assert_eq!(s.count(Kind::Pod), 0);
     }
 }

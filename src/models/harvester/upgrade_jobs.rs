@@ -198,7 +198,7 @@ impl JobRunner {
         // v1.6.0+ counts non-witness nodes; hvsim has no witness nodes. The nodes are read
         // where a VMI needs them, in place: the real detector's list holds the cache's
         // pointers, and a copy of a 1,000-node list per drained node grew as nodes².
-        if ctx.api().store.indexes().node_count() == 1 {
+        if ctx.api().store.count(Kind::Node) == 1 {
             return Ok(());
         }
         let mut stop = Vec::new();
