@@ -540,12 +540,13 @@ impl Cluster {
             // The selecting watchers the old or the new state concerns.
             selecting.clear();
             for &key in &routes.keys[k] {
-                let states = [n.prev.as_deref(), (!n.deleted).then_some(&*n.obj)];
-                for o in states.into_iter().flatten() {
-                    if let Some(ps) = key
-                        .value_of(o)
-                        .and_then(|v| routes.by_value[k].get(&key)?.get(v))
-                    {
+                let old = n.prev.as_deref().and_then(|o| key.value_of(o));
+                let new = (!n.deleted).then(|| key.value_of(&n.obj)).flatten();
+                // Most writes keep the value (a status write of a VMI on its node): one
+                // lookup for both.
+                let new = new.filter(|&v| old != Some(v));
+                for v in [old, new].into_iter().flatten() {
+                    if let Some(ps) = routes.by_value[k].get(&key).and_then(|m| m.get(v)) {
                         selecting.extend_from_slice(ps);
                     }
                 }

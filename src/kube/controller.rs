@@ -23,88 +23,50 @@ pub struct Cache {
     index: Option<Box<Indexes>>,
 }
 
-/// Objects by id in pages of `PAGE` slots, a page allocated on its first object, and
-/// pages in directories of `DIR`, a directory allocated on its first page: a cache whose
-/// watches select a few objects (a node's virt-handler) holds a few pages and directories,
-/// not a slot (nor a page pointer) for every id the server has assigned, while a full cache
-/// reads as a vector does. At 1,000 nodes a flat list of page pointers was 30 KB per
-/// virt-handler, grown again as ids were assigned (30 MB, and 2% of the run resizing them).
-/// The cached objects by id: in pages where the cache holds every object of its kinds,
-/// in a hash map where every watch of the process selects (a node's virt-handler holds
-/// its node's few VMIs: a page per object and a directory per region of ids was 15 KB
-/// per handler at 1,000 nodes, and three dependent loads per lookup). A lookup-only map:
-/// nothing iterates it, so no order of it reaches anything.
+/// The cached objects by id: a vector indexed by id where the cache holds every object of
+/// its kinds (one load per lookup), a hash map where every watch of the process selects (a
+/// node's virt-handler holds its node's few VMIs among all the ids: a vector to the
+/// highest id was 30 KB a handler at 1,000 nodes, and pages of them three dependent loads
+/// a lookup). A lookup-only map: nothing iterates it, so no order of it reaches anything.
 enum Objs {
-    Dense(Pages),
+    Dense(Vec<Option<Snap>>),
     Sparse(FxMap<u32, Snap>),
 }
 
 impl Default for Objs {
     fn default() -> Objs {
-        Objs::Dense(Pages::default())
+        Objs::Dense(Vec::new())
     }
 }
 
 impl Objs {
     fn get(&self, i: usize) -> Option<&Snap> {
         match self {
-            Objs::Dense(p) => p.get(i),
+            Objs::Dense(v) => v.get(i)?.as_ref(),
             Objs::Sparse(m) => m.get(&(i as u32)),
         }
     }
 
     fn replace(&mut self, i: usize, obj: Option<Snap>) -> Option<Snap> {
         match (self, obj) {
-            (Objs::Dense(p), obj) => p.replace(i, obj),
+            (Objs::Dense(v), obj) => {
+                if v.len() <= i {
+                    // Clearing a slot never set.
+                    obj.as_ref()?;
+                    v.resize(i + 1, None);
+                }
+                std::mem::replace(&mut v[i], obj)
+            }
             (Objs::Sparse(m), Some(o)) => m.insert(i as u32, o),
             (Objs::Sparse(m), None) => m.remove(&(i as u32)),
         }
     }
-}
-
-#[derive(Default)]
-struct Pages {
-    dirs: Vec<Option<Box<Dir>>>,
-}
-
-const PAGE: usize = 32;
-const DIR: usize = 64;
-
-type Page = [Option<Snap>; PAGE];
-type Dir = [Option<Box<Page>>; DIR];
-
-impl Pages {
-    fn get(&self, i: usize) -> Option<&Snap> {
-        let dir = self.dirs.get(i / (PAGE * DIR))?.as_ref()?;
-        dir[i / PAGE % DIR].as_ref()?[i % PAGE].as_ref()
-    }
-
-    fn replace(&mut self, i: usize, obj: Option<Snap>) -> Option<Snap> {
-        let d = i / (PAGE * DIR);
-        if self.dirs.len() <= d {
-            // Clearing a slot never set.
-            obj.as_ref()?;
-            self.dirs.resize_with(d + 1, || None);
-        }
-        let dir = match &mut self.dirs[d] {
-            Some(dir) => dir,
-            None if obj.is_none() => return None,
-            slot => slot.insert(Box::new(std::array::from_fn(|_| None))),
-        };
-        match &mut dir[i / PAGE % DIR] {
-            Some(page) => std::mem::replace(&mut page[i % PAGE], obj),
-            None if obj.is_none() => None,
-            slot => {
-                let mut page: Box<Page> = Box::new(std::array::from_fn(|_| None));
-                page[i % PAGE] = obj;
-                *slot = Some(page);
-                None
-            }
-        }
-    }
 
     fn clear(&mut self) {
-        self.dirs.clear();
+        match self {
+            Objs::Dense(v) => v.clear(),
+            Objs::Sparse(m) => m.clear(),
+        }
     }
 }
 
@@ -137,17 +99,14 @@ impl Cache {
         self.objs = if sparse {
             Objs::Sparse(FxMap::default())
         } else {
-            Objs::Dense(Pages::default())
+            Objs::Dense(Vec::new())
         };
         self.index = (!indexers.is_empty()).then(|| Box::new(Indexes::keeping(indexers)));
     }
 
     /// Empties the cache and its indexers (the indexers are kept).
     pub fn clear(&mut self) {
-        match &mut self.objs {
-            Objs::Dense(p) => p.clear(),
-            Objs::Sparse(m) => m.clear(),
-        }
+        self.objs.clear();
         if let Some(ix) = &mut self.index {
             ix.clear();
         }
