@@ -72,7 +72,10 @@ impl UpgradeCompletes {
                     .list(Kind::VirtualMachineInstanceMigration, &v.meta.namespace)
                     .filter(|m| m.vmim().vmi_name == v.meta.name)
                     .collect();
-                ms.sort_by_key(|m| (m.meta.creation_timestamp, m.meta.name.clone()));
+                ms.sort_by(|a, b| {
+                    (a.meta.creation_timestamp, &a.meta.name)
+                        .cmp(&(b.meta.creation_timestamp, &b.meta.name))
+                });
                 let failed: Vec<_> = ms
                     .iter()
                     .filter(|m| m.vmim().phase == MigrationPhase::Failed)

@@ -168,7 +168,9 @@ fn evacuation_backoff(read: Reader<'_>, vmim: &Obj, now: SimTime) -> Option<SimD
         })
         .collect();
     // Newest first.
-    earlier.sort_by_key(|m| std::cmp::Reverse((m.meta.creation_timestamp, m.meta.uid.clone())));
+    earlier.sort_by(|a, b| {
+        (b.meta.creation_timestamp, &b.meta.uid).cmp(&(a.meta.creation_timestamp, &a.meta.uid))
+    });
     let mut backoff = SimDuration::ZERO;
     let mut last_failed: Option<SimTime> = None;
     for m in earlier {
