@@ -100,6 +100,15 @@ struct Watch {
 }
 
 impl Watch {
+    fn new(kind: Kind) -> Watch {
+        Watch {
+            kind,
+            sel: None,
+            members: Vec::new(),
+            stream: Stream::default(),
+        }
+    }
+
     fn is_member(&self, id: ObjId) -> bool {
         self.members.binary_search(&id).is_ok()
     }
@@ -262,29 +271,20 @@ impl Process {
         (at != UNWATCHED).then(|| &self.watches[at as usize])
     }
 
-    /// Watches `kinds` too (kept in `Kind` order), with empty streams.
+    /// Watches `kinds` too (the watches kept in `Kind` order; a new one starts empty).
     fn watch_kinds(&mut self, kinds: &[Kind]) {
-        let mut all: Vec<Kind> = self.watches.iter().map(|w| w.kind).collect();
-        all.extend(kinds.iter().copied());
         let mut old: Vec<Option<Watch>> = std::mem::take(&mut self.watches)
             .into_iter()
             .map(Some)
             .collect();
-        self.watch_at = [UNWATCHED; Kind::COUNT];
         for k in Kind::ALL {
-            if !all.contains(&k) {
-                continue;
-            }
-            let w = old
-                .iter_mut()
-                .find_map(|w| w.take_if(|w| w.kind == k))
-                .unwrap_or(Watch {
-                    kind: k,
-                    sel: None,
-                    members: Vec::new(),
-                    stream: Stream::default(),
-                });
-            self.watch_at[k as usize] = self.watches.len() as u8;
+            let i = k as usize;
+            let w = match self.watch_at[i] {
+                UNWATCHED if !kinds.contains(&k) => continue,
+                UNWATCHED => Watch::new(k),
+                at => old[at as usize].take().expect("each watch is kept once"),
+            };
+            self.watch_at[i] = self.watches.len() as u8;
             self.watches.push(w);
         }
     }
