@@ -265,12 +265,6 @@ impl Process {
         }
     }
 
-    /// The watch of a kind, if the process watches it.
-    fn watch(&self, kind: usize) -> Option<&Watch> {
-        let at = self.watch_at[kind];
-        (at != UNWATCHED).then(|| &self.watches[at as usize])
-    }
-
     /// Watches `kinds` too (the watches kept in `Kind` order; a new one starts empty).
     fn watch_kinds(&mut self, kinds: &[Kind]) {
         let mut old: Vec<Option<Watch>> = std::mem::take(&mut self.watches)
@@ -743,11 +737,10 @@ impl Cluster {
         trace.emit(sim.steps(), now, &name, TraceCat::Start, || {
             format!("started; informers listed {listed} objects; every object fires OnChange")
         });
-        for kind in Kind::ALL {
+        // The watches are in `Kind` order.
+        for at in 0..self.procs[proc as usize].watches.len() {
             let p = &self.procs[proc as usize];
-            let Some(w) = p.watch(kind as usize) else {
-                continue;
-            };
+            let w = &p.watches[at];
             // In namespace and name order, as the LIST returned them.
             let ids: Vec<ObjId> = if w.sel.is_some() {
                 let read = Reader {
@@ -759,7 +752,7 @@ impl Cluster {
                     .map(|(id, _)| id)
                     .collect()
             } else {
-                self.api.store.ids_of(kind).collect()
+                self.api.store.ids_of(w.kind).collect()
             };
             for id in ids {
                 self.enqueue_for(proc, id, true, None);

@@ -71,13 +71,6 @@ impl Objs {
 }
 
 impl Cache {
-    /// A cache that keeps these indexers.
-    pub fn keeping(indexers: Indexers) -> Cache {
-        let mut c = Cache::default();
-        c.reset(indexers, false);
-        c
-    }
-
     /// The cached object of this id, if the process has been told of it.
     pub fn get(&self, id: ObjId) -> Option<&Snap> {
         self.objs.get(id.0 as usize)
@@ -94,7 +87,7 @@ impl Cache {
 
     /// Empties the cache; it keeps these indexers (empty) from now on, and with `sparse`
     /// (every watch of the process selects: it holds a few objects among all the ids) its
-    /// objects in a hash map instead of pages.
+    /// objects in a hash map instead of a vector by id.
     pub fn reset(&mut self, indexers: Indexers, sparse: bool) {
         self.objs = if sparse {
             Objs::Sparse(FxMap::default())
@@ -415,7 +408,7 @@ mod tests {
         use std::rc::Rc;
         let (mut dense, mut sparse) = (Cache::default(), Cache::default());
         sparse.reset(Indexers::NONE, true);
-        // Ids on one page, across pages and directories, set, replaced and removed.
+        // Ids close together and far apart (the vector grows), set, replaced and removed.
         let ids = [0u32, 1, 31, 32, 2047, 2048, 70_000, 5];
         let obj = |i: usize| {
             Rc::new(Obj::new(

@@ -119,8 +119,9 @@ pub struct WalkNode {
 
 /// Which indexers a cache keeps (client-go `Indexers`, registered per informer by the
 /// controllers that read them): a cache maintains only those, and a lookup in one it does
-/// not keep panics (it would silently find nothing). The API server's store keeps all.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+/// not keep panics (it would silently find nothing). The API server's store keeps those
+/// its readers use (`store::STORE_INDEXERS`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Indexers(u16);
 
 impl Indexers {
@@ -145,7 +146,7 @@ impl Indexers {
     pub const VMIMS_BY_VMI: Indexers = Indexers(1 << 7);
     /// Migrations not finished (`unfinished_vmims`).
     pub const UNFINISHED_VMIMS: Indexers = Indexers(1 << 8);
-    /// Every indexer (the API server's store).
+    /// Every indexer.
     pub const ALL: Indexers = Indexers((1 << 9) - 1);
 
     /// Both sets.
@@ -208,13 +209,6 @@ pub struct Indexes {
     /// (namespace, `spec.vmiName`) -> migrations.
     vmims_by_vmi: ByNsName,
     unfinished_vmims: BTreeSet<ObjId>,
-}
-
-impl Default for Indexes {
-    /// Every indexer (the API server's store).
-    fn default() -> Indexes {
-        Indexes::keeping(Indexers::ALL)
-    }
 }
 
 /// A small set of ids (a node's pods or VMIs, a VMI's pods or migrations: usually tens),
@@ -879,7 +873,7 @@ mod tests {
 
     #[test]
     fn usage_follows_a_pod_from_unbound_to_bound_to_finished() {
-        let mut ix = Indexes::default();
+        let mut ix = Indexes::keeping(Indexers::ALL);
         let id = ObjId(3);
         let a = pod(None, PodPhase::Pending, 1000);
         ix.update(id, None, Some(&a));
@@ -1015,7 +1009,7 @@ mod tests {
             states.push(vmim("vm", phase));
         }
         for x in EACH {
-            let (mut alone, mut all) = (Indexes::keeping(x), Indexes::default());
+            let (mut alone, mut all) = (Indexes::keeping(x), Indexes::keeping(Indexers::ALL));
             for (i, a) in states.iter().enumerate() {
                 for b in &states {
                     if a.kind() != b.kind() {
@@ -1096,7 +1090,7 @@ mod tests {
             l
         };
         for used in [None, Some(500), Some(1000), Some(i64::MAX)] {
-            let mut ix = Indexes::default();
+            let mut ix = Indexes::keeping(Indexers::ALL);
             let mut node = Obj::new(
                 Meta::named("", "n1"),
                 Body::Node(NodeBody {
@@ -1152,7 +1146,7 @@ mod tests {
             (false, false, false),
             (false, true, true),
         ] {
-            let mut ix = Indexes::default();
+            let mut ix = Indexes::keeping(Indexers::ALL);
             let body = NodeBody {
                 capacity: limits,
                 unschedulable,
@@ -1193,7 +1187,7 @@ mod tests {
     #[test]
     fn the_walk_gives_the_nodes_in_name_order() {
         use crate::kube::object::NodeBody;
-        let mut ix = Indexes::default();
+        let mut ix = Indexes::keeping(Indexers::ALL);
         for (id, name) in [(4, "node2"), (2, "node10"), (3, "node1")] {
             let body = NodeBody {
                 capacity: ResourceList::new(),
@@ -1266,11 +1260,11 @@ mod tests {
         for states in [&pods, &vmis, &vmims] {
             for a in states.iter() {
                 for b in states.iter() {
-                    let mut moved = Indexes::default();
+                    let mut moved = Indexes::keeping(Indexers::ALL);
                     other(&mut moved);
                     moved.update(id, None, Some(a));
                     moved.update(id, Some(a), Some(b));
-                    let mut fresh = Indexes::default();
+                    let mut fresh = Indexes::keeping(Indexers::ALL);
                     other(&mut fresh);
                     fresh.update(id, None, Some(a));
                     fresh.update(id, Some(a), None);

@@ -88,9 +88,8 @@ impl Store {
             (true, false) => *live -= 1,
             _ => {}
         }
-        let old = std::mem::replace(&mut self.objs[id.0 as usize], obj);
-        self.by
-            .update(id, old.as_deref(), self.objs[id.0 as usize].as_deref());
+        let old = std::mem::replace(&mut self.objs[i], obj);
+        self.by.update(id, old.as_deref(), self.objs[i].as_deref());
     }
 
     /// The indexes over the live objects.
