@@ -80,7 +80,7 @@ pub struct NodeInfo {
 const BLOCKED: u8 = 1 << 7;
 
 /// A pod's limits as the scheduler's filter compares them with a node's room.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Need {
     /// Bit `r`: the pod has a limit for resource `r`.
     mask: u8,
@@ -198,6 +198,12 @@ pub struct Indexes {
     walk_generation: u64,
     /// Per slot: the live Node's position in the walk (`u32::MAX`: none).
     slot_pos: Vec<u32>,
+    /// The walk positions whose entry changed (room or resourceVersion) in place, in
+    /// order: change number `walk_log_start + i` is `walk_log[i]`. Emptied when positions
+    /// move and when it outgrows four entries per node (a reader further behind than that
+    /// looks at every node again).
+    walk_log: Vec<u32>,
+    walk_log_start: u64,
     /// Per node slot: VMIs with that `status.nodeName`.
     vmis_by_node: BySlot,
     /// Per node slot: the `kubevirt.io/nodeName` label (what `kubectl get vmi -l` selects
@@ -319,6 +325,8 @@ impl Indexes {
             node_walk: Vec::new(),
             walk_generation: 0,
             slot_pos: Vec::new(),
+            walk_log: Vec::new(),
+            walk_log_start: 0,
             vmis_by_node: Vec::new(),
             vmis_by_node_label: Vec::new(),
             vmis_by_migration_target: Vec::new(),
@@ -585,6 +593,7 @@ impl Indexes {
         let slot = match (self.node_info[i], found) {
             (Some(info), Ok(at)) => {
                 self.node_walk[at].resource_version = o.meta.resource_version;
+                self.walk_changed(at);
                 info.slot
             }
             (_, Err(at)) => {
@@ -628,6 +637,8 @@ impl Indexes {
     /// Renumbers the slots' walk positions after a Node joined or left the walk.
     fn walk_moved(&mut self) {
         self.walk_generation += 1;
+        self.walk_log_start += self.walk_log.len() as u64;
+        self.walk_log.clear();
         self.slot_pos.iter_mut().for_each(|p| *p = u32::MAX);
         for (at, w) in self.node_walk.iter().enumerate() {
             let i = self.node_info[w.id.0 as usize].expect("a walked node").slot as usize;
@@ -642,6 +653,37 @@ impl Indexes {
     /// naming the same Nodes while it stays.
     pub fn walk_generation(&self) -> u64 {
         self.walk_generation
+    }
+
+    /// Notes that the walk entry at a position changed in place.
+    fn walk_changed(&mut self, at: usize) {
+        if self.walk_log.len() >= 4 * self.node_walk.len() + 64 {
+            self.walk_log_start += self.walk_log.len() as u64;
+            self.walk_log.clear();
+        }
+        self.walk_log.push(at as u32);
+    }
+
+    /// The number of in-place changes to walk entries so far (within a walk generation,
+    /// the position in the change log a reader has caught up to).
+    pub fn walk_changes(&self) -> u64 {
+        self.walk_log_start + self.walk_log.len() as u64
+    }
+
+    /// The walk positions whose entry changed in place since change number `since` (one
+    /// `walk_changes` gave in this walk generation), repeats included; `None` when the log
+    /// no longer reaches back that far (look at every position).
+    pub fn walk_changed_since(&self, since: u64) -> Option<&[u32]> {
+        let from = since.checked_sub(self.walk_log_start)?;
+        self.walk_log.get(usize::try_from(from).ok()?..)
+    }
+
+    /// The position of a live Node in the walk.
+    pub fn walk_position(&self, id: ObjId) -> Option<usize> {
+        self.kept_or_panic(Indexers::NODES, "nodes");
+        let info = self.node_info.get(id.0 as usize).copied().flatten()?;
+        let at = *self.slot_pos.get(info.slot as usize)?;
+        (at != u32::MAX).then_some(at as usize)
     }
 
     /// Recomputes the room of a slot's live Node (if any) from its usage and its
@@ -676,6 +718,7 @@ impl Indexes {
         let w = &mut self.node_walk[at as usize];
         w.free = free;
         w.refuse = refuse;
+        self.walk_changed(at as usize);
     }
 
     /// The usage slot of a node name, assigned on first sight.
@@ -1182,6 +1225,53 @@ mod tests {
             ix.set_node(ObjId(1), None);
             assert!(ix.walk().is_empty());
         }
+    }
+
+    #[test]
+    fn the_walk_change_log_names_each_node_whose_room_or_version_changed() {
+        use crate::kube::object::NodeBody;
+        let node = |name: &str| {
+            let body = NodeBody {
+                capacity: ResourceList::new().with(Resource::LimitsCpu, Quantity(4)),
+                unschedulable: false,
+                drain_taint: false,
+                ready: true,
+                boots: 0,
+            };
+            Obj::new(Meta::named("", name), Body::Node(body))
+        };
+        let mut ix = Indexes::keeping(Indexers::ALL);
+        for (id, name) in [(1, "node0"), (2, "node1"), (3, "node2")] {
+            ix.set_node(ObjId(id), Some(&node(name)));
+        }
+        let (generation, since) = (ix.walk_generation(), ix.walk_changes());
+        assert_eq!(ix.walk_changed_since(since), Some(&[][..]));
+        assert_eq!(ix.walk_position(ObjId(2)), Some(1));
+        // A pod bound to node2 changes its room; a write to node0 its resourceVersion.
+        ix.update(
+            ObjId(10),
+            None,
+            Some(&pod(Some("node2"), PodPhase::Running, 1)),
+        );
+        ix.set_node(ObjId(1), Some(&node("node0")));
+        let changed = ix
+            .walk_changed_since(since)
+            .expect("within the log")
+            .to_vec();
+        assert!(changed.contains(&2) && changed.contains(&0) && !changed.contains(&1));
+        assert_eq!(ix.walk_generation(), generation);
+        // A reader further behind than the log reaches is told so.
+        for _ in 0..100 {
+            ix.set_node(ObjId(1), Some(&node("node0")));
+        }
+        assert_eq!(ix.walk_changed_since(since), None);
+        // A node that joins moves the positions: a new generation.
+        let since = ix.walk_changes();
+        ix.set_node(ObjId(4), Some(&node("node00")));
+        assert_ne!(ix.walk_generation(), generation);
+        assert_eq!(ix.walk_position(ObjId(4)), Some(1));
+        assert_eq!(ix.walk_position(ObjId(99)), None);
+        assert!(ix.walk_changed_since(since).is_some());
     }
 
     #[test]
