@@ -217,20 +217,76 @@ pub struct Indexes {
     unfinished_vmims: BTreeSet<ObjId>,
 }
 
-/// A small set of ids (a node's pods or VMIs, a VMI's pods or migrations: usually tens),
-/// as a sorted vector: one allocation, read in one sweep, in the order a `BTreeSet` gives;
-/// an insert or removal moves the ids after it (a few hundred bytes at tens of ids).
-type IdSet = Vec<ObjId>;
+/// A small set of ids (a node's pods or VMIs: tens; a VMI's pods or migrations: one to
+/// three), sorted, read in one sweep in the order a `BTreeSet` gives. Up to `INLINE_IDS`
+/// ids are held in the set itself, so a VMI's pods are read from the index entry without
+/// following a pointer to another allocation; more go to a vector (an insert or removal
+/// moves the ids after it: a few hundred bytes at tens of ids).
+#[derive(Clone, Debug)]
+enum IdSet {
+    Inline(u8, [ObjId; INLINE_IDS]),
+    Heap(Vec<ObjId>),
+}
+
+/// The ids an `IdSet` holds without an allocation.
+const INLINE_IDS: usize = 4;
+
+impl IdSet {
+    const fn new() -> IdSet {
+        IdSet::Inline(0, [ObjId(0); INLINE_IDS])
+    }
+
+    fn as_slice(&self) -> &[ObjId] {
+        match self {
+            IdSet::Inline(n, ids) => &ids[..*n as usize],
+            IdSet::Heap(v) => v,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+}
+
+impl Default for IdSet {
+    fn default() -> IdSet {
+        IdSet::new()
+    }
+}
 
 fn set_insert(s: &mut IdSet, id: ObjId) {
-    if let Err(at) = s.binary_search(&id) {
-        s.insert(at, id);
+    let Err(at) = s.as_slice().binary_search(&id) else {
+        return;
+    };
+    match s {
+        IdSet::Inline(n, ids) if (*n as usize) < INLINE_IDS => {
+            ids.copy_within(at..*n as usize, at + 1);
+            ids[at] = id;
+            *n += 1;
+        }
+        IdSet::Inline(_, ids) => {
+            let mut v = Vec::with_capacity(2 * INLINE_IDS);
+            v.extend_from_slice(&ids[..at]);
+            v.push(id);
+            v.extend_from_slice(&ids[at..]);
+            *s = IdSet::Heap(v);
+        }
+        IdSet::Heap(v) => v.insert(at, id),
     }
 }
 
 fn set_remove(s: &mut IdSet, id: ObjId) {
-    if let Ok(at) = s.binary_search(&id) {
-        s.remove(at);
+    let Ok(at) = s.as_slice().binary_search(&id) else {
+        return;
+    };
+    match s {
+        IdSet::Inline(n, ids) => {
+            ids.copy_within(at + 1..*n as usize, at);
+            *n -= 1;
+        }
+        IdSet::Heap(v) => {
+            v.remove(at);
+        }
     }
 }
 
@@ -283,28 +339,39 @@ fn move_key(
     }
 }
 
-/// (namespace, name) -> ids; names held in the keys (see `NameKey`). A lookup-only hash
-/// map: nothing iterates it, so no order of it reaches anything.
-type ByNsName = FxMap<(NameKey, NameKey), IdSet>;
+/// namespace -> name -> ids; names held in the keys (see `NameKey`). Lookup-only hash
+/// maps: nothing iterates them, so no order of them reaches anything. A cluster has a few
+/// namespaces and thousands of names in one, so the outer map stays in cache and each
+/// name's entry is a name key and its ids (72 bytes at most), not both keys (104).
+type ByNsName = FxMap<NameKey, FxMap<NameKey, IdSet>>;
 
 fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    set_insert(
-        m.entry((NameKey::new(ns), NameKey::new(n))).or_default(),
-        id,
-    );
+    let names = match m.get_mut(&NameKey::new(ns)) {
+        Some(names) => names,
+        None => m.entry(NameKey::new(ns)).or_default(),
+    };
+    set_insert(names.entry(NameKey::new(n)).or_default(), id);
 }
 
 fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    let k = (NameKey::new(ns), NameKey::new(n));
-    if let Some(s) = m.get_mut(&k) {
+    let Some(names) = m.get_mut(&NameKey::new(ns)) else {
+        return;
+    };
+    let k = NameKey::new(n);
+    if let Some(s) = names.get_mut(&k) {
         set_remove(s, id);
         if s.is_empty() {
-            m.remove(&k);
+            names.remove(&k);
         }
     }
 }
 
-static EMPTY: IdSet = IdSet::new();
+/// The ids of a (namespace, name) (empty where none).
+fn at2<'s>(m: &'s ByNsName, ns: &str, n: &str) -> &'s [ObjId] {
+    m.get(&NameKey::new(ns))
+        .and_then(|names| names.get(&NameKey::new(n)))
+        .map_or(&[], IdSet::as_slice)
+}
 
 fn active(p: PodPhase) -> bool {
     matches!(p, PodPhase::Pending | PodPhase::Running)
@@ -731,7 +798,7 @@ impl Indexes {
         self.node_slots
             .get(node)
             .and_then(|&s| m.get(s as usize))
-            .unwrap_or(&EMPTY)
+            .map_or(&[], IdSet::as_slice)
     }
 
     /// Pods bound to a node (`spec.nodeName`), any phase.
@@ -743,9 +810,7 @@ impl Indexes {
     /// Pods of a VMI (`kubevirt.io/created-by`), its own and migration targets.
     pub fn pods_of_vmi(&self, ns: &str, vmi: &str) -> &[ObjId] {
         self.kept_or_panic(Indexers::PODS_BY_VMI, "pods by VMI");
-        self.pods_by_vmi
-            .get(&(NameKey::new(ns), NameKey::new(vmi)))
-            .unwrap_or(&EMPTY)
+        at2(&self.pods_by_vmi, ns, vmi)
     }
 
     /// Pods no node is bound to yet.
@@ -855,9 +920,7 @@ impl Indexes {
     /// Migrations of a VMI (`spec.vmiName`), finished or not.
     pub fn vmims_of(&self, ns: &str, vmi: &str) -> &[ObjId] {
         self.kept_or_panic(Indexers::VMIMS_BY_VMI, "migrations by VMI");
-        self.vmims_by_vmi
-            .get(&(NameKey::new(ns), NameKey::new(vmi)))
-            .unwrap_or(&EMPTY)
+        at2(&self.vmims_by_vmi, ns, vmi)
     }
 
     /// Migrations not yet Succeeded or Failed.
@@ -893,25 +956,24 @@ mod tests {
 
     #[test]
     fn an_id_set_holds_each_id_once_in_order_as_a_btreeset_does() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let mut s = IdSet::new();
         let mut b = BTreeSet::new();
-        for (id, add) in [
-            (5, true),
-            (1, true),
-            (5, true),
-            (3, true),
-            (1, false),
-            (9, false),
-        ] {
-            if add {
-                set_insert(&mut s, ObjId(id));
-                b.insert(ObjId(id));
+        // Past the inline ids and back, ids repeated and absent.
+        for step in 0..2000 {
+            let id = ObjId(rng.random_range(0..12));
+            if rng.random_bool(if step < 1000 { 0.7 } else { 0.3 }) {
+                set_insert(&mut s, id);
+                b.insert(id);
             } else {
-                set_remove(&mut s, ObjId(id));
-                b.remove(&ObjId(id));
+                set_remove(&mut s, id);
+                b.remove(&id);
             }
-            assert_eq!(s, b.iter().copied().collect::<Vec<_>>());
+            assert_eq!(s.as_slice(), b.iter().copied().collect::<Vec<_>>());
+            assert_eq!(s.is_empty(), b.is_empty());
         }
+        assert!(std::mem::size_of::<IdSet>() <= 32);
     }
 
     #[test]
