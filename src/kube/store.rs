@@ -22,9 +22,11 @@ pub struct Store {
     /// kind -> namespace -> name -> id (names held in the keys: see `NameKey`), for the
     /// listings in name order.
     index: [BTreeMap<NameKey, BTreeMap<NameKey, ObjId>>; Kind::COUNT],
-    /// The same names for lookup by (kind, namespace, name): one hash probe instead of two
-    /// B-tree searches (at 1,000 nodes a namespace holds thousands of pods). Never iterated.
-    ids: FxMap<(Kind, NameKey, NameKey), ObjId>,
+    /// The same names for lookup: kind -> namespace -> name -> id, in hash maps instead of
+    /// B-trees (at 1,000 nodes a namespace holds thousands of pods). A kind has a few
+    /// namespaces, so the namespace map stays in cache and a name's entry is its key and
+    /// its id (48 bytes, half a key of kind, namespace and name). Never iterated.
+    ids: [FxMap<NameKey, FxMap<NameKey, ObjId>>; Kind::COUNT],
     /// The hot-path indexes (pods and VMIs by node, migrations by VMI, ...).
     by: Indexes,
     /// Live objects per kind.
@@ -37,7 +39,7 @@ impl Default for Store {
             objs: Vec::new(),
             kinds: Vec::new(),
             index: Default::default(),
-            ids: FxMap::default(),
+            ids: Default::default(),
             by: Indexes::keeping(STORE_INDEXERS),
             live: [0; Kind::COUNT],
         }
@@ -50,8 +52,9 @@ impl Store {
     }
 
     pub fn id_of(&self, kind: Kind, ns: &str, name: &str) -> Option<ObjId> {
-        self.ids
-            .get(&(kind, NameKey::new(ns), NameKey::new(name)))
+        self.ids[kind as usize]
+            .get(&NameKey::new(ns))?
+            .get(&NameKey::new(name))
             .copied()
     }
 
@@ -67,8 +70,10 @@ impl Store {
             .entry(NameKey::new(ns))
             .or_default()
             .insert(NameKey::new(name), id);
-        self.ids
-            .insert((kind, NameKey::new(ns), NameKey::new(name)), id);
+        self.ids[kind as usize]
+            .entry(NameKey::new(ns))
+            .or_default()
+            .insert(NameKey::new(name), id);
         id
     }
 
