@@ -9,7 +9,7 @@
 //! its (small) result by namespace and name.
 
 use super::fxhash::FxMap;
-use super::name_key::NameKey;
+use super::name_key::NsNames;
 use super::object::{Kind, Obj, ObjId, PodPhase};
 use super::quantity::Quantity;
 use super::resources::{Resource, ResourceList};
@@ -339,38 +339,25 @@ fn move_key(
     }
 }
 
-/// namespace -> name -> ids; names held in the keys (see `NameKey`). Lookup-only hash
-/// maps: nothing iterates them, so no order of them reaches anything. A cluster has a few
-/// namespaces and thousands of names in one, so the outer map stays in cache and each
-/// name's entry is a name key and its ids (72 bytes at most), not both keys (104).
-type ByNsName = FxMap<NameKey, FxMap<NameKey, IdSet>>;
+/// (namespace, name) -> ids (see `NsNames`).
+type ByNsName = NsNames<IdSet>;
 
 fn add2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    let names = match m.get_mut(&NameKey::new(ns)) {
-        Some(names) => names,
-        None => m.entry(NameKey::new(ns)).or_default(),
-    };
-    set_insert(names.entry(NameKey::new(n)).or_default(), id);
+    set_insert(m.entry(ns, n), id);
 }
 
 fn remove2(m: &mut ByNsName, ns: &str, n: &str, id: ObjId) {
-    let Some(names) = m.get_mut(&NameKey::new(ns)) else {
-        return;
-    };
-    let k = NameKey::new(n);
-    if let Some(s) = names.get_mut(&k) {
+    if let Some(s) = m.get_mut(ns, n) {
         set_remove(s, id);
         if s.is_empty() {
-            names.remove(&k);
+            m.remove(ns, n);
         }
     }
 }
 
 /// The ids of a (namespace, name) (empty where none).
 fn at2<'s>(m: &'s ByNsName, ns: &str, n: &str) -> &'s [ObjId] {
-    m.get(&NameKey::new(ns))
-        .and_then(|names| names.get(&NameKey::new(n)))
-        .map_or(&[], IdSet::as_slice)
+    m.get(ns, n).map_or(&[], IdSet::as_slice)
 }
 
 fn active(p: PodPhase) -> bool {

@@ -7,6 +7,7 @@
 //! Equal names make equal keys of the same variant, so the derived `Hash` agrees with `Eq`
 //! (the lookup-only hash maps beside the ordered ones rely on it).
 
+use super::fxhash::FxMap;
 use std::cmp::Ordering;
 
 /// The longest name held inline.
@@ -63,6 +64,52 @@ impl Ord for NameKey {
 impl PartialOrd for NameKey {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+/// A lookup-only map by (namespace, name), as namespace -> name -> value hash maps: a
+/// cluster has a few namespaces and thousands of names in one, so the namespace map stays in
+/// cache and each name's entry holds one name key, not both. Nothing iterates it, so no
+/// order of it reaches anything.
+pub struct NsNames<V>(FxMap<NameKey, FxMap<NameKey, V>>);
+
+impl<V> Default for NsNames<V> {
+    fn default() -> Self {
+        NsNames(FxMap::default())
+    }
+}
+
+impl<V> NsNames<V> {
+    pub fn get(&self, ns: &str, name: &str) -> Option<&V> {
+        self.0.get(&NameKey::new(ns))?.get(&NameKey::new(name))
+    }
+
+    pub fn get_mut(&mut self, ns: &str, name: &str) -> Option<&mut V> {
+        self.0
+            .get_mut(&NameKey::new(ns))?
+            .get_mut(&NameKey::new(name))
+    }
+
+    /// The value of a (namespace, name), a default one made where none.
+    pub fn entry(&mut self, ns: &str, name: &str) -> &mut V
+    where
+        V: Default,
+    {
+        self.names_mut(ns).entry(NameKey::new(name)).or_default()
+    }
+
+    pub fn insert(&mut self, ns: &str, name: &str, v: V) {
+        self.names_mut(ns).insert(NameKey::new(name), v);
+    }
+
+    fn names_mut(&mut self, ns: &str) -> &mut FxMap<NameKey, V> {
+        self.0.entry(NameKey::new(ns)).or_default()
+    }
+
+    pub fn remove(&mut self, ns: &str, name: &str) {
+        if let Some(names) = self.0.get_mut(&NameKey::new(ns)) {
+            names.remove(&NameKey::new(name));
+        }
     }
 }
 

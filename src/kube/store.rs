@@ -2,9 +2,8 @@
 //! Ids are assigned on first sight of a (kind, namespace, name) and never reused for
 //! another name, so caches and queues can be vectors indexed by id.
 
-use super::fxhash::FxMap;
 use super::index::{Indexers, Indexes};
-use super::name_key::NameKey;
+use super::name_key::{NameKey, NsNames};
 use super::object::{Kind, ObjId, Snap};
 use std::collections::BTreeMap;
 
@@ -22,11 +21,10 @@ pub struct Store {
     /// kind -> namespace -> name -> id (names held in the keys: see `NameKey`), for the
     /// listings in name order.
     index: [BTreeMap<NameKey, BTreeMap<NameKey, ObjId>>; Kind::COUNT],
-    /// The same names for lookup: kind -> namespace -> name -> id, in hash maps instead of
-    /// B-trees (at 1,000 nodes a namespace holds thousands of pods). A kind has a few
-    /// namespaces, so the namespace map stays in cache and a name's entry is its key and
-    /// its id (48 bytes, half a key of kind, namespace and name). Never iterated.
-    ids: [FxMap<NameKey, FxMap<NameKey, ObjId>>; Kind::COUNT],
+    /// The same names for lookup, per kind, in hash maps instead of B-trees (at 1,000
+    /// nodes a namespace holds thousands of pods); a name's entry is its key and its id (48
+    /// bytes, half a key of kind, namespace and name).
+    ids: [NsNames<ObjId>; Kind::COUNT],
     /// The hot-path indexes (pods and VMIs by node, migrations by VMI, ...).
     by: Indexes,
     /// Live objects per kind.
@@ -52,10 +50,7 @@ impl Store {
     }
 
     pub fn id_of(&self, kind: Kind, ns: &str, name: &str) -> Option<ObjId> {
-        self.ids[kind as usize]
-            .get(&NameKey::new(ns))?
-            .get(&NameKey::new(name))
-            .copied()
+        self.ids[kind as usize].get(ns, name).copied()
     }
 
     /// The id for a name, assigning a new one if the name was never seen.
@@ -70,10 +65,7 @@ impl Store {
             .entry(NameKey::new(ns))
             .or_default()
             .insert(NameKey::new(name), id);
-        self.ids[kind as usize]
-            .entry(NameKey::new(ns))
-            .or_default()
-            .insert(NameKey::new(name), id);
+        self.ids[kind as usize].insert(ns, name, id);
         id
     }
 

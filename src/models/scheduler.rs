@@ -338,11 +338,11 @@ impl Reconciler for Scheduler {
         }
         // Not the node the pod avoids; the node it requires, if it names one (a name no
         // live node has: none passes).
+        let avoided = avoid.flatten().and_then(|id| ix.walk_position(id));
         let filter = match require {
-            None => Filter::Avoid(avoid.flatten().and_then(|id| ix.walk_position(id))),
+            None => Filter::Avoid(avoided),
             Some(required) => {
                 let at = required.and_then(|id| ix.walk_position(id));
-                let avoided = avoid.flatten().and_then(|id| ix.walk_position(id));
                 Filter::Only(at.filter(|&p| Some(p) != avoided).unwrap_or(usize::MAX))
             }
         };
@@ -350,12 +350,13 @@ impl Reconciler for Scheduler {
         let class = self.class(sel, need, ix, read);
         let feasible = &self.classes[class].feasible;
         // The search stops at the `numFeasibleNodesToFind`th feasible node.
-        let (found, processed) = match num_feasible_nodes_to_find(all) {
+        let to_find = num_feasible_nodes_to_find(all);
+        let (found, processed) = match to_find {
             0 => (Found::Met(0), 0),
-            to_find => nth_feasible(feasible, all, start, filter, to_find - 1),
+            _ => nth_feasible(feasible, all, start, filter, to_find - 1),
         };
         let candidates = match found {
-            Found::At(_) => num_feasible_nodes_to_find(all),
+            Found::At(_) => to_find,
             Found::Met(m) => m,
         };
         if all > 0 {
